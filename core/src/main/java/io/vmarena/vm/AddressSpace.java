@@ -1,0 +1,120 @@
+package io.vmarena.vm;
+
+import java.util.List;
+
+/**
+ * The one interface between the allocator and an operating system: Linux's memory-management
+ * system calls, one to one, in bytes and absolute addresses. Lengths are passed through
+ * unchanged, so the kernel's own rounding and checks apply; a failed call throws
+ * {@link VmException} with the errno the kernel returned (the simulator returns the same errno
+ * for the same arguments, see {@code kernel-semantics.md}).
+ *
+ * <h2>Safety</h2>
+ * An address space only changes memory it handed out: a range obtained from {@link #map}
+ * without {@link MapFlags#FIXED}, or from a {@link #remap} that let the kernel choose the
+ * address. Any other range is refused with {@link IllegalArgumentException} before the kernel
+ * sees it, so that no caller can unmap or move the JVM's own memory. Holes that a caller makes
+ * inside its own ranges stay its own (the kernel rarely reuses them, see DESIGN.md); a range is
+ * given up when it is unmapped whole or moved away whole.
+ *
+ * <h2>Threads</h2>
+ * Implementations are thread-safe; each call is as atomic as the system call it stands for.
+ */
+public interface AddressSpace {
+    /**
+     * {@code mmap(address, lengthBytes, protection, MAP_PRIVATE|MAP_ANONYMOUS|flags, -1, 0)}.
+     *
+     * @param address the exact address with {@link MapFlags#FIXED} or {@link MapFlags#FIXED_NOREPLACE},
+     *     else a hint (0 for none)
+     * @param flags {@link MapFlags} combined with {@code |}
+     * @return the mapping's address
+     * @throws VmException EINVAL (zero or unaligned), ENOMEM (no room, or map count above
+     *     vm.max_map_count), EEXIST (FIXED_NOREPLACE over a mapping)
+     */
+    long map(long address, long lengthBytes, Protection protection, int flags);
+
+    /**
+     * Reserves address space without memory: {@code PROT_NONE} and {@code MAP_NORESERVE}.
+     * Pages become usable when a later {@code map(..., FIXED)} or {@link #protect} commits them.
+     */
+    default long reserve(final long lengthBytes) {
+        return map(0, lengthBytes, Protection.NONE, MapFlags.NORESERVE);
+    }
+
+    /**
+     * {@code munmap(address, lengthBytes)}.
+     *
+     * @throws VmException EINVAL (unaligned, zero length, beyond the address space), ENOMEM
+     *     (splitting a VMA would exceed vm.max_map_count)
+     */
+    void unmap(long address, long lengthBytes);
+
+    /**
+     * {@code mprotect(address, lengthBytes, protection)}.
+     *
+     * @throws VmException EINVAL (unaligned), ENOMEM (a hole in the range; the VMAs before it
+     *     were already changed; or vm.max_map_count reached)
+     */
+    void protect(long address, long lengthBytes, Protection protection);
+
+    /**
+     * {@code mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress)}. May move
+     * memory: every address into the old range is stale afterwards.
+     *
+     * @param flags {@link RemapFlags} combined with {@code |}
+     * @param newAddress the destination with FIXED, the hint with DONTUNMAP, else ignored
+     * @return where the memory now is
+     * @throws VmException EINVAL (bad flags, unaligned, overlap, zero new length), EFAULT (no VMA
+     *     at {@code oldAddress}, or the range crosses a VMA end where the kernel cannot move
+     *     several), ENOMEM (cannot grow in place without MAYMOVE; map count), EAGAIN (growth of
+     *     a locked VMA beyond RLIMIT_MEMLOCK), EPERM (sealed VMA)
+     */
+    long remap(long oldAddress, long oldLengthBytes, long newLengthBytes, int flags, long newAddress);
+
+    /**
+     * {@code mlock2(address, lengthBytes, mode == ON_FAULT ? MLOCK_ONFAULT : 0)}.
+     *
+     * @throws VmException EPERM (RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK), ENOMEM (over the
+     *     limit; a hole in the range, after locking the VMAs before it), EAGAIN (could not
+     *     populate)
+     */
+    void lock(long address, long lengthBytes, LockMode mode);
+
+    /**
+     * {@code munlock(address, lengthBytes)}.
+     *
+     * @throws VmException ENOMEM (a hole in the range, after unlocking the VMAs before it)
+     */
+    void unlock(long address, long lengthBytes);
+
+    /**
+     * {@code madvise(address, lengthBytes, advice)}.
+     *
+     * @throws VmException EINVAL (unaligned; DONTNEED on a locked VMA; advice the kernel lacks),
+     *     ENOMEM (a hole in the range, after advising every mapped part)
+     */
+    void advise(long address, long lengthBytes, Advice advice);
+
+    /**
+     * The VMAs that intersect {@code [fromAddress, toAddress)}, in address order, unclipped.
+     * Reads any range, not only this address space's own.
+     *
+     * @throws UnsupportedOperationException when {@code source} is PROCMAP_QUERY and the kernel
+     *     lacks it
+     */
+    List<Mapping> mappings(long fromAddress, long toAddress, MappingSource source);
+
+    /** {@link #mappings(long, long, MappingSource)} with {@link MappingSource#AUTO}. */
+    default List<Mapping> mappings(final long fromAddress, final long toAddress) {
+        return mappings(fromAddress, toAddress, MappingSource.AUTO);
+    }
+
+    /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */
+    long lockedBytes();
+
+    /** The OS page size in bytes: 4, 16 or 64 KiB. */
+    long pageSize();
+
+    /** What this address space can do and the limits it runs under, probed at start-up. */
+    Capabilities capabilities();
+}

@@ -1,0 +1,225 @@
+package io.vmarena.vm;
+
+import java.util.Objects;
+
+/**
+ * What an address space can do, found by experiment when it starts (never by parsing a version
+ * string), and the limits it runs under. Immutable; build one with {@link #builder()}.
+ */
+public final class Capabilities {
+    /** The value of a limit that is {@code RLIM_INFINITY}. */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
+    private final String backend;
+    private final Feature multiVmaMove;
+    private final Feature lockOnFault;
+    private final Feature procmapQuery;
+    private final Feature ipcLock;
+    private final long pageSize;
+    private final long pmdBytes;
+    private final String thpMode;
+    private final long memlockSoftBytes;
+    private final long memlockHardBytes;
+    private final long maxMapCount;
+    private final String kernelRelease;
+    private final String architecture;
+
+    private Capabilities(final Builder builder) {
+        backend = Objects.requireNonNull(builder.backend, "backend");
+        multiVmaMove = Objects.requireNonNull(builder.multiVmaMove, "multiVmaMove");
+        lockOnFault = Objects.requireNonNull(builder.lockOnFault, "lockOnFault");
+        procmapQuery = Objects.requireNonNull(builder.procmapQuery, "procmapQuery");
+        ipcLock = Objects.requireNonNull(builder.ipcLock, "ipcLock");
+        pageSize = requirePowerOfTwo(builder.pageSize, "pageSize");
+        pmdBytes = requirePowerOfTwo(builder.pmdBytes, "pmdBytes");
+        thpMode = Objects.requireNonNull(builder.thpMode, "thpMode");
+        memlockSoftBytes = builder.memlockSoftBytes;
+        memlockHardBytes = builder.memlockHardBytes;
+        maxMapCount = builder.maxMapCount;
+        kernelRelease = Objects.requireNonNull(builder.kernelRelease, "kernelRelease");
+        architecture = Objects.requireNonNull(builder.architecture, "architecture");
+    }
+
+    private static long requirePowerOfTwo(final long value, final String name) {
+        if (value <= 0 || Long.bitCount(value) != 1) {
+            throw new IllegalArgumentException(name + " must be a power of two, got " + value);
+        }
+        return value;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Which backend these describe: {@code linux} or {@code sim}, with a detail in brackets. */
+    public String backend() {
+        return backend;
+    }
+
+    /** One {@code mremap(MREMAP_MAYMOVE|MREMAP_FIXED)} may move a range spanning many VMAs (6.17+). */
+    public Feature multiVmaMove() {
+        return multiVmaMove;
+    }
+
+    /** {@code mlock2(MLOCK_ONFAULT)} works (4.4+). */
+    public Feature lockOnFault() {
+        return lockOnFault;
+    }
+
+    /** The {@code PROCMAP_QUERY} ioctl on {@code /proc/self/maps} works (6.11+). */
+    public Feature procmapQuery() {
+        return procmapQuery;
+    }
+
+    /** The process holds CAP_IPC_LOCK, so RLIMIT_MEMLOCK does not apply. */
+    public Feature ipcLock() {
+        return ipcLock;
+    }
+
+    public long pageSize() {
+        return pageSize;
+    }
+
+    /** The span of one page-middle-directory entry: the transparent huge page size. */
+    public long pmdBytes() {
+        return pmdBytes;
+    }
+
+    /**
+     * The span of one page-upper-directory entry. A page-table page holds pageSize / 8
+     * entries, so this is pmdBytes * pageSize / 8: 1 GiB with 4 KiB pages, 64 GiB with 16 KiB.
+     */
+    public long pudBytes() {
+        return pmdBytes * (pageSize / Long.BYTES);
+    }
+
+    /** Transparent huge pages: {@code always}, {@code madvise}, {@code never}, or {@code unavailable}. */
+    public String thpMode() {
+        return thpMode;
+    }
+
+    /** RLIMIT_MEMLOCK soft limit in bytes, or {@link #UNLIMITED}. */
+    public long memlockSoftBytes() {
+        return memlockSoftBytes;
+    }
+
+    /** RLIMIT_MEMLOCK hard limit in bytes, or {@link #UNLIMITED}. */
+    public long memlockHardBytes() {
+        return memlockHardBytes;
+    }
+
+    /** {@code vm.max_map_count}: the most VMAs the process may have. */
+    public long maxMapCount() {
+        return maxMapCount;
+    }
+
+    /** The kernel release as {@code uname -r} prints it, or the simulated kernel's name. */
+    public String kernelRelease() {
+        return kernelRelease;
+    }
+
+    /** The CPU architecture ({@code amd64}, {@code aarch64}). */
+    public String architecture() {
+        return architecture;
+    }
+
+    /** Bytes this process may lock: unlimited with CAP_IPC_LOCK, else the soft limit. */
+    public long lockableBytes() {
+        return ipcLock.available() ? UNLIMITED : memlockSoftBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "Capabilities{backend=" + backend + ", multiVmaMove=" + multiVmaMove.available()
+            + ", lockOnFault=" + lockOnFault.available() + ", procmapQuery=" + procmapQuery.available()
+            + ", ipcLock=" + ipcLock.available() + ", pageSize=" + pageSize + ", pmdBytes=" + pmdBytes
+            + ", thpMode=" + thpMode + ", memlockSoftBytes=" + memlockSoftBytes + ", memlockHardBytes="
+            + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease=" + kernelRelease
+            + ", architecture=" + architecture + '}';
+    }
+
+    /** Collects the probed values; every field must be set. */
+    public static final class Builder {
+        private String backend;
+        private Feature multiVmaMove;
+        private Feature lockOnFault;
+        private Feature procmapQuery;
+        private Feature ipcLock;
+        private long pageSize;
+        private long pmdBytes;
+        private String thpMode;
+        private long memlockSoftBytes = UNLIMITED;
+        private long memlockHardBytes = UNLIMITED;
+        private long maxMapCount;
+        private String kernelRelease;
+        private String architecture;
+
+        private Builder() {
+        }
+
+        public Builder backend(final String value) {
+            backend = value;
+            return this;
+        }
+
+        public Builder multiVmaMove(final Feature value) {
+            multiVmaMove = value;
+            return this;
+        }
+
+        public Builder lockOnFault(final Feature value) {
+            lockOnFault = value;
+            return this;
+        }
+
+        public Builder procmapQuery(final Feature value) {
+            procmapQuery = value;
+            return this;
+        }
+
+        public Builder ipcLock(final Feature value) {
+            ipcLock = value;
+            return this;
+        }
+
+        public Builder pageSize(final long value) {
+            pageSize = value;
+            return this;
+        }
+
+        public Builder pmdBytes(final long value) {
+            pmdBytes = value;
+            return this;
+        }
+
+        public Builder thpMode(final String value) {
+            thpMode = value;
+            return this;
+        }
+
+        public Builder memlock(final long softBytes, final long hardBytes) {
+            memlockSoftBytes = softBytes;
+            memlockHardBytes = hardBytes;
+            return this;
+        }
+
+        public Builder maxMapCount(final long value) {
+            maxMapCount = value;
+            return this;
+        }
+
+        public Builder kernelRelease(final String value) {
+            kernelRelease = value;
+            return this;
+        }
+
+        public Builder architecture(final String value) {
+            architecture = value;
+            return this;
+        }
+
+        public Capabilities build() {
+            return new Capabilities(this);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.vmarena.vm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves by copying: each source VMA gets a fresh anonymous mapping at its destination with the
+ * same protection, {@code nr} and lock state, its bytes are copied through the CPU, and the
+ * source is unmapped. This is what an allocator without {@code mremap} has to do, and the
+ * baseline the page-table moves are measured against.
+ *
+ * <p>Pages that were never touched (no resident pages in smaps) are not copied: the fresh
+ * mapping reads zero there too. Destinations are locked only after every source piece is gone,
+ * so a locked range never counts twice against RLIMIT_MEMLOCK.
+ */
+final class CopyMove implements RangeMove {
+    @Override
+    public MoveResult move(final AddressSpace addressSpace, final long fromAddress, final long lengthBytes,
+        final long toAddress, final List<Mapping> knownLayout) {
+        final long endAddress = fromAddress + lengthBytes;
+        final List<Mapping> layout = addressSpace.mappings(fromAddress, endAddress, MappingSource.SMAPS);
+        MoveChecks.requireVmaAtStart(fromAddress, lengthBytes, toAddress, layout);
+        final List<Mapping> lockedTargets = new ArrayList<>();
+        int calls = 0;
+        long bytesCopied = 0;
+        for (final Mapping vma : layout) {
+            final long pieceStart = Math.max(vma.startAddress(), fromAddress);
+            final long pieceEnd = Math.min(vma.endAddress(), endAddress);
+            if (pieceStart >= pieceEnd) {
+                continue;
+            }
+            final long pieceLength = pieceEnd - pieceStart;
+            final long target = toAddress + (pieceStart - fromAddress);
+            final int flags = MapFlags.FIXED | (vma.noReserve() ? MapFlags.NORESERVE : 0);
+            addressSpace.map(target, pieceLength, Protection.READ_WRITE, flags);
+            calls++;
+            if (vma.residentPages() > 0) {
+                if (!vma.protection().canRead()) {
+                    addressSpace.protect(pieceStart, pieceLength, Protection.READ);
+                    calls++;
+                }
+                Memory.copy(pieceStart, target, pieceLength);
+                bytesCopied += pieceLength;
+            }
+            if (vma.protection() != Protection.READ_WRITE) {
+                addressSpace.protect(target, pieceLength, vma.protection());
+                calls++;
+            }
+            addressSpace.unmap(pieceStart, pieceLength);
+            calls++;
+            if (vma.locked()) {
+                lockedTargets.add(Mapping.withDetails(target, target + pieceLength, vma.protection(), true,
+                    vma.lockOnFault(), vma.noReserve(), 0));
+            }
+        }
+        for (final Mapping target : lockedTargets) {
+            addressSpace.lock(target.startAddress(), target.lengthBytes(),
+                target.lockOnFault() ? LockMode.ON_FAULT : LockMode.POPULATE);
+            calls++;
+        }
+        return new MoveResult(MoveStrategy.COPY, calls, layout.isEmpty() ? 0 : countPieces(layout, fromAddress,
+            endAddress), bytesCopied);
+    }
+
+    private static int countPieces(final List<Mapping> layout, final long fromAddress, final long endAddress) {
+        int pieces = 0;
+        for (final Mapping vma : layout) {
+            if (vma.endAddress() > fromAddress && vma.startAddress() < endAddress) {
+                pieces++;
+            }
+        }
+        return pieces;
+    }
+}
