@@ -1,0 +1,153 @@
+package io.vmarena.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import io.vmarena.vm.Capabilities;
+import io.vmarena.vm.Errno;
+import io.vmarena.vm.Feature;
+
+import java.util.List;
+
+/**
+ * Finds out what the running kernel can do by trying it in a scratch reservation, never by
+ * reading the version string (distribution kernels backport, and a kernel may be built
+ * without a feature). Each experiment cleans up after itself.
+ */
+final class LinuxProbe {
+    private static final String THP = "/sys/kernel/mm/transparent_hugepage/";
+    private static final int CAP_IPC_LOCK = 14;
+    private static final int PROT_READ = 1;
+    private static final int PROT_READ_WRITE = 3;
+    private static final int MREMAP_MAYMOVE_FIXED = 3;
+
+    private final long pageSize;
+    private final String kernelRelease;
+
+    LinuxProbe() {
+        pageSize = LibC.sysconf(LibC.SC_PAGESIZE);
+        final String release = ProcFiles.readOrNull("/proc/sys/kernel/osrelease");
+        kernelRelease = release == null ? System.getProperty("os.version") : release;
+    }
+
+    Capabilities probe() {
+        final long[] memlock = memlockLimits();
+        return Capabilities.builder()
+            .backend("linux")
+            .multiVmaMove(multiVmaMove())
+            .lockOnFault(lockOnFault())
+            .procmapQuery(procmapQuery())
+            .ipcLock(ipcLock())
+            .pageSize(pageSize)
+            .pmdBytes(pmdBytes())
+            .thpMode(thpMode())
+            .memlock(memlock[0], memlock[1])
+            .maxMapCount(maxMapCount())
+            .kernelRelease(kernelRelease)
+            .architecture(System.getProperty("os.arch"))
+            .build();
+    }
+
+    /** Moves two VMAs (rw-, r--) in one mremap into the free half of a scratch reservation. */
+    private Feature multiVmaMove() {
+        final long scratch = reserve(4);
+        try {
+            LibC.mprotect(scratch, 2 * pageSize, PROT_READ_WRITE);
+            LibC.mprotect(scratch + pageSize, pageSize, PROT_READ);
+            final long target = scratch + 2 * pageSize;
+            LibC.mremap(scratch, 2 * pageSize, 2 * pageSize, MREMAP_MAYMOVE_FIXED, target);
+            return Feature.present("moved two VMAs with one mremap (kernel " + kernelRelease + ")");
+        } catch (final LastErrorException e) {
+            final Errno errno = Errno.of(e.getErrorCode());
+            return Feature.absent("the kernel refused a move across two VMAs with " + errno + " (kernel "
+                + kernelRelease + "; multi-VMA moves need 6.17+)");
+        } finally {
+            LibC.munmap(scratch, 4 * pageSize);
+        }
+    }
+
+    /** mlock2 checks its flags before the caller's privilege, so EPERM or ENOMEM still means "known flag". */
+    private Feature lockOnFault() {
+        final long scratch = LibC.mmap(0, pageSize, PROT_READ_WRITE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
+        try {
+            Mlock2.mlock2(scratch, pageSize, LibC.MLOCK_ONFAULT);
+            LibC.munlock(scratch, pageSize);
+            return Feature.present("mlock2(MLOCK_ONFAULT) locked a page (" + Mlock2.source() + ")");
+        } catch (final LastErrorException e) {
+            final Errno errno = Errno.of(e.getErrorCode());
+            if (errno == Errno.EPERM || errno == Errno.ENOMEM || errno == Errno.EAGAIN) {
+                return Feature.present("the kernel knows MLOCK_ONFAULT but refused this process a page with " + errno
+                    + " (RLIMIT_MEMLOCK)");
+            }
+            return Feature.absent("mlock2(MLOCK_ONFAULT) failed with " + errno + " (kernel " + kernelRelease
+                + "; needs 4.4+): pinning populates the whole range");
+        } catch (final UnsupportedOperationException e) {
+            return Feature.absent(e.getMessage());
+        } finally {
+            LibC.munmap(scratch, pageSize);
+        }
+    }
+
+    private Feature procmapQuery() {
+        final long scratch = reserve(1);
+        try (ProcmapQuery query = new ProcmapQuery()) {
+            final List<io.vmarena.vm.Mapping> found = query.mappings(scratch, scratch + pageSize);
+            if (found.size() == 1 && found.get(0).startAddress() == scratch) {
+                return Feature.present("the PROCMAP_QUERY ioctl found a scratch VMA");
+            }
+            return Feature.absent("PROCMAP_QUERY answered, but not with the scratch VMA: " + found);
+        } catch (final LastErrorException e) {
+            return Feature.absent("the PROCMAP_QUERY ioctl failed with " + Errno.of(e.getErrorCode()) + " (kernel "
+                + kernelRelease + "; needs 6.11+): VMA boundaries come from /proc/self/maps");
+        } finally {
+            LibC.munmap(scratch, pageSize);
+        }
+    }
+
+    private Feature ipcLock() {
+        final String capEff = ProcFiles.field(ProcFiles.read("/proc/self/status"), "CapEff");
+        if (capEff == null) {
+            return Feature.absent("/proc/self/status has no CapEff line; assuming no CAP_IPC_LOCK");
+        }
+        final boolean held = (Long.parseUnsignedLong(capEff, 16) & (1L << CAP_IPC_LOCK)) != 0;
+        return held
+            ? Feature.present("CapEff " + capEff + " holds CAP_IPC_LOCK: RLIMIT_MEMLOCK does not apply")
+            : Feature.absent("CapEff " + capEff + " lacks CAP_IPC_LOCK: locking is limited by RLIMIT_MEMLOCK");
+    }
+
+    /** The THP size where the kernel says it, else one page-table page of page-sized entries. */
+    private long pmdBytes() {
+        final String size = ProcFiles.readOrNull(THP + "hpage_pmd_size");
+        return size == null ? pageSize * (pageSize / Long.BYTES) : Long.parseLong(size);
+    }
+
+    private static String thpMode() {
+        final String enabled = ProcFiles.readOrNull(THP + "enabled");
+        if (enabled == null) {
+            return "unavailable";
+        }
+        final int open = enabled.indexOf('[');
+        final int close = enabled.indexOf(']');
+        return open >= 0 && close > open ? enabled.substring(open + 1, close) : enabled;
+    }
+
+    private static long maxMapCount() {
+        final String value = ProcFiles.readOrNull("/proc/sys/vm/max_map_count");
+        return value == null ? 65530 : Long.parseLong(value);
+    }
+
+    /** {soft, hard} RLIMIT_MEMLOCK in bytes; RLIM_INFINITY (all ones) becomes UNLIMITED. */
+    static long[] memlockLimits() {
+        final Memory rlimit = new Memory(2 * Long.BYTES);
+        LibC.getrlimit(LibC.RLIMIT_MEMLOCK, rlimit);
+        return new long[] {unlimitedIfInfinite(rlimit.getLong(0)), unlimitedIfInfinite(rlimit.getLong(8))};
+    }
+
+    private static long unlimitedIfInfinite(final long value) {
+        return value < 0 ? Capabilities.UNLIMITED : value;
+    }
+
+    private long reserve(final int pageCount) {
+        return LibC.mmap(0, pageCount * pageSize, LibC.PROT_NONE,
+            LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+    }
+}

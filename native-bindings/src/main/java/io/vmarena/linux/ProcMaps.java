@@ -1,0 +1,123 @@
+package io.vmarena.linux;
+
+import io.vmarena.vm.Mapping;
+import io.vmarena.vm.Protection;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses {@code /proc/self/maps} and {@code /proc/self/smaps}. A maps line is
+ * {@code 7f3a00000000-7f3a00200000 rw-p 00000000 00:00 0   [name]}; smaps follows each such
+ * line with {@code Key: value} lines, of which {@code Rss} and {@code VmFlags} are read
+ * (VmFlags {@code lo} = VM_LOCKED, {@code lf} = VM_LOCKONFAULT, {@code nr} = VM_NORESERVE).
+ * Kernel addresses ({@code [vsyscall]}, above the signed range) are skipped.
+ */
+final class ProcMaps {
+    private ProcMaps() {
+    }
+
+    /** The VMAs of {@code mapsText} that intersect {@code [fromAddress, toAddress)}. */
+    static List<Mapping> parseMaps(final String mapsText, final long fromAddress, final long toAddress) {
+        final List<Mapping> mappings = new ArrayList<>();
+        int lineStart = 0;
+        while (lineStart < mapsText.length()) {
+            final int lineEnd = lineEnd(mapsText, lineStart);
+            final Header header = Header.parse(mapsText, lineStart, lineEnd);
+            if (header != null && header.intersects(fromAddress, toAddress)) {
+                mappings.add(Mapping.of(header.startAddress, header.endAddress, header.protection));
+            }
+            lineStart = lineEnd + 1;
+        }
+        return mappings;
+    }
+
+    /** The VMAs of {@code smapsText} that intersect the range, with lock flags and resident pages. */
+    static List<Mapping> parseSmaps(final String smapsText, final long fromAddress, final long toAddress,
+        final long pageSize) {
+        final List<Mapping> mappings = new ArrayList<>();
+        Header current = null;
+        long rssBytes = 0;
+        int lineStart = 0;
+        while (lineStart < smapsText.length()) {
+            final int lineEnd = lineEnd(smapsText, lineStart);
+            final Header header = Header.parse(smapsText, lineStart, lineEnd);
+            if (header != null) {
+                current = header.intersects(fromAddress, toAddress) ? header : null;
+                rssBytes = 0;
+            } else if (current != null && smapsText.startsWith("Rss:", lineStart)) {
+                rssBytes = ProcFiles.kilobytes(smapsText.substring(lineStart + 4, lineEnd).trim());
+            } else if (current != null && smapsText.startsWith("VmFlags:", lineStart)) {
+                final String flags = " " + smapsText.substring(lineStart + 8, lineEnd).trim() + " ";
+                mappings.add(Mapping.withDetails(current.startAddress, current.endAddress, current.protection,
+                    flags.contains(" lo "), flags.contains(" lf "), flags.contains(" nr "), rssBytes / pageSize));
+                current = null;
+            }
+            lineStart = lineEnd + 1;
+        }
+        return mappings;
+    }
+
+    /** Lines of maps text (the process's map count, less the gate VMA, kernel-semantics O4). */
+    static int countMappings(final String mapsText) {
+        int count = 0;
+        int lineStart = 0;
+        while (lineStart < mapsText.length()) {
+            final int lineEnd = lineEnd(mapsText, lineStart);
+            if (Header.parse(mapsText, lineStart, lineEnd) != null) {
+                count++;
+            }
+            lineStart = lineEnd + 1;
+        }
+        return count;
+    }
+
+    private static int lineEnd(final String text, final int lineStart) {
+        final int newline = text.indexOf('\n', lineStart);
+        return newline < 0 ? text.length() : newline;
+    }
+
+    /** The first fields of a maps line. */
+    private static final class Header {
+        final long startAddress;
+        final long endAddress;
+        final Protection protection;
+
+        private Header(final long startAddress, final long endAddress, final Protection protection) {
+            this.startAddress = startAddress;
+            this.endAddress = endAddress;
+            this.protection = protection;
+        }
+
+        boolean intersects(final long fromAddress, final long toAddress) {
+            return startAddress < toAddress && fromAddress < endAddress;
+        }
+
+        /** The header of a maps line, or null when the line is a smaps field or a kernel address. */
+        static Header parse(final String text, final int lineStart, final int lineEnd) {
+            final int dash = text.indexOf('-', lineStart);
+            if (dash <= lineStart || dash >= lineEnd || !isHex(text, lineStart, dash)) {
+                return null;
+            }
+            final int space = text.indexOf(' ', dash);
+            if (space < 0 || space + 4 > lineEnd || !isHex(text, dash + 1, space)) {
+                return null;
+            }
+            final long start = Long.parseUnsignedLong(text.substring(lineStart, dash), 16);
+            final long end = Long.parseUnsignedLong(text.substring(dash + 1, space), 16);
+            if (start < 0 || end < 0) {
+                return null;
+            }
+            return new Header(start, end, Protection.ofSymbol(text.substring(space + 1, space + 4)));
+        }
+
+        private static boolean isHex(final String text, final int from, final int to) {
+            for (int i = from; i < to; i++) {
+                if (Character.digit(text.charAt(i), 16) < 0) {
+                    return false;
+                }
+            }
+            return to > from;
+        }
+    }
+}
