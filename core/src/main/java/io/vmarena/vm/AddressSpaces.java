@@ -16,6 +16,9 @@ public final class AddressSpaces {
 
     private static final System.Logger LOG = System.getLogger(AddressSpaces.class.getName());
 
+    /** Why the last {@link #open} chose what it chose; logged once, by {@link #system()}. */
+    private static volatile String lastChoice;
+
     private AddressSpaces() {
     }
 
@@ -50,9 +53,9 @@ public final class AddressSpaces {
             final String reason = provider.unavailableReason();
             if (reason == null) {
                 final AddressSpace addressSpace = provider.open();
-                LOG.log(System.Logger.Level.INFO, "vmarena: using the " + provider.name() + " address space ("
-                    + (name == null || name.isEmpty() ? "preferred backend that works here" : "-D"
-                    + BACKEND_PROPERTY + "=" + name) + reasonsSuffix(reasons) + ")");
+                lastChoice = "vmarena: using the " + provider.name() + " address space (" + (name == null
+                    || name.isEmpty() ? "the preferred backend that works here" : "-D" + BACKEND_PROPERTY + "="
+                    + name) + reasonsSuffix(reasons) + ")";
                 return addressSpace;
             }
             reasons.append(reasons.length() == 0 ? "" : "; ").append(provider.name()).append(": ").append(reason);
@@ -76,6 +79,12 @@ public final class AddressSpaces {
     }
 
     private static final class SystemHolder {
-        static final AddressSpace ADDRESS_SPACE = open(System.getProperty(BACKEND_PROPERTY));
+        static final AddressSpace ADDRESS_SPACE = openAndLog();
+
+        private static AddressSpace openAndLog() {
+            final AddressSpace addressSpace = open(System.getProperty(BACKEND_PROPERTY));
+            LOG.log(System.Logger.Level.INFO, lastChoice);
+            return addressSpace;
+        }
     }
 }

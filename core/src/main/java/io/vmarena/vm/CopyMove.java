@@ -50,7 +50,7 @@ final class CopyMove implements RangeMove {
             calls++;
             if (vma.locked()) {
                 lockedTargets.add(Mapping.withDetails(target, target + pieceLength, vma.protection(), true,
-                    vma.lockOnFault(), vma.noReserve(), 0));
+                    vma.lockOnFault(), vma.noReserve(), 0, 0));
             }
         }
         for (final Mapping target : lockedTargets) {

@@ -15,10 +15,11 @@ public final class Mapping {
     private final boolean lockOnFault;
     private final boolean noReserve;
     private final long residentPages;
+    private final long lockedPages;
 
     private Mapping(final long startAddress, final long endAddress, final Protection protection,
         final boolean hasDetails, final boolean locked, final boolean lockOnFault, final boolean noReserve,
-        final long residentPages) {
+        final long residentPages, final long lockedPages) {
         if (Long.compareUnsigned(startAddress, endAddress) >= 0) {
             throw new IllegalArgumentException("a mapping must not be empty: [0x" + Long.toHexString(startAddress)
                 + ", 0x" + Long.toHexString(endAddress) + ")");
@@ -31,17 +32,20 @@ public final class Mapping {
         this.lockOnFault = lockOnFault;
         this.noReserve = noReserve;
         this.residentPages = residentPages;
+        this.lockedPages = lockedPages;
     }
 
     /** A mapping known by its bounds and protection only. */
     public static Mapping of(final long startAddress, final long endAddress, final Protection protection) {
-        return new Mapping(startAddress, endAddress, protection, false, false, false, false, -1);
+        return new Mapping(startAddress, endAddress, protection, false, false, false, false, -1, -1);
     }
 
-    /** A mapping with its flags and resident pages, as {@code /proc/self/smaps} reports them. */
+    /** A mapping with its flags and resident and locked pages, as {@code /proc/self/smaps} reports them. */
     public static Mapping withDetails(final long startAddress, final long endAddress, final Protection protection,
-        final boolean locked, final boolean lockOnFault, final boolean noReserve, final long residentPages) {
-        return new Mapping(startAddress, endAddress, protection, true, locked, lockOnFault, noReserve, residentPages);
+        final boolean locked, final boolean lockOnFault, final boolean noReserve, final long residentPages,
+        final long lockedPages) {
+        return new Mapping(startAddress, endAddress, protection, true, locked, lockOnFault, noReserve, residentPages,
+            lockedPages);
     }
 
     public long startAddress() {
@@ -89,6 +93,12 @@ public final class Mapping {
         return residentPages;
     }
 
+    /** Resident pages that are locked in memory (smaps {@code Locked}). */
+    public long lockedPages() {
+        requireDetails("lockedPages");
+        return lockedPages;
+    }
+
     /** The same VMA with its bounds and protection only, for comparing layouts read different ways. */
     public Mapping withoutDetails() {
         return hasDetails ? of(startAddress, endAddress, protection) : this;
@@ -97,7 +107,7 @@ public final class Mapping {
     /** This VMA moved by {@code deltaBytes}, details kept. */
     public Mapping shiftedBy(final long deltaBytes) {
         return new Mapping(startAddress + deltaBytes, endAddress + deltaBytes, protection, hasDetails, locked,
-            lockOnFault, noReserve, residentPages);
+            lockOnFault, noReserve, residentPages, lockedPages);
     }
 
     private void requireDetails(final String what) {
@@ -114,7 +124,8 @@ public final class Mapping {
         final Mapping that = (Mapping)other;
         return startAddress == that.startAddress && endAddress == that.endAddress && protection == that.protection
             && hasDetails == that.hasDetails && locked == that.locked && lockOnFault == that.lockOnFault
-            && noReserve == that.noReserve && residentPages == that.residentPages;
+            && noReserve == that.noReserve && residentPages == that.residentPages
+            && lockedPages == that.lockedPages;
     }
 
     @Override
@@ -129,7 +140,7 @@ public final class Mapping {
             .append("-0x").append(Long.toHexString(endAddress))
             .append(' ').append(protection.symbol());
         if (hasDetails) {
-            text.append(" rss=").append(residentPages);
+            text.append(" rss=").append(residentPages).append(" lockedPages=").append(lockedPages);
             if (locked) {
                 text.append(" locked");
             }

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Parses {@code /proc/self/maps} and {@code /proc/self/smaps}. A maps line is
  * {@code 7f3a00000000-7f3a00200000 rw-p 00000000 00:00 0   [name]}; smaps follows each such
- * line with {@code Key: value} lines, of which {@code Rss} and {@code VmFlags} are read
+ * line with {@code Key: value} lines, of which {@code Rss}, {@code Locked} and {@code VmFlags} are read
  * (VmFlags {@code lo} = VM_LOCKED, {@code lf} = VM_LOCKONFAULT, {@code nr} = VM_NORESERVE).
  * Kernel addresses ({@code [vsyscall]}, above the signed range) are skipped.
  */
@@ -38,6 +38,7 @@ final class ProcMaps {
         final List<Mapping> mappings = new ArrayList<>();
         Header current = null;
         long rssBytes = 0;
+        long lockedBytes = 0;
         int lineStart = 0;
         while (lineStart < smapsText.length()) {
             final int lineEnd = lineEnd(smapsText, lineStart);
@@ -45,12 +46,16 @@ final class ProcMaps {
             if (header != null) {
                 current = header.intersects(fromAddress, toAddress) ? header : null;
                 rssBytes = 0;
+                lockedBytes = 0;
             } else if (current != null && smapsText.startsWith("Rss:", lineStart)) {
                 rssBytes = ProcFiles.kilobytes(smapsText.substring(lineStart + 4, lineEnd).trim());
+            } else if (current != null && smapsText.startsWith("Locked:", lineStart)) {
+                lockedBytes = ProcFiles.kilobytes(smapsText.substring(lineStart + 7, lineEnd).trim());
             } else if (current != null && smapsText.startsWith("VmFlags:", lineStart)) {
                 final String flags = " " + smapsText.substring(lineStart + 8, lineEnd).trim() + " ";
                 mappings.add(Mapping.withDetails(current.startAddress, current.endAddress, current.protection,
-                    flags.contains(" lo "), flags.contains(" lf "), flags.contains(" nr "), rssBytes / pageSize));
+                    flags.contains(" lo "), flags.contains(" lf "), flags.contains(" nr "), rssBytes / pageSize,
+                    lockedBytes / pageSize));
                 current = null;
             }
             lineStart = lineEnd + 1;

@@ -1,0 +1,370 @@
+package io.vmarena.vm;
+
+import io.vmarena.vm.support.Window;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * What every {@link AddressSpace} must do, with the kernel's exact errnos and layouts
+ * (kernel-semantics.md, Linux 6.18). The Linux backend and the simulator both extend it, so a
+ * behaviour asserted here holds for both. Layouts are in window page indexes, in the scenario
+ * language's {@code maps} format, so the suite runs on any page size.
+ */
+public abstract class AddressSpaceContract {
+    private static final int RW_SEED = 7;
+
+    protected AddressSpace space;
+    protected Window window;
+
+    /** The address space under test; called once per test. */
+    protected abstract AddressSpace addressSpace();
+
+    @BeforeEach
+    void openWindow() {
+        space = addressSpace();
+        window = new Window(space, 640);
+    }
+
+    @AfterEach
+    void closeWindow() {
+        window.close();
+    }
+
+    protected final void assumeMultiVmaMove() {
+        assumeTrue(space.capabilities().multiVmaMove().available(),
+            () -> "needs multi-VMA moves: " + space.capabilities().multiVmaMove().reason());
+    }
+
+    @Test
+    void shouldMoveHundredsOfVmasWithHolesInOneCallKeepingLayoutAndBytes() {
+        assumeMultiVmaMove();
+        // 100 units of [rw-][r--][hole]: 200 VMAs and 100 holes, the last one trailing (MV6).
+        final int units = 100;
+        final int sourcePages = 3 * units;
+        final int target = 320;
+        window.map(0, sourcePages, Protection.READ_WRITE);
+        window.fill(0, sourcePages, RW_SEED);
+        final long[] before = new long[units];
+        for (int unit = 0; unit < units; unit++) {
+            window.protect(3 * unit + 1, 1, Protection.READ);
+            window.unmap(3 * unit + 2, 1);
+            before[unit] = window.checksum(3 * unit, 2);
+        }
+        window.map(target, sourcePages, Protection.READ_WRITE);
+        window.fill(target, sourcePages, 99);
+        final List<String> sourceLayout = window.layout(0, sourcePages, MappingSource.PROC_MAPS);
+        assertEquals(2 * units, sourceLayout.size());
+
+        final long moved = space.remap(window.page(0), window.bytes(sourcePages), window.bytes(sourcePages),
+            RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(target));
+
+        assertEquals(window.page(target), moved);
+        assertEquals(List.of(), window.layout(0, sourcePages, MappingSource.PROC_MAPS));
+        final List<String> expected = new ArrayList<>();
+        for (int unit = 0; unit < units; unit++) {
+            final int first = target + 3 * unit;
+            expected.add("[" + first + ", " + (first + 1) + ") rw- rss=1");
+            expected.add("[" + (first + 1) + ", " + (first + 2) + ") r-- rss=1");
+            expected.add("[" + (first + 2) + ", " + (first + 3) + ") rw- rss=1");
+        }
+        assertEquals(expected, window.layout(target, sourcePages, MappingSource.SMAPS));
+        for (int unit = 0; unit < units; unit++) {
+            final int first = target + 3 * unit;
+            assertEquals(before[unit], window.checksum(first, 2), "bytes of unit " + unit);
+            // MV3: the destination under a source hole keeps what it held.
+            assertEquals(-1, window.firstDifference(first + 2, 1, 99 + 31 * (3 * unit + 2)), "hole of unit " + unit);
+        }
+    }
+
+    @Test
+    void shouldRefuseMoveStartingInHoleWithEfaultAndMoveNothing() {
+        window.map(1, 3, Protection.READ_WRITE);
+        window.fill(1, 3, RW_SEED);
+        window.unmap(0, 1);
+        window.map(10, 4, Protection.READ_WRITE);
+        window.fill(10, 4, 55);
+        final List<String> before = window.layout();
+
+        final VmException failure = assertThrows(VmException.class, () -> space.remap(window.page(0),
+            window.bytes(4), window.bytes(4), RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(10)));
+
+        assertEquals(Errno.EFAULT, failure.errno());
+        assertEquals(before, window.layout());
+        assertEquals(-1, window.firstDifference(1, 3, RW_SEED));
+        assertEquals(-1, window.firstDifference(10, 4, 55));
+    }
+
+    @Test
+    void shouldRefuseMoveOfRangeWithNoVmaWithEfault() {
+        window.unmap(0, 4);
+        window.map(10, 4, Protection.READ_WRITE);
+        window.fill(10, 4, 55);
+
+        final VmException failure = assertThrows(VmException.class, () -> space.remap(window.page(0),
+            window.bytes(4), window.bytes(4), RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(10)));
+
+        assertEquals(Errno.EFAULT, failure.errno());
+        assertEquals(-1, window.firstDifference(10, 4, 55));
+    }
+
+    @Test
+    void shouldRefuseOverlappingMoveWithEinval() {
+        window.map(0, 4, Protection.READ_WRITE);
+        final List<String> before = window.layout();
+
+        final VmException failure = assertThrows(VmException.class, () -> space.remap(window.page(0),
+            window.bytes(4), window.bytes(4), RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(2)));
+
+        assertEquals(Errno.EINVAL, failure.errno());
+        assertEquals(before, window.layout());
+    }
+
+    @Test
+    void shouldRefuseUnalignedMoveWithEinval() {
+        window.map(0, 4, Protection.READ_WRITE);
+        final int moveFlags = RemapFlags.MAYMOVE | RemapFlags.FIXED;
+
+        assertEquals(Errno.EINVAL, assertThrows(VmException.class, () -> space.remap(window.page(0) + 1,
+            window.bytes(1), window.bytes(1), moveFlags, window.page(10))).errno());
+        assertEquals(Errno.EINVAL, assertThrows(VmException.class, () -> space.remap(window.page(0),
+            window.bytes(1), window.bytes(1), moveFlags, window.page(10) + 8)).errno());
+        assertEquals(List.of("[0, 4) rw- rss=0", "[4, 640) --- rss=0 noreserve"), window.layout());
+    }
+
+    @Test
+    void shouldRefuseFixedWithoutMaymoveWithEinval() {
+        window.map(0, 4, Protection.READ_WRITE);
+
+        final VmException failure = assertThrows(VmException.class, () -> space.remap(window.page(0),
+            window.bytes(4), window.bytes(4), RemapFlags.FIXED, window.page(10)));
+
+        assertEquals(Errno.EINVAL, failure.errno());
+        assertEquals("mremap", failure.operation());
+    }
+
+    @Test
+    void shouldGrowInPlaceIntoHoleAndRefuseGrowthIntoOccupiedTail() {
+        window.map(0, 2, Protection.READ_WRITE);
+        window.fill(0, 2, RW_SEED);
+        window.unmap(2, 2);
+
+        assertEquals(window.page(0), space.remap(window.page(0), window.bytes(2), window.bytes(4), 0, 0));
+        assertEquals(List.of("[0, 4) rw- rss=2", "[4, 640) --- rss=0 noreserve"), window.layout());
+
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.remap(window.page(0), window.bytes(4), window.bytes(6), 0, 0));
+        assertEquals(Errno.ENOMEM, failure.errno());
+        assertEquals(-1, window.firstDifference(0, 2, RW_SEED));
+    }
+
+    @Test
+    void shouldMoveWhenGrowthWithMaymoveCannotStayInPlace() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.fill(0, 4, RW_SEED);
+        final long checksum = window.checksum(0, 4);
+
+        final long moved = space.remap(window.page(0), window.bytes(4), window.bytes(8), RemapFlags.MAYMOVE, 0);
+        try {
+            assertNotEquals(window.page(0), moved);
+            assertEquals(List.of("[4, 640) --- rss=0 noreserve"), window.layout());
+            final List<Mapping> there = space.mappings(moved, moved + window.bytes(8), MappingSource.PROC_MAPS);
+            assertEquals(List.of(Mapping.of(moved, moved + window.bytes(8), Protection.READ_WRITE)), there);
+            space.remap(moved, window.bytes(4), window.bytes(4), RemapFlags.MAYMOVE | RemapFlags.FIXED,
+                window.page(0));
+            assertEquals(checksum, window.checksum(0, 4));
+        } finally {
+            space.unmap(moved, window.bytes(8));
+        }
+    }
+
+    @Test
+    void shouldLockOnFaultOnlyTheTouchedPagesButCountTheWholeRangeAtOnce() {
+        window.map(0, 8, Protection.READ_WRITE);
+        final long lockedBefore = space.lockedBytes();
+
+        space.lock(window.page(0), window.bytes(8), LockMode.ON_FAULT);
+        assertEquals(window.bytes(8), space.lockedBytes() - lockedBefore);
+        assertEquals(List.of("[0, 8) rw- rss=0 locked onfault"), window.layout(0, 8, MappingSource.SMAPS));
+        assertEquals(0, lockedPages(0));
+
+        window.touch(0, 3);
+        assertEquals(List.of("[0, 8) rw- rss=3 locked onfault"), window.layout(0, 8, MappingSource.SMAPS));
+        assertEquals(3, lockedPages(0));
+        assertEquals(window.bytes(8), space.lockedBytes() - lockedBefore);
+
+        space.unlock(window.page(0), window.bytes(8));
+        assertEquals(List.of("[0, 8) rw- rss=3"), window.layout(0, 8, MappingSource.SMAPS));
+        assertEquals(0, space.lockedBytes() - lockedBefore);
+    }
+
+    @Test
+    void shouldPopulateWhenLockingWithoutOnFaultAndSplitTheVma() {
+        window.map(0, 8, Protection.READ_WRITE);
+        final long lockedBefore = space.lockedBytes();
+
+        space.lock(window.page(2), window.bytes(4), LockMode.POPULATE);
+
+        assertEquals(List.of("[0, 2) rw- rss=0", "[2, 6) rw- rss=4 locked", "[6, 8) rw- rss=0"),
+            window.layout(0, 8, MappingSource.SMAPS));
+        assertEquals(4, lockedPages(2));
+        assertEquals(window.bytes(4), space.lockedBytes() - lockedBefore);
+        space.unlock(window.page(2), window.bytes(4));
+        assertEquals(List.of("[0, 8) rw- rss=4"), window.layout(0, 8, MappingSource.SMAPS));
+    }
+
+    @Test
+    void shouldLockUpToTheFirstHoleThenFailWithEnomem() {
+        window.map(0, 2, Protection.READ_WRITE);
+        window.unmap(2, 1);
+        window.map(3, 2, Protection.READ_WRITE);
+        final long lockedBefore = space.lockedBytes();
+
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.lock(window.page(0), window.bytes(5), LockMode.ON_FAULT));
+
+        assertEquals(Errno.ENOMEM, failure.errno());
+        assertEquals(List.of("[0, 2) rw- rss=0 locked onfault", "[3, 5) rw- rss=0"),
+            window.layout(0, 5, MappingSource.SMAPS));
+        assertEquals(window.bytes(2), space.lockedBytes() - lockedBefore);
+        assertEquals(Errno.ENOMEM, assertThrows(VmException.class,
+            () -> space.unlock(window.page(0), window.bytes(5))).errno());
+        assertEquals(List.of("[0, 2) rw- rss=0", "[3, 5) rw- rss=0"), window.layout(0, 5, MappingSource.SMAPS));
+    }
+
+    @Test
+    void shouldProtectUpToTheFirstHoleThenFailWithEnomem() {
+        window.map(0, 2, Protection.READ_WRITE);
+        window.unmap(2, 1);
+        window.map(3, 2, Protection.READ_WRITE);
+
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.protect(window.page(0), window.bytes(5), Protection.READ));
+
+        assertEquals(Errno.ENOMEM, failure.errno());
+        assertEquals(List.of("[0, 2) r--", "[3, 5) rw-"), window.layout(0, 5, MappingSource.PROC_MAPS));
+    }
+
+    @Test
+    void shouldSplitOnProtectAndMergeWhenProtectedBack() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.touch(0, 2);
+
+        window.protect(1, 1, Protection.READ);
+        assertEquals(List.of("[0, 1) rw- rss=1", "[1, 2) r-- rss=1", "[2, 4) rw- rss=0"),
+            window.layout(0, 4, MappingSource.SMAPS));
+
+        window.protect(1, 1, Protection.READ_WRITE);
+        assertEquals(List.of("[0, 4) rw- rss=2"), window.layout(0, 4, MappingSource.SMAPS));
+    }
+
+    @Test
+    void shouldDropPagesWithDontneedAndReadZeroAfterwards() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.fill(0, 4, RW_SEED);
+
+        space.advise(window.page(0), window.bytes(4), Advice.DONTNEED);
+
+        assertEquals(List.of("[0, 4) rw- rss=0"), window.layout(0, 4, MappingSource.SMAPS));
+        assertEquals(0, window.firstDifference(0, 4, RW_SEED));
+        assertEquals(zeroChecksum(4), window.checksum(0, 4));
+    }
+
+    @Test
+    void shouldZapBothSidesOfHoleWithDontneedThenFailWithEnomem() {
+        window.map(0, 2, Protection.READ_WRITE);
+        window.map(3, 2, Protection.READ_WRITE);
+        window.fill(0, 2, RW_SEED);
+        window.fill(3, 2, RW_SEED);
+        window.unmap(2, 1);
+
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.advise(window.page(0), window.bytes(5), Advice.DONTNEED));
+
+        assertEquals(Errno.ENOMEM, failure.errno());
+        assertEquals(zeroChecksum(2), window.checksum(0, 2));
+        assertEquals(zeroChecksum(2), window.checksum(3, 2));
+    }
+
+    @Test
+    void shouldRefuseDontneedOnLockedVmaWithEinval() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.fill(0, 4, RW_SEED);
+        space.lock(window.page(0), window.bytes(4), LockMode.ON_FAULT);
+        try {
+            final VmException failure = assertThrows(VmException.class,
+                () -> space.advise(window.page(0), window.bytes(4), Advice.DONTNEED));
+            assertEquals(Errno.EINVAL, failure.errno());
+            assertEquals(-1, window.firstDifference(0, 4, RW_SEED));
+        } finally {
+            space.unlock(window.page(0), window.bytes(4));
+        }
+    }
+
+    @Test
+    void shouldRefuseUnalignedOrEmptyUnmapWithEinval() {
+        assertEquals(Errno.EINVAL, assertThrows(VmException.class,
+            () -> space.unmap(window.page(0) + 1, window.bytes(1))).errno());
+        assertEquals(Errno.EINVAL, assertThrows(VmException.class, () -> space.unmap(window.page(0), 0)).errno());
+    }
+
+    @Test
+    void shouldRefuseFixedNoreplaceOverAMappingWithEexist() {
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.map(window.page(0), window.bytes(1), Protection.READ_WRITE, MapFlags.FIXED_NOREPLACE));
+        assertEquals(Errno.EEXIST, failure.errno());
+    }
+
+    @Test
+    void shouldReportTheSameBoundsFromEverySource() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.protect(1, 1, Protection.READ);
+        window.unmap(5, 1);
+        final List<String> fromMaps = window.layout(0, 640, MappingSource.PROC_MAPS);
+
+        assertEquals(List.of("[0, 1) rw-", "[1, 2) r--", "[2, 4) rw-", "[4, 5) ---", "[6, 640) ---"), fromMaps);
+        assertEquals(fromMaps, window.layout(0, 640, MappingSource.AUTO));
+        if (space.capabilities().procmapQuery().available()) {
+            assertEquals(fromMaps, window.layout(0, 640, MappingSource.PROCMAP_QUERY));
+        }
+        final List<String> fromSmaps = new ArrayList<>();
+        for (final String line : window.layout(0, 640, MappingSource.SMAPS)) {
+            fromSmaps.add(line.substring(0, line.indexOf(" rss=")));
+        }
+        assertEquals(fromMaps, fromSmaps);
+    }
+
+    @Test
+    void shouldRefuseRangesItDidNotHandOut() {
+        final long elsewhere = space.reserve(window.bytes(4));
+        space.unmap(elsewhere, window.bytes(4));
+
+        assertThrows(IllegalArgumentException.class, () -> space.unmap(elsewhere, window.bytes(4)));
+        assertThrows(IllegalArgumentException.class,
+            () -> space.protect(elsewhere, window.bytes(1), Protection.READ_WRITE));
+        assertThrows(IllegalArgumentException.class, () -> space.remap(window.page(0), window.bytes(1),
+            window.bytes(1), RemapFlags.MAYMOVE | RemapFlags.FIXED, elsewhere));
+        assertThrows(IllegalArgumentException.class,
+            () -> space.map(elsewhere, window.bytes(1), Protection.READ_WRITE, MapFlags.FIXED));
+        assertEquals(List.of("[0, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS));
+    }
+
+    private long lockedPages(final int pageIndex) {
+        final long address = window.page(pageIndex);
+        return space.mappings(address, address + 1, MappingSource.SMAPS).get(0).lockedPages();
+    }
+
+    private long zeroChecksum(final int pageCount) {
+        final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(new byte[(int)window.bytes(pageCount)]);
+        return crc.getValue();
+    }
+}
