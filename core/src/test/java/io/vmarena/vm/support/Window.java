@@ -57,6 +57,7 @@ public final class Window implements AutoCloseable {
 
     /** Writes the pattern into every byte of the pages; they must be writable. */
     public void fill(final int pageIndex, final int count, final int seed) {
+        requireAccess(pageIndex, count, true);
         final UnsafeBuffer buffer = new UnsafeBuffer(page(pageIndex), (int)bytes(count));
         for (int i = 0; i < count; i++) {
             final int pageOffset = (int)(i * pageSize);
@@ -68,6 +69,7 @@ public final class Window implements AutoCloseable {
 
     /** The first page (window index) whose bytes differ from the pattern, or -1. */
     public int firstDifference(final int pageIndex, final int count, final int seed) {
+        requireAccess(pageIndex, count, false);
         final UnsafeBuffer buffer = new UnsafeBuffer(page(pageIndex), (int)bytes(count));
         for (int i = 0; i < count; i++) {
             final int pageOffset = (int)(i * pageSize);
@@ -82,6 +84,7 @@ public final class Window implements AutoCloseable {
 
     /** Writes one byte (1) at the start of each page, in order: faults them in. */
     public void touch(final int pageIndex, final int count) {
+        requireAccess(pageIndex, count, true);
         for (int i = 0; i < count; i++) {
             new UnsafeBuffer(page(pageIndex + i), 1).putByte(0, (byte)1);
         }
@@ -89,11 +92,32 @@ public final class Window implements AutoCloseable {
 
     /** CRC32 of every byte of the pages; they must be readable. */
     public long checksum(final int pageIndex, final int count) {
+        requireAccess(pageIndex, count, false);
         final byte[] bytes = new byte[(int)bytes(count)];
         new UnsafeBuffer(page(pageIndex), bytes.length).getBytes(0, bytes);
         final CRC32 crc = new CRC32();
         crc.update(bytes);
         return crc.getValue();
+    }
+
+    /**
+     * Fails the test, instead of crashing the JVM, when a page is unmapped or lacks the access:
+     * a broken move must show up as an assertion.
+     */
+    private void requireAccess(final int pageIndex, final int count, final boolean write) {
+        long position = page(pageIndex);
+        final long end = page(pageIndex + count);
+        for (final Mapping vma : addressSpace.mappings(position, end, MappingSource.PROC_MAPS)) {
+            final boolean allowed = write ? vma.protection().canWrite() : vma.protection().canRead();
+            if (vma.startAddress() > position || !allowed) {
+                break;
+            }
+            position = vma.endAddress();
+        }
+        if (position < end) {
+            throw new AssertionError("window page " + (position - page(0)) / pageSize + " is not mapped "
+                + (write ? "writable" : "readable") + ": " + layout(0, pageCount, MappingSource.PROC_MAPS));
+        }
     }
 
     /** {@link #layout(int, int, MappingSource)} of the whole window from smaps. */
