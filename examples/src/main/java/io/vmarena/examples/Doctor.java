@@ -1,0 +1,130 @@
+package io.vmarena.examples;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.Capabilities;
+import io.vmarena.vm.Feature;
+
+import java.io.PrintStream;
+
+/**
+ * {@code vmarena doctor}: the capabilities of this machine's address space as a table, and for
+ * each missing feature what it costs and how to get it. The cost figures are the measurements
+ * in docs/DESIGN.md ("Measured facts").
+ */
+final class Doctor {
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Doctor(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(final String[] args) {
+        if (args.length > 0) {
+            err.println("vmarena doctor takes no arguments, got: " + String.join(" ", args));
+            return VmarenaCommand.BAD_INPUT;
+        }
+        final AddressSpace space;
+        try {
+            space = AddressSpaces.system();
+        } catch (final IllegalStateException | ExceptionInInitializerError e) {
+            err.println("vmarena doctor: no address space works here: " + rootMessage(e));
+            return VmarenaCommand.PROBLEM;
+        }
+        print(space.capabilities());
+        return VmarenaCommand.OK;
+    }
+
+    private void print(final Capabilities caps) {
+        out.println("vmarena doctor: what this machine can do");
+        out.println();
+        row("backend", caps.backend());
+        row("kernel", caps.kernelRelease() + " (" + caps.architecture() + ")");
+        row("page size", Bytes.format(caps.pageSize()));
+        row("huge page (PMD)", Bytes.format(caps.pmdBytes()) + ", PUD " + Bytes.format(caps.pudBytes()));
+        row("transparent huge pages", caps.thpMode() + thpAdvice(caps.thpMode()));
+        row("vm.max_map_count", caps.maxMapCount() + " VMAs");
+        out.println();
+        feature("multi-VMA move", caps.multiVmaMove(), why(caps, 6, 17, caps.multiVmaMove()),
+            "moves fall back to one mremap per VMA (about 1.1x slower with known boundaries, up to 2.5x with "
+                + "/proc/self/maps discovery); Linux 6.17+ moves a whole arena in one call");
+        feature("MLOCK_ONFAULT", caps.lockOnFault(), why(caps, 4, 4, caps.lockOnFault()),
+            "pinning populates the whole range at once (about 377 ms per GiB instead of 17 us)");
+        feature("PROCMAP_QUERY", caps.procmapQuery(), why(caps, 6, 11, caps.procmapQuery()),
+            "per-VMA moves read VMA boundaries from /proc/self/maps (about 15 us plus 0.25 us per VMA of the "
+                + "whole process)");
+        out.println(memlockLine(caps));
+        out.println();
+        out.println("details:");
+        detail("multi-VMA move", caps.multiVmaMove());
+        detail("MLOCK_ONFAULT", caps.lockOnFault());
+        detail("PROCMAP_QUERY", caps.procmapQuery());
+        detail("CAP_IPC_LOCK", caps.ipcLock());
+    }
+
+    /**
+     * "kernel 6.8 < 6.17" when the release is older than the one that brought the feature;
+     * otherwise the probe's own finding (a newer kernel may still refuse: seccomp, emulators).
+     */
+    static String why(final Capabilities caps, final int major, final int minor, final Feature feature) {
+        final String[] parts = caps.kernelRelease().split("[.-]");
+        try {
+            final int releaseMajor = Integer.parseInt(parts[0]);
+            final int releaseMinor = Integer.parseInt(parts[1]);
+            if (releaseMajor < major || releaseMajor == major && releaseMinor < minor) {
+                return "kernel " + releaseMajor + "." + releaseMinor + " < " + major + "." + minor;
+            }
+        } catch (final RuntimeException unparsable) {
+            // A simulated or unusual release string: the probe's reason says it better.
+        }
+        return feature.reason();
+    }
+
+    private void row(final String name, final String value) {
+        out.printf("%-24s %s%n", name, value);
+    }
+
+    /** {@code name: yes}, or {@code name: no (why): what it costs}. */
+    private void feature(final String name, final Feature feature, final String why, final String cost) {
+        if (feature.available()) {
+            out.println(name + ": yes");
+        } else {
+            out.println(name + ": no (" + why + "): " + cost);
+        }
+    }
+
+    private void detail(final String name, final Feature feature) {
+        out.println("  " + name + ": " + feature.reason());
+    }
+
+    static String memlockLine(final Capabilities caps) {
+        final String limits = Bytes.limit(caps.memlockSoftBytes()) + " soft limit, "
+            + Bytes.limit(caps.memlockHardBytes()) + " hard";
+        if (caps.ipcLock().available()) {
+            return "memlock: " + limits + ", CAP_IPC_LOCK held: pinning is not limited";
+        }
+        if (caps.memlockSoftBytes() == Capabilities.UNLIMITED) {
+            return "memlock: unlimited, no CAP_IPC_LOCK: pinning is not limited";
+        }
+        return "memlock: " + limits + ", no CAP_IPC_LOCK: pinning limited to " + Bytes.limit(caps.memlockSoftBytes())
+            + "; raise with ulimit -l / LimitMEMLOCK= / --ulimit memlock";
+    }
+
+    private static String thpAdvice(final String mode) {
+        if (mode.equals("never") || mode.equals("unavailable")) {
+            return " (moves and MADV_DONTNEED work page by page: about 20x dearer per MiB than with huge pages; "
+                + "enable with: echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)";
+        }
+        return "";
+    }
+
+    private static String rootMessage(final Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage();
+    }
+}
