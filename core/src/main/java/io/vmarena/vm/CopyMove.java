@@ -9,6 +9,9 @@ import java.util.List;
  * source is unmapped. This is what an allocator without {@code mremap} has to do, and the
  * baseline the page-table moves are measured against.
  *
+ * <p>The layout comes from smaps, or from the caller's known layout when that was read with
+ * {@link MappingSource#SMAPS} (it needs the lock flags and residency).
+ *
  * <p>Pages that were never touched (no resident pages in smaps) are not copied: the fresh
  * mapping reads zero there too. Destinations are locked only after every source piece is gone,
  * so a locked range never counts twice against RLIMIT_MEMLOCK.
@@ -18,7 +21,10 @@ final class CopyMove implements RangeMove {
     public MoveResult move(final AddressSpace addressSpace, final long fromAddress, final long lengthBytes,
         final long toAddress, final List<Mapping> knownLayout) {
         final long endAddress = fromAddress + lengthBytes;
-        final List<Mapping> layout = addressSpace.mappings(fromAddress, endAddress, MappingSource.SMAPS);
+        // smaps costs milliseconds in a large process; a caller that knows the details saves it.
+        final List<Mapping> layout = knownLayout != null && !knownLayout.isEmpty() && knownLayout.get(0).hasDetails()
+            ? knownLayout
+            : addressSpace.mappings(fromAddress, endAddress, MappingSource.SMAPS);
         MoveChecks.requireVmaAtStart(fromAddress, lengthBytes, toAddress, layout);
         final List<Mapping> lockedTargets = new ArrayList<>();
         int calls = 0;

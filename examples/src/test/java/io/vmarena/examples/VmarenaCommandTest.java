@@ -1,0 +1,58 @@
+package io.vmarena.examples;
+
+import io.vmarena.vm.Capabilities;
+import io.vmarena.vm.Feature;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VmarenaCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(final String... args) {
+        return VmarenaCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldPrintEveryFeatureAndTheMemlockLine() {
+        assertEquals(0, run("doctor"), err.toString(StandardCharsets.UTF_8));
+
+        final String text = out.toString(StandardCharsets.UTF_8);
+        for (final String feature : new String[] {"multi-VMA move: ", "MLOCK_ONFAULT: ", "PROCMAP_QUERY: ",
+            "memlock: ", "page size", "vm.max_map_count"}) {
+            assertTrue(text.contains(feature), feature + " missing from:\n" + text);
+        }
+        assertTrue(text.matches("(?s).*multi-VMA move: (yes|no \\(.+\\): moves fall back to one mremap per VMA.*).*"),
+            text);
+    }
+
+    @Test
+    void shouldRefuseUnknownCommandsAndArgumentsWithExitTwo() {
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command 'frobnicate'"));
+        assertEquals(2, run("doctor", "--verbose"));
+        assertEquals(2, run());
+    }
+
+    @Test
+    void shouldExplainWhatAMissingMemlockBudgetCosts() {
+        final Feature no = Feature.absent("test");
+        final Feature yes = Feature.present("test");
+        final Capabilities caps = Capabilities.builder().backend("test")
+            .multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes).ipcLock(no).pageSize(4096).pmdBytes(2 << 20)
+            .thpMode("madvise").memlock(8 << 20, 8 << 20).maxMapCount(65530).kernelRelease("6.8.0-1")
+            .architecture("amd64").build();
+
+        assertEquals("memlock: 8 MiB soft limit, 8 MiB hard, no CAP_IPC_LOCK: pinning limited to 8 MiB; raise with "
+            + "ulimit -l / LimitMEMLOCK= / --ulimit memlock", Doctor.memlockLine(caps));
+        assertEquals("kernel 6.8 < 6.17", Doctor.why(caps, 6, 17, no));
+        assertEquals("test", Doctor.why(caps, 6, 4, no));
+    }
+}
