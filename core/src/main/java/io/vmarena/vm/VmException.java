@@ -5,7 +5,7 @@ package io.vmarena.vm;
  * person would write them in C, the typed {@link Errno}, and a hint that says what it means
  * and what to change:
  * <pre>
- * mlock2(0x7f3a00000000, 2097152, MLOCK_ONFAULT): EPERM: RLIMIT_MEMLOCK is 0 and the process
+ * mlock2(0x7f3a00000000, 1048576, MLOCK_ONFAULT): EPERM: RLIMIT_MEMLOCK is 0 and the process
  * lacks CAP_IPC_LOCK (raise it with ulimit -l, LimitMEMLOCK= or --ulimit memlock)
  * </pre>
  * The simulator throws the same type with the same errno for the same arguments, so the two
@@ -61,7 +61,7 @@ public final class VmException extends RuntimeException {
         return operation;
     }
 
-    /** The call's arguments, rendered as in C: {@code 0x7f3a00000000, 2097152, MLOCK_ONFAULT}. */
+    /** The call's arguments, rendered as in C: {@code 0x7f3a00000000, 1048576, MLOCK_ONFAULT}. */
     public String arguments() {
         return arguments;
     }
