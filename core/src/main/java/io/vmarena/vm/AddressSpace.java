@@ -10,12 +10,14 @@ import java.util.List;
  * for the same arguments, see {@code kernel-semantics.md}).
  *
  * <h2>Safety</h2>
- * An address space only changes memory it handed out: a range obtained from {@link #map}
- * without {@link MapFlags#FIXED}, or from a {@link #remap} that let the kernel choose the
- * address. Any other range is refused with {@link IllegalArgumentException} before the kernel
- * sees it, so that no caller can unmap or move the JVM's own memory. Holes that a caller makes
- * inside its own ranges stay its own (the kernel rarely reuses them, see DESIGN.md); a range is
- * given up when it is unmapped whole or moved away whole.
+ * An address space only changes memory it handed out. A range the kernel placed for it (a
+ * {@link #map} without {@link MapFlags#FIXED}, a {@link #remap} that let the kernel choose) is
+ * a <em>lease</em>; the pages it maps inside its leases are its own. Holes it makes inside a
+ * lease stay usable (to map into, or move into), but only after it has looked that no one
+ * else's mapping was placed there (the kernel may place malloc's memory in any hole). A lease
+ * ends when none of its pages is mapped. Any other range is refused with
+ * {@link IllegalArgumentException} before the kernel sees it, so that no caller can unmap,
+ * move or protect the JVM's own memory.
  *
  * <h2>Threads</h2>
  * Implementations are thread-safe; each call is as atomic as the system call it stands for.
@@ -108,6 +110,12 @@ public interface AddressSpace {
     default List<Mapping> mappings(final long fromAddress, final long toAddress) {
         return mappings(fromAddress, toAddress, MappingSource.AUTO);
     }
+
+    /**
+     * Whether a call that changes {@code [address, address + lengthBytes)} would be allowed:
+     * every page is this address space's (see Safety).
+     */
+    boolean owns(long address, long lengthBytes);
 
     /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */
     long lockedBytes();

@@ -21,10 +21,7 @@ final class CopyMove implements RangeMove {
     public MoveResult move(final AddressSpace addressSpace, final long fromAddress, final long lengthBytes,
         final long toAddress, final List<Mapping> knownLayout) {
         final long endAddress = fromAddress + lengthBytes;
-        // smaps costs milliseconds in a large process; a caller that knows the details saves it.
-        final List<Mapping> layout = knownLayout != null && !knownLayout.isEmpty() && knownLayout.get(0).hasDetails()
-            ? knownLayout
-            : addressSpace.mappings(fromAddress, endAddress, MappingSource.SMAPS);
+        final List<Mapping> layout = layout(addressSpace, fromAddress, endAddress, knownLayout);
         MoveChecks.requireVmaAtStart(fromAddress, lengthBytes, toAddress, layout);
         final List<Mapping> lockedTargets = new ArrayList<>();
         int calls = 0;
@@ -54,18 +51,53 @@ final class CopyMove implements RangeMove {
             }
             addressSpace.unmap(pieceStart, pieceLength);
             calls++;
-            if (vma.locked()) {
+            if (vma.locked() || vma.lockOnFault()) {
                 lockedTargets.add(Mapping.withDetails(target, target + pieceLength, vma.protection(), true,
                     vma.lockOnFault(), vma.noReserve(), 0, 0));
             }
         }
         for (final Mapping target : lockedTargets) {
-            addressSpace.lock(target.startAddress(), target.lengthBytes(),
-                target.lockOnFault() ? LockMode.ON_FAULT : LockMode.POPULATE);
+            lockLikeTheSource(addressSpace, target);
             calls++;
         }
         return new MoveResult(MoveStrategy.COPY, calls, layout.isEmpty() ? 0 : countPieces(layout, fromAddress,
             endAddress), bytesCopied);
+    }
+
+    /**
+     * The source's VMAs with their details. Bytes are read through these bounds, so they come
+     * from the kernel: the caller's layout is used for its details only when its bounds and
+     * protections match what the kernel reports now (smaps costs milliseconds in a large JVM).
+     */
+    private static List<Mapping> layout(final AddressSpace addressSpace, final long fromAddress,
+        final long endAddress, final List<Mapping> knownLayout) {
+        if (knownLayout != null && !knownLayout.isEmpty() && knownLayout.get(0).hasDetails()) {
+            final List<Mapping> current = addressSpace.mappings(fromAddress, endAddress, MappingSource.AUTO);
+            final List<Mapping> known = new ArrayList<>();
+            for (final Mapping vma : knownLayout) {
+                known.add(vma.withoutDetails());
+            }
+            if (known.equals(current)) {
+                return knownLayout;
+            }
+        }
+        return addressSpace.mappings(fromAddress, endAddress, MappingSource.SMAPS);
+    }
+
+    /**
+     * Locks a copy as its source was locked. mlock of a PROT_NONE VMA sets VM_LOCKED and then
+     * fails to populate with ENOMEM (kernel-semantics L12): the state is the source's, so that
+     * ENOMEM is expected here.
+     */
+    private static void lockLikeTheSource(final AddressSpace addressSpace, final Mapping target) {
+        try {
+            addressSpace.lock(target.startAddress(), target.lengthBytes(),
+                target.lockOnFault() ? LockMode.ON_FAULT : LockMode.POPULATE);
+        } catch (final VmException e) {
+            if (e.errno() != Errno.ENOMEM || target.protection() != Protection.NONE) {
+                throw e;
+            }
+        }
     }
 
     private static int countPieces(final List<Mapping> layout, final long fromAddress, final long endAddress) {

@@ -53,21 +53,39 @@ public final class RangeMover {
      *     (the range starts in a hole; a move across VMAs on a kernel before 6.17 with MULTI_VMA),
      *     ENOMEM (vm.max_map_count), EPERM (sealed)
      * @throws UnsupportedOperationException when the kernel lacks what {@code strategy} needs
+     * @throws IllegalArgumentException when either range is not the address space's own;
+     *     nothing is moved
      */
     public MoveResult move(final long fromAddress, final long lengthBytes, final long toAddress,
         final MoveStrategy strategy, final List<Mapping> knownLayout) {
+        requireOwned("source", fromAddress, lengthBytes);
+        requireOwned("destination", toAddress, lengthBytes);
         final MoveStrategy resolved = resolve(strategy, knownLayout != null);
         final String missing = resolved.unavailableReason(capabilities);
         if (missing != null && resolved != MoveStrategy.MULTI_VMA) {
             throw new UnsupportedOperationException("cannot move with " + resolved + ": " + missing
                 + "; use MoveStrategy.AUTO");
         }
-        if (resolved != MoveStrategy.MULTI_VMA) {
-            // The kernel makes these checks itself for a single call; piecewise strategies make
-            // them up front so that every strategy fails alike.
-            MoveChecks.requireValidRange(addressSpace.pageSize(), fromAddress, lengthBytes, toAddress);
+        if (resolved == MoveStrategy.MULTI_VMA) {
+            // One call: the kernel makes every check and rounds the length itself.
+            return moves.get(resolved).move(addressSpace, fromAddress, lengthBytes, toAddress, knownLayout);
         }
-        return moves.get(resolved).move(addressSpace, fromAddress, lengthBytes, toAddress, knownLayout);
+        // Piecewise strategies make the kernel's up-front checks themselves, so that every
+        // strategy fails alike, and work in whole pages, as the kernel does.
+        MoveChecks.requireValidRange(addressSpace.pageSize(), fromAddress, lengthBytes, toAddress);
+        final long pageLength = (lengthBytes + addressSpace.pageSize() - 1) & -addressSpace.pageSize();
+        return moves.get(resolved).move(addressSpace, fromAddress, pageLength, toAddress, knownLayout);
+    }
+
+    /**
+     * Refuses, before anything moves, a range that is not wholly the address space's: piecewise
+     * strategies would otherwise move the pieces before the first foreign one.
+     */
+    private void requireOwned(final String which, final long address, final long lengthBytes) {
+        if (lengthBytes > 0 && !addressSpace.owns(address, lengthBytes)) {
+            throw new IllegalArgumentException("cannot move: the " + which + " range [" + SyscallText.hex(address)
+                + ", +" + lengthBytes + ") is not memory this address space mapped");
+        }
     }
 
     /** The strategy AUTO stands for on this address space; any other strategy unchanged. */

@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -355,6 +357,73 @@ public abstract class AddressSpaceContract {
         assertThrows(IllegalArgumentException.class,
             () -> space.map(elsewhere, window.bytes(1), Protection.READ_WRITE, MapFlags.FIXED));
         assertEquals(List.of("[0, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS));
+    }
+
+    @Test
+    void shouldRefuseRangesThatReachBeyondUserSpace() {
+        final long address = window.page(0);
+        final long toTwoToTheSixtyThree = Long.MIN_VALUE - address;
+
+        assertThrows(IllegalArgumentException.class, () -> space.advise(address, toTwoToTheSixtyThree,
+            Advice.DONTNEED));
+        assertThrows(IllegalArgumentException.class, () -> space.protect(address, toTwoToTheSixtyThree,
+            Protection.NONE));
+        assertThrows(IllegalArgumentException.class, () -> space.lock(address, toTwoToTheSixtyThree,
+            LockMode.ON_FAULT));
+    }
+
+    @Test
+    void shouldGiveUpEveryPageTheKernelFreedEvenForAnUnroundedLength() {
+        final long lease = space.map(0, window.bytes(4), Protection.READ_WRITE, MapFlags.NONE);
+        assertTrue(space.owns(lease, window.bytes(4)));
+
+        space.unmap(lease, window.bytes(4) - 1);
+
+        assertFalse(space.owns(lease, 1));
+        assertThrows(IllegalArgumentException.class, () -> space.unmap(lease, window.bytes(4)));
+    }
+
+    @Test
+    void shouldGiveUpALeaseWhoseEveryPageMovedAwayPieceByPiece() {
+        final long lease = space.map(0, window.bytes(4), Protection.READ_WRITE, MapFlags.NONE);
+        space.protect(lease + window.bytes(1), window.bytes(1), Protection.READ);
+
+        for (int page = 0; page < 4; page++) {
+            space.remap(lease + window.bytes(page), window.bytes(1), window.bytes(1),
+                RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(10 + page));
+        }
+
+        assertFalse(space.owns(lease, window.bytes(4)));
+        assertTrue(space.owns(window.page(10), window.bytes(4)));
+    }
+
+    @Test
+    void shouldRefuseAZeroLengthRemapOfMemoryItDoesNotOwn() {
+        final long elsewhere = space.reserve(window.bytes(1));
+        space.unmap(elsewhere, window.bytes(1));
+
+        assertThrows(IllegalArgumentException.class,
+            () -> space.remap(elsewhere, 0, window.bytes(1), RemapFlags.MAYMOVE, 0));
+        assertThrows(IllegalArgumentException.class,
+            () -> space.remap(elsewhere, -1, window.bytes(1), RemapFlags.MAYMOVE, 0));
+    }
+
+    @Test
+    void shouldLetItsOwnHolesBeMappedAndMovedInto() {
+        window.unmap(5, 3);
+        assertTrue(space.owns(window.page(5), window.bytes(3)));
+
+        window.map(5, 1, Protection.READ_WRITE);
+        window.fill(5, 1, RW_SEED);
+        space.remap(window.page(5), window.bytes(1), window.bytes(1), RemapFlags.MAYMOVE | RemapFlags.FIXED,
+            window.page(7));
+
+        assertEquals(-1, window.firstDifference(7, 1, RW_SEED));
+        assertEquals(List.of("[0, 5) ---", "[7, 8) rw-"), subList(window.layout(0, 8, MappingSource.PROC_MAPS), 2));
+    }
+
+    private static List<String> subList(final List<String> lines, final int count) {
+        return lines.subList(0, Math.min(count, lines.size()));
     }
 
     private long lockedPages(final int pageIndex) {

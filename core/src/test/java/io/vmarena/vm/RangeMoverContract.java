@@ -176,6 +176,49 @@ public abstract class RangeMoverContract {
         assertEquals(before, window.layout(0, 64, MappingSource.PROC_MAPS));
     }
 
+    @ParameterizedTest
+    @EnumSource(value = MoveStrategy.class, names = "AUTO", mode = EnumSource.Mode.EXCLUDE)
+    void shouldMoveTheWholeLastPageOfALengthThatIsNotAPageMultiple(final MoveStrategy strategy) {
+        assumeTrue(strategy.unavailableReason(space.capabilities()) == null);
+        window.map(0, 2, Protection.READ_WRITE);
+        window.fill(0, 2, 3);
+        window.protect(1, 1, Protection.READ);
+        final List<Mapping> known = space.mappings(window.page(0), window.page(2), MappingSource.SMAPS);
+
+        mover.move(window.page(0), window.bytes(1) + 100, window.page(TARGET), strategy, known);
+
+        assertEquals(-1, window.firstDifference(TARGET, 2, 3));
+        assertEquals(List.of("[30, 31) rw-", "[31, 32) r--"), window.layout(TARGET, 2, MappingSource.PROC_MAPS));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MoveStrategy.class, names = "AUTO", mode = EnumSource.Mode.EXCLUDE)
+    void shouldMoveNothingWhenTheRangeRunsPastItsOwnMemory(final MoveStrategy strategy) {
+        assumeTrue(strategy.unavailableReason(space.capabilities()) == null);
+        window.map(56, 8, Protection.READ_WRITE);
+        final List<String> before = window.layout(0, 64, MappingSource.PROC_MAPS);
+        final List<Mapping> known = space.mappings(window.page(56), window.page(66));
+
+        assertThrows(IllegalArgumentException.class, () -> mover.move(window.page(56), window.bytes(10),
+            window.page(0), strategy, known));
+
+        assertEquals(before, window.layout(0, 64, MappingSource.PROC_MAPS));
+    }
+
+    @Test
+    void shouldCopyFromTheKernelsLayoutNotAStaleOneItWasGiven() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.fill(0, 4, 9);
+        final List<Mapping> stale = space.mappings(window.page(0), window.page(4), MappingSource.SMAPS);
+        window.unmap(1, 1);
+
+        mover.move(window.page(0), window.bytes(4), window.page(TARGET), MoveStrategy.COPY, stale);
+
+        assertEquals(List.of("[30, 31) rw-", "[31, 32) ---", "[32, 34) rw-"),
+            window.layout(TARGET, 4, MappingSource.PROC_MAPS));
+        assertEquals(-1, window.firstDifference(TARGET + 2, 2, 9 + 31 * 2));
+    }
+
     @Test
     void shouldRefusePerVmaKnownWithoutALayout() {
         window.map(0, 4, Protection.READ_WRITE);

@@ -11,8 +11,10 @@ import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
+import io.vmarena.vm.RangeGuard;
 import io.vmarena.vm.Protection;
 import io.vmarena.vm.RemapFlags;
+import io.vmarena.vm.SyscallText;
 import io.vmarena.vm.VmException;
 
 import java.util.List;
@@ -21,28 +23,31 @@ import java.util.List;
  * The process's real address space: each method is one system call through {@link LibC},
  * with the kernel's errno turned into a {@link VmException} that says what to change. Before
  * the call it checks that the range is one this address space handed out ({@link OwnedRanges}),
- * so no caller can unmap or move the JVM's own memory. Success paths build no strings.
+ * so no caller can unmap or move the JVM's own memory. One lock covers check, call and
+ * bookkeeping, so two threads cannot interleave between a check and the call it allowed.
+ * Success paths build no strings.
  */
 final class LinuxAddressSpace implements AddressSpace {
     private final Capabilities capabilities;
     private final long pageSize;
     private final long pageMask;
-    private final OwnedRanges owned = new OwnedRanges();
+    private final RangeGuard guard;
     private final ProcmapQuery procmapQuery;
 
     LinuxAddressSpace(final Capabilities capabilities) {
         this.capabilities = capabilities;
         this.pageSize = capabilities.pageSize();
         this.pageMask = pageSize - 1;
+        this.guard = new RangeGuard(pageSize);
         this.procmapQuery = capabilities.procmapQuery().available() ? new ProcmapQuery() : null;
     }
 
     @Override
-    public long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
+    public synchronized long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
         MapFlags.validate(flags);
         final boolean fixed = (flags & MapFlags.FIXED) != 0;
         if (fixed) {
-            requireOwned("mmap", address, lengthBytes);
+            guard.require("mmap", address, lengthBytes, this);
         }
         final int nativeFlags = LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS
             | (fixed ? LibC.MAP_FIXED : 0)
@@ -52,79 +57,68 @@ final class LinuxAddressSpace implements AddressSpace {
         try {
             result = LibC.mmap(address, lengthBytes, protection.bits(), nativeFlags, -1, 0);
         } catch (final LastErrorException e) {
-            throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes), protName(protection),
-                mapFlagNames(nativeFlags), "-1", "0");
+            throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes), SyscallText.protection(protection),
+                SyscallText.mapFlags(flags), "-1", "0");
         }
-        if (!fixed) {
-            owned.claim(result, pageCeil(result + lengthBytes));
-        }
+        guard.mapped(result, lengthBytes, flags);
         return result;
     }
 
     @Override
-    public void unmap(final long address, final long lengthBytes) {
-        requireOwned("munmap", address, lengthBytes);
+    public synchronized void unmap(final long address, final long lengthBytes) {
+        guard.require("munmap", address, lengthBytes, this);
         try {
             LibC.munmap(address, lengthBytes);
         } catch (final LastErrorException e) {
             throw failure("munmap", e, lengthBytes, hex(address), Long.toString(lengthBytes));
         }
-        owned.releaseWithin(address, address + lengthBytes);
+        guard.unmapped(address, lengthBytes);
     }
 
     @Override
-    public void protect(final long address, final long lengthBytes, final Protection protection) {
-        requireOwned("mprotect", address, lengthBytes);
+    public synchronized void protect(final long address, final long lengthBytes, final Protection protection) {
+        guard.require("mprotect", address, lengthBytes, this);
         try {
             LibC.mprotect(address, lengthBytes, protection.bits());
         } catch (final LastErrorException e) {
-            throw failure("mprotect", e, lengthBytes, hex(address), Long.toString(lengthBytes), protName(protection));
+            throw failure("mprotect", e, lengthBytes, hex(address), Long.toString(lengthBytes), SyscallText.protection(protection));
         }
     }
 
     @Override
-    public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
+    public synchronized long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
-        requireOwned("mremap", oldAddress, oldLengthBytes);
-        final boolean fixed = (flags & RemapFlags.FIXED) != 0;
-        if (fixed) {
-            requireOwned("mremap", newAddress, newLengthBytes);
+        guard.require("mremap", oldAddress, oldLengthBytes, this);
+        if ((flags & RemapFlags.FIXED) != 0) {
+            guard.require("mremap", newAddress, newLengthBytes, this);
         }
         final long result;
         try {
             result = LibC.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
         } catch (final LastErrorException e) {
+            guard.remapFailed(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress, this);
             throw failure("mremap", e, newLengthBytes, hex(oldAddress), Long.toString(oldLengthBytes),
                 Long.toString(newLengthBytes), RemapFlags.describe(flags), hex(newAddress));
         }
-        if (result != oldAddress) {
-            if (!fixed) {
-                owned.claim(result, pageCeil(result + newLengthBytes));
-            }
-            if ((flags & RemapFlags.DONTUNMAP) == 0) {
-                owned.releaseWithin(oldAddress, pageCeil(oldAddress + oldLengthBytes));
-            }
-        } else if (newLengthBytes > oldLengthBytes) {
-            owned.claim(pageCeil(oldAddress + oldLengthBytes), pageCeil(oldAddress + newLengthBytes));
-        }
+        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
         return result;
     }
 
     @Override
-    public void lock(final long address, final long lengthBytes, final LockMode mode) {
-        requireOwned("mlock2", address, lengthBytes);
+    public synchronized void lock(final long address, final long lengthBytes, final LockMode mode) {
+        guard.require("mlock2", address, lengthBytes, this);
         final int flags = mode == LockMode.ON_FAULT ? LibC.MLOCK_ONFAULT : 0;
         try {
             Mlock2.mlock2(address, lengthBytes, flags);
         } catch (final LastErrorException e) {
             throw failure("mlock2", e, lengthBytes, hex(address), Long.toString(lengthBytes),
-                flags == 0 ? "0" : "MLOCK_ONFAULT");
+                SyscallText.lockFlags(mode));
         }
     }
 
     @Override
-    public void unlock(final long address, final long lengthBytes) {
-        requireOwned("munlock", address, lengthBytes);
+    public synchronized void unlock(final long address, final long lengthBytes) {
+        guard.require("munlock", address, lengthBytes, this);
         try {
             LibC.munlock(address, lengthBytes);
         } catch (final LastErrorException e) {
@@ -133,12 +127,12 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public void advise(final long address, final long lengthBytes, final Advice advice) {
-        requireOwned("madvise", address, lengthBytes);
+    public synchronized void advise(final long address, final long lengthBytes, final Advice advice) {
+        guard.require("madvise", address, lengthBytes, this);
         try {
             LibC.madvise(address, lengthBytes, adviceValue(advice));
         } catch (final LastErrorException e) {
-            throw failure("madvise", e, lengthBytes, hex(address), Long.toString(lengthBytes), "MADV_" + advice.name());
+            throw failure("madvise", e, lengthBytes, hex(address), Long.toString(lengthBytes), SyscallText.advice(advice));
         }
     }
 
@@ -188,28 +182,9 @@ final class LinuxAddressSpace implements AddressSpace {
         return capabilities;
     }
 
-    /**
-     * Refuses ranges this address space did not hand out. A length of 0, or one that wraps past
-     * the top of the address space, reaches the kernel, which changes nothing for it.
-     */
-    private void requireOwned(final String operation, final long address, final long lengthBytes) {
-        if (lengthBytes == 0) {
-            return;
-        }
-        final long end = address + lengthBytes;
-        final long roundedEnd = end + pageMask;
-        if (Long.compareUnsigned(end, address) < 0 || Long.compareUnsigned(roundedEnd, end) < 0) {
-            return;
-        }
-        if (!owned.covers(address & ~pageMask, roundedEnd & ~pageMask)) {
-            throw new IllegalArgumentException(operation + "(" + hex(address) + ", " + Long.toUnsignedString(lengthBytes)
-                + ", ...): the range is not memory this address space mapped; it changes only ranges obtained from "
-                + "map() or remap(), so that no call can unmap or move the JVM's own memory");
-        }
-    }
-
-    private long pageCeil(final long address) {
-        return (address + pageMask) & ~pageMask;
+    @Override
+    public synchronized boolean owns(final long address, final long lengthBytes) {
+        return guard.owns(address, lengthBytes, this);
     }
 
     private VmException failure(final String operation, final LastErrorException e, final long lengthBytes,
@@ -246,30 +221,6 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     private static String hex(final long address) {
-        return "0x" + Long.toHexString(address);
-    }
-
-    private static String protName(final Protection protection) {
-        if (protection == Protection.NONE) {
-            return "PROT_NONE";
-        }
-        final StringBuilder text = new StringBuilder();
-        if (protection.canRead()) {
-            text.append("PROT_READ");
-        }
-        if ((protection.bits() & 2) != 0) {
-            text.append(text.length() == 0 ? "" : "|").append("PROT_WRITE");
-        }
-        if ((protection.bits() & 4) != 0) {
-            text.append(text.length() == 0 ? "" : "|").append("PROT_EXEC");
-        }
-        return text.toString();
-    }
-
-    private static String mapFlagNames(final int nativeFlags) {
-        return "MAP_PRIVATE|MAP_ANONYMOUS"
-            + ((nativeFlags & LibC.MAP_FIXED) != 0 ? "|MAP_FIXED" : "")
-            + ((nativeFlags & LibC.MAP_NORESERVE) != 0 ? "|MAP_NORESERVE" : "")
-            + ((nativeFlags & LibC.MAP_FIXED_NOREPLACE) != 0 ? "|MAP_FIXED_NOREPLACE" : "");
+        return SyscallText.hex(address);
     }
 }

@@ -53,13 +53,22 @@ final class LinuxProbe {
         try {
             LibC.mprotect(scratch, 2 * pageSize, PROT_READ_WRITE);
             LibC.mprotect(scratch + pageSize, pageSize, PROT_READ);
+        } catch (final LastErrorException e) {
+            LibC.munmap(scratch, 4 * pageSize);
+            return Feature.absent("the probe could not set up two VMAs: mprotect failed with "
+                + Errno.of(e.getErrorCode()) + "; assuming one mremap per VMA");
+        }
+        try {
             final long target = scratch + 2 * pageSize;
             LibC.mremap(scratch, 2 * pageSize, 2 * pageSize, MREMAP_MAYMOVE_FIXED, target);
             return Feature.present("moved two VMAs with one mremap (kernel " + kernelRelease + ")");
         } catch (final LastErrorException e) {
             final Errno errno = Errno.of(e.getErrorCode());
-            return Feature.absent("the kernel refused a move across two VMAs with " + errno + " (kernel "
-                + kernelRelease + "; multi-VMA moves need 6.17+)");
+            return Feature.absent(errno == Errno.EFAULT
+                ? "the kernel refused a move across two VMAs with EFAULT (kernel " + kernelRelease
+                    + "; multi-VMA moves need 6.17+)"
+                : "the probe's move across two VMAs failed with " + errno + ", which says nothing about the kernel's "
+                    + "support; assuming one mremap per VMA");
         } finally {
             LibC.munmap(scratch, 4 * pageSize);
         }
@@ -91,7 +100,9 @@ final class LinuxProbe {
         final long scratch = reserve(1);
         try (ProcmapQuery query = new ProcmapQuery()) {
             final List<io.vmarena.vm.Mapping> found = query.mappings(scratch, scratch + pageSize);
-            if (found.size() == 1 && found.get(0).startAddress() == scratch) {
+            // The scratch VMA may have merged with a compatible neighbour: it need only contain the page.
+            if (found.size() == 1 && found.get(0).startAddress() <= scratch
+                && found.get(0).endAddress() >= scratch + pageSize) {
                 return Feature.present("the PROCMAP_QUERY ioctl found a scratch VMA");
             }
             return Feature.absent("PROCMAP_QUERY answered, but not with the scratch VMA: " + found);

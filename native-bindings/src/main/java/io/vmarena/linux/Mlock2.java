@@ -17,12 +17,20 @@ final class Mlock2 {
             source = "libc mlock2";
         } catch (final ClassNotFoundException | LinkageError missing) {
             glibc = false;
-            source = "syscall(" + SyscallNumbers.mlock2(System.getProperty("os.arch")) + ") (libc has no mlock2: "
-                + missing.getMessage() + ")";
+            source = "the raw system call (libc has no mlock2: " + missing.getMessage() + ")";
         }
         USE_GLIBC = glibc;
         SOURCE = source;
-        SYSCALL_NUMBER = glibc ? -1 : SyscallNumbers.mlock2(System.getProperty("os.arch"));
+        SYSCALL_NUMBER = syscallNumberOrMinusOne();
+    }
+
+    /** -1 on an architecture without a known number: {@link #syscall} then says so when called. */
+    private static long syscallNumberOrMinusOne() {
+        try {
+            return SyscallNumbers.mlock2(System.getProperty("os.arch"));
+        } catch (final UnsupportedOperationException unknown) {
+            return -1;
+        }
     }
 
     private Mlock2() {
@@ -43,7 +51,10 @@ final class Mlock2 {
 
     /** The raw system call, whatever libc offers; tests prove the number on the running machine. */
     static void syscall(final long addr, final long len, final int flags) throws LastErrorException {
-        LibC.syscall(SYSCALL_NUMBER >= 0 ? SYSCALL_NUMBER : SyscallNumbers.mlock2(System.getProperty("os.arch")),
-            addr, len, flags);
+        if (SYSCALL_NUMBER < 0) {
+            // Throws UnsupportedOperationException naming the architecture.
+            SyscallNumbers.mlock2(System.getProperty("os.arch"));
+        }
+        LibC.syscall(SYSCALL_NUMBER, addr, len, flags);
     }
 }

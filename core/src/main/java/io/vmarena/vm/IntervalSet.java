@@ -1,0 +1,79 @@
+package io.vmarena.vm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A set of addresses as disjoint, non-adjacent half-open intervals {@code [start, end)}.
+ * Addresses are user-space addresses, below 2^63, so signed comparison is exact; callers
+ * refuse anything beyond before they get here.
+ */
+final class IntervalSet {
+    private final TreeMap<Long, Long> endByStart = new TreeMap<>();
+
+    void add(final long start, final long end) {
+        if (start >= end) {
+            return;
+        }
+        long newStart = start;
+        long newEnd = end;
+        Map.Entry<Long, Long> touching = endByStart.floorEntry(newEnd);
+        while (touching != null && touching.getValue() >= newStart) {
+            newStart = Math.min(newStart, touching.getKey());
+            newEnd = Math.max(newEnd, touching.getValue());
+            endByStart.remove(touching.getKey());
+            touching = endByStart.floorEntry(newEnd);
+        }
+        endByStart.put(newStart, newEnd);
+    }
+
+    void remove(final long start, final long end) {
+        if (start >= end) {
+            return;
+        }
+        for (final long[] piece : intersection(start, end)) {
+            final Map.Entry<Long, Long> owner = endByStart.floorEntry(piece[0]);
+            endByStart.remove(owner.getKey());
+            if (owner.getKey() < piece[0]) {
+                endByStart.put(owner.getKey(), piece[0]);
+            }
+            if (owner.getValue() > piece[1]) {
+                endByStart.put(piece[1], owner.getValue());
+            }
+        }
+    }
+
+    boolean covers(final long start, final long end) {
+        if (start >= end) {
+            return true;
+        }
+        final Map.Entry<Long, Long> owner = endByStart.floorEntry(start);
+        return owner != null && owner.getValue() >= end;
+    }
+
+    boolean intersects(final long start, final long end) {
+        return !intersection(start, end).isEmpty();
+    }
+
+    /** The parts of {@code [start, end)} in the set, in order, as {start, end} pairs. */
+    List<long[]> intersection(final long start, final long end) {
+        final List<long[]> pieces = new ArrayList<>();
+        if (start >= end) {
+            return pieces;
+        }
+        final Map.Entry<Long, Long> before = endByStart.floorEntry(start);
+        if (before != null && before.getValue() > start) {
+            pieces.add(new long[] {start, Math.min(end, before.getValue())});
+        }
+        for (final Map.Entry<Long, Long> entry : endByStart.subMap(start, false, end, false).entrySet()) {
+            pieces.add(new long[] {entry.getKey(), Math.min(end, entry.getValue())});
+        }
+        return pieces;
+    }
+
+    boolean isEmpty() {
+        return endByStart.isEmpty();
+    }
+}

@@ -1,0 +1,98 @@
+package io.vmarena.vm;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OwnedRangesTest {
+    private final OwnedRanges owned = new OwnedRanges();
+
+    @Test
+    void shouldKnowMappedPagesExactlyAndHolesOfALeaseAsLeased() {
+        owned.placed(100, 200);
+        owned.unmapped(130, 150);
+
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(100, 130));
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(120, 160));
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(190, 210));
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(50, 110));
+    }
+
+    @Test
+    void shouldTreatAVmaInAHoleAsForeignUntilItIsMappedThroughTheAddressSpace() {
+        owned.placed(100, 200);
+        owned.unmapped(130, 150);
+        final List<Mapping> foreign = List.of(Mapping.of(130, 140, Protection.READ_WRITE));
+
+        assertFalse(owned.onlyOurs(foreign, 120, 160));
+        owned.mappedFixed(130, 140);
+        assertTrue(owned.onlyOurs(foreign, 120, 160));
+    }
+
+    @Test
+    void shouldEndALeaseWithItsLastMappedPage() {
+        owned.placed(100, 200);
+        owned.unmapped(100, 150);
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 200));
+
+        owned.unmapped(150, 200);
+
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(100, 200));
+        assertTrue(owned.isEmpty());
+    }
+
+    @Test
+    void shouldFollowPagesThroughAMoveAndEndTheLeaseTheyLeft() {
+        owned.placed(100, 200);
+        owned.placed(1000, 1300);
+        owned.unmapped(1000, 1300);
+        owned.placed(1000, 1300);
+
+        owned.remapped(100, 100, 100, RemapFlags.MAYMOVE | RemapFlags.FIXED, 1100);
+
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(100, 200));
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(1000, 1300));
+    }
+
+    @Test
+    void shouldKeepTheDestinationUnderSourceHolesAsItWas() {
+        owned.placed(100, 400);
+        owned.unmapped(150, 200);
+
+        owned.remapped(100, 200, 200, RemapFlags.MAYMOVE | RemapFlags.FIXED, 300);
+
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(300, 400));
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(200, 300));
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 200));
+    }
+
+    @Test
+    void shouldLeaseWhatTheKernelPlacedAndGiveBackAShrunkTail() {
+        owned.placed(100, 200);
+
+        owned.remapped(100, 100, 300, RemapFlags.MAYMOVE, 5000);
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(5000, 5300));
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(100, 101));
+
+        owned.remapped(5000, 300, 100, 0, 5000);
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(5100, 5300));
+        assertFalse(owned.onlyOurs(List.of(Mapping.of(5100, 5200, Protection.READ)), 5000, 5300));
+    }
+
+    @Test
+    void shouldResyncAfterAMoveThatFailedPartWay() {
+        owned.placed(100, 400);
+        owned.unmapped(300, 400);
+
+        owned.resync(100, 200, List.of(Mapping.of(150, 200, Protection.READ)));
+        owned.resync(300, 400, List.of(Mapping.of(300, 350, Protection.READ)));
+
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(150, 200));
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 150));
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(300, 350));
+    }
+}
