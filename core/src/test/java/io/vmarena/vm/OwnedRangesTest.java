@@ -60,14 +60,14 @@ class OwnedRangesTest {
 
     @Test
     void shouldKeepTheDestinationUnderSourceHolesAsItWas() {
-        owned.placed(100, 400);
+        owned.placed(100, 600);
         owned.unmapped(150, 200);
 
         owned.remapped(100, 200, 200, RemapFlags.MAYMOVE | RemapFlags.FIXED, 300);
 
-        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(300, 400));
-        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(200, 300));
-        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 200));
+        // [350, 400) lay under the source hole [150, 200): it stays mapped, and ours.
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(300, 600));
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 300));
     }
 
     @Test
