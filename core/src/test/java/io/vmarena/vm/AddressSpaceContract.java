@@ -39,6 +39,11 @@ public abstract class AddressSpaceContract {
     @AfterEach
     void closeWindow() {
         window.close();
+        release(space);
+    }
+
+    /** Called after each test, once the window is gone: a simulator frees its memory here. */
+    protected void release(final AddressSpace addressSpace) {
     }
 
     protected final void assumeMultiVmaMove() {

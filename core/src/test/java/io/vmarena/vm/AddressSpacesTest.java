@@ -1,24 +1,30 @@
 package io.vmarena.vm;
 
+import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** core alone has no backend on its class path: every way of asking for one must say so. */
+/** core alone has only the simulator on its class path. */
 class AddressSpacesTest {
     @Test
-    void shouldRefuseAForcedBackendThatIsNotOnTheClassPath() {
+    void shouldRefuseAForcedBackendThatIsNotOnTheClassPathRatherThanFallBack() {
         final IllegalStateException failure = assertThrows(IllegalStateException.class,
             () -> AddressSpaces.open("linux"));
 
         assertTrue(failure.getMessage().contains("-Dvmarena.backend=linux names no backend"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("[sim]"), failure.getMessage());
     }
 
     @Test
-    void shouldSayThatNoBackendIsThereRatherThanFallBackSilently() {
-        final IllegalStateException failure = assertThrows(IllegalStateException.class, () -> AddressSpaces.open(null));
+    void shouldOpenTheSimulatorWhenItIsTheOnlyBackend() {
+        final AddressSpace space = AddressSpaces.open(null);
 
-        assertTrue(failure.getMessage().contains("vmarena-native-bindings"), failure.getMessage());
+        assertInstanceOf(SimulatedAddressSpace.class, space);
+        assertEquals("sim", space.capabilities().backend());
+        ((SimulatedAddressSpace)space).close();
     }
 }

@@ -40,6 +40,11 @@ public abstract class RangeMoverContract {
     @AfterEach
     void close() {
         window.close();
+        release(space);
+    }
+
+    /** Called after each test, once the window is gone: a simulator frees its memory here. */
+    protected void release(final AddressSpace addressSpace) {
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.vmarena.vm.support;
 
 import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.FaultObserver;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
@@ -64,6 +65,14 @@ public final class Window implements AutoCloseable {
             for (int j = 0; j < pageSize; j++) {
                 buffer.putByte(pageOffset + j, (byte)(seed + 31 * i + j));
             }
+            written(page(pageIndex + i), pageSize);
+        }
+    }
+
+    /** Tells a simulator what the CPU would have faulted in. */
+    private void written(final long address, final long lengthBytes) {
+        if (addressSpace instanceof FaultObserver) {
+            ((FaultObserver)addressSpace).written(address, lengthBytes);
         }
     }
 
@@ -87,6 +96,7 @@ public final class Window implements AutoCloseable {
         requireAccess(pageIndex, count, true);
         for (int i = 0; i < count; i++) {
             new UnsafeBuffer(page(pageIndex + i), 1).putByte(0, (byte)1);
+            written(page(pageIndex + i), 1);
         }
     }
 

@@ -1,0 +1,133 @@
+package io.vmarena.vm.sim;
+
+/**
+ * What the simulated kernel can do and the limits it runs under. Immutable; the withers return
+ * a changed copy. The two kernels it plays:
+ * <ul>
+ *   <li>{@link #LINUX_6_17}: multi-VMA moves, MLOCK_ONFAULT, PROCMAP_QUERY, and Linux 6.18's
+ *       quirks (the DONTUNMAP locked-memory leak, kernel-semantics DU4);</li>
+ *   <li>{@link #LINUX_6_1}: a same-size FIXED move across VMAs fails with EFAULT, as it did
+ *       before 6.17; no PROCMAP_QUERY (6.11+). Everything else as 6.18.</li>
+ * </ul>
+ * Defaults: 4 KiB pages, RLIMIT_MEMLOCK 8 MiB, CAP_IPC_LOCK held, vm.max_map_count 65530, no
+ * other mappings in the process.
+ */
+public final class KernelProfile {
+    /** RLIMIT_MEMLOCK without a limit. */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
+    public static final KernelProfile LINUX_6_17 = new KernelProfile("6.17", true, true, 4096, 8L << 20, true, 65530, 0);
+    public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, 4096, 8L << 20, true, 65530, 0);
+
+    private final String kernel;
+    private final boolean multiVmaMove;
+    private final boolean procmapQuery;
+    private final long pageSize;
+    private final long memlockBytes;
+    private final boolean ipcLock;
+    private final long maxMapCount;
+    private final long otherMappings;
+
+    private KernelProfile(final String kernel, final boolean multiVmaMove, final boolean procmapQuery,
+        final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
+        final long otherMappings) {
+        if (pageSize != 4096 && pageSize != 16384 && pageSize != 65536) {
+            throw new IllegalArgumentException("the simulated page size must be 4096, 16384 or 65536 bytes, got "
+                + pageSize);
+        }
+        if (memlockBytes < 0 || maxMapCount < 1 || otherMappings < 0) {
+            throw new IllegalArgumentException("memlock, max_map_count and other mappings must not be negative");
+        }
+        this.kernel = kernel;
+        this.multiVmaMove = multiVmaMove;
+        this.procmapQuery = procmapQuery;
+        this.pageSize = pageSize;
+        this.memlockBytes = memlockBytes;
+        this.ipcLock = ipcLock;
+        this.maxMapCount = maxMapCount;
+        this.otherMappings = otherMappings;
+    }
+
+    /** {@code 6.17} or {@code 6.1}. */
+    public static KernelProfile forKernel(final String kernel) {
+        switch (kernel) {
+            case "6.17":
+                return LINUX_6_17;
+            case "6.1":
+                return LINUX_6_1;
+            default:
+                throw new IllegalArgumentException("the simulator plays kernel 6.17 or 6.1, got '" + kernel + "'");
+        }
+    }
+
+    public KernelProfile withPageSize(final long bytes) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, bytes, memlockBytes, ipcLock, maxMapCount,
+            otherMappings);
+    }
+
+    /** RLIMIT_MEMLOCK (soft and hard) in bytes, or {@link #UNLIMITED}. */
+    public KernelProfile withMemlock(final long bytes) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, bytes, ipcLock, maxMapCount,
+            otherMappings);
+    }
+
+    public KernelProfile withIpcLock(final boolean held) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, held, maxMapCount,
+            otherMappings);
+    }
+
+    public KernelProfile withMaxMapCount(final long count) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, count,
+            otherMappings);
+    }
+
+    /** VMAs the simulated process has besides the ones made through the simulator (the JVM's own). */
+    public KernelProfile withOtherMappings(final long count) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
+            count);
+    }
+
+    public String kernel() {
+        return kernel;
+    }
+
+    public boolean multiVmaMove() {
+        return multiVmaMove;
+    }
+
+    public boolean procmapQuery() {
+        return procmapQuery;
+    }
+
+    public long pageSize() {
+        return pageSize;
+    }
+
+    public long memlockBytes() {
+        return memlockBytes;
+    }
+
+    public boolean ipcLock() {
+        return ipcLock;
+    }
+
+    public long maxMapCount() {
+        return maxMapCount;
+    }
+
+    public long otherMappings() {
+        return otherMappings;
+    }
+
+    /** The x86-64 user address-space limit, TASK_SIZE: 2^47 less one page. */
+    long taskSize() {
+        return (1L << 47) - pageSize;
+    }
+
+    @Override
+    public String toString() {
+        return "Linux " + kernel + " (simulated; " + pageSize / 1024 + " KiB pages, memlock "
+            + (memlockBytes == UNLIMITED ? "unlimited" : memlockBytes + " bytes") + (ipcLock ? ", CAP_IPC_LOCK" : "")
+            + ", max_map_count " + maxMapCount + ")";
+    }
+}

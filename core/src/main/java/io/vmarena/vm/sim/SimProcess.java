@@ -1,0 +1,303 @@
+package io.vmarena.vm.sim;
+
+import io.vmarena.vm.Errno;
+import io.vmarena.vm.Protection;
+
+import java.util.function.Consumer;
+
+/**
+ * The state of one simulated process (its VMAs, page states, locked_vm, counters) and the
+ * kernel helpers the system calls share: merging (vma_merge), changing part of a VMA
+ * (vma_modify), first-write faults (anon_vma_prepare), population (__mm_populate), unmapping
+ * (do_vmi_munmap) and placement (get_unmapped_area). Errors are returned as negative errnos,
+ * as the kernel does, and turned into exceptions one level up.
+ *
+ * <pre>
+ *  merge: prev [A)[v)[B) next     v joins prev when flags are equal, pgoff runs on and the
+ *                                 anon_vmas are compatible; joins next likewise; joins both
+ *                                 only if prev's and next's anon_vmas are compatible with
+ *                                 each other, else prev only (kernel-semantics 1.12, G8)
+ * </pre>
+ */
+final class SimProcess {
+    final KernelProfile profile;
+    final long pageSize;
+    final int pageShift;
+    final long pageMask;
+    final HostMemory memory;
+    final VmaTree vmas = new VmaTree();
+    final PageStates pages;
+    /** mm->locked_vm, in pages: a counter, not a sum over VMAs (kernel-semantics DU4, L12). */
+    long lockedPages;
+    long systemCalls;
+    long vmasMoved;
+    long pagesMoved;
+
+    SimProcess(final KernelProfile profile, final long blockBytes) {
+        this.profile = profile;
+        this.pageSize = profile.pageSize();
+        this.pageShift = Long.numberOfTrailingZeros(pageSize);
+        this.pageMask = pageSize - 1;
+        this.memory = new HostMemory(blockBytes, pageSize);
+        this.pages = new PageStates(memory, pageShift);
+    }
+
+    static long error(final Errno errno) {
+        return -errno.value();
+    }
+
+    long mapCount() {
+        return vmas.size() + profile.otherMappings();
+    }
+
+    long maxMapCount() {
+        return profile.maxMapCount();
+    }
+
+    /** PAGE_ALIGN with the kernel's unsigned wrap-around. */
+    long pageAlign(final long lengthBytes) {
+        return (lengthBytes + pageMask) & ~pageMask;
+    }
+
+    boolean hasIpcLock() {
+        return profile.ipcLock();
+    }
+
+    long lockLimitPages() {
+        return profile.memlockBytes() == KernelProfile.UNLIMITED ? Long.MAX_VALUE : profile.memlockBytes() >>> pageShift;
+    }
+
+    /** mlock_future_ok: may {@code bytes} more be locked? */
+    boolean mlockFutureOk(final boolean locked, final long bytes) {
+        return !locked || hasIpcLock() || (bytes >>> pageShift) + lockedPages <= lockLimitPages();
+    }
+
+    /** prev ends where next starts, flags equal, pgoff runs on, anon_vmas compatible. */
+    boolean canMerge(final Vma prev, final Vma next) {
+        return prev.end == next.start && prev.sameFlags(next)
+            && prev.pageOffset + prev.pageCount(pageShift) == next.pageOffset
+            && AnonVma.compatible(prev.anonVma, next.anonVma);
+    }
+
+    /** vma_merge_new_range: a VMA just placed joins its neighbours where it can. Returns the result. */
+    Vma mergeNew(final Vma vma) {
+        final Vma prev = vmas.before(vma);
+        final Vma next = vmas.after(vma);
+        final boolean left = prev != null && canMerge(prev, vma);
+        boolean right = next != null && canMerge(vma, next);
+        if (left && right && !AnonVma.compatible(prev.anonVma, next.anonVma)) {
+            right = false;
+        }
+        if (right) {
+            absorbNext(vma, next);
+        }
+        if (left) {
+            absorbNext(prev, vma);
+            return prev;
+        }
+        return vma;
+    }
+
+    /** {@code into} grows over {@code next}, which disappears. */
+    private void absorbNext(final Vma into, final Vma next) {
+        vmas.remove(next);
+        into.end = next.end;
+        if (into.anonVma == null) {
+            into.anonVma = next.anonVma;
+        }
+    }
+
+    /**
+     * vma_modify: gives {@code [start, end)} of {@code vma} the attributes {@code change} sets.
+     * Merging with a neighbour is tried first and needs no split; otherwise the VMA is split
+     * (each split refused with ENOMEM at vm.max_map_count, kernel-semantics MP7).
+     *
+     * @return 0, or a negative errno
+     */
+    long modify(final Vma vma, final long start, final long end, final Consumer<Vma> change) {
+        final Vma piece = vma.copy();
+        piece.start = start;
+        piece.end = end;
+        piece.pageOffset = vma.pageOffset + ((start - vma.start) >>> pageShift);
+        change.accept(piece);
+        final Vma prev = vmas.before(vma);
+        final Vma next = vmas.after(vma);
+        final boolean left = start == vma.start && prev != null && canMerge(prev, piece);
+        boolean right = end == vma.end && next != null && canMerge(piece, next);
+        if (left && right && !AnonVma.compatible(prev.anonVma, next.anonVma)) {
+            right = false;
+        }
+        if (left || right) {
+            mergeExisting(vma, piece, left ? prev : null, right ? next : null);
+            return 0;
+        }
+        Vma target = vma;
+        if (start > target.start) {
+            if (mapCount() >= maxMapCount()) {
+                return error(Errno.ENOMEM);
+            }
+            target = vmas.splitAt(target, start, pageShift);
+        }
+        if (end < target.end) {
+            if (mapCount() >= maxMapCount()) {
+                return error(Errno.ENOMEM);
+            }
+            vmas.splitAt(target, end, pageShift);
+        }
+        change.accept(target);
+        return 0;
+    }
+
+    /** The changed piece of {@code vma} joins {@code prev} and/or {@code next} (either may be null). */
+    private void mergeExisting(final Vma vma, final Vma piece, final Vma prev, final Vma next) {
+        vmas.remove(vma);
+        if (piece.start > vma.start) {
+            final Vma head = vma.copy();
+            head.end = piece.start;
+            vmas.add(head);
+        }
+        if (piece.end < vma.end) {
+            final Vma tail = vma.copy();
+            tail.start = piece.end;
+            tail.pageOffset = vma.pageOffset + ((piece.end - vma.start) >>> pageShift);
+            vmas.add(tail);
+        }
+        vmas.add(piece);
+        if (next != null) {
+            absorbNext(piece, next);
+        }
+        if (prev != null) {
+            absorbNext(prev, piece);
+        }
+    }
+
+    /** The first write to each page of {@code [from, to)} that lies in a writable VMA. */
+    void written(final long from, final long to) {
+        for (final Vma vma : vmas.intersecting(from, to)) {
+            if (!vma.protection.canWrite()) {
+                continue;
+            }
+            fault(vma, Math.max(from, vma.start), Math.min(to, vma.end));
+        }
+    }
+
+    /** A write fault: the VMA gets its anon_vma (anon_vma_prepare), the pages become resident. */
+    void fault(final Vma vma, final long from, final long to) {
+        if (vma.anonVma == null) {
+            vma.anonVma = reusableAnonVma(vma);
+        }
+        pages.setResident(from, to);
+    }
+
+    /**
+     * find_mergeable_anon_vma: a neighbour's anon_vma is reused when the two could one day
+     * merge (adjacent, flags equal apart from rwx, pgoff running on); next is tried first.
+     */
+    private AnonVma reusableAnonVma(final Vma vma) {
+        final Vma next = vmas.after(vma);
+        if (next != null && next.anonVma != null && anonCompatible(vma, next)) {
+            return next.anonVma;
+        }
+        final Vma prev = vmas.before(vma);
+        if (prev != null && prev.anonVma != null && anonCompatible(prev, vma)) {
+            return prev.anonVma;
+        }
+        return new AnonVma();
+    }
+
+    private boolean anonCompatible(final Vma a, final Vma b) {
+        return a.end == b.start && a.sameFlagsIgnoringAccess(b)
+            && b.pageOffset == a.pageOffset + a.pageCount(pageShift);
+    }
+
+    /**
+     * __mm_populate: faults in every page of the range's VMAs, in order, as mlock and growth of
+     * a locked VMA do. Lock-on-fault VMAs are skipped; a read-only VMA maps the zero page (not
+     * resident); a PROT_NONE VMA stops the walk with EFAULT unless errors are ignored.
+     *
+     * @return 0, or -EFAULT
+     */
+    long populate(final long from, final long to, final boolean ignoreErrors) {
+        for (final Vma vma : vmas.intersecting(from, to)) {
+            if (vma.lockOnFault) {
+                continue;
+            }
+            if (!vma.accessible()) {
+                if (ignoreErrors) {
+                    continue;
+                }
+                return error(Errno.EFAULT);
+            }
+            if (vma.protection.canWrite()) {
+                fault(vma, Math.max(from, vma.start), Math.min(to, vma.end));
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * do_vmi_munmap of {@code [start, end)}: across VMAs and holes. Only a range strictly
+     * inside one VMA (two splits) is refused at vm.max_map_count (kernel-semantics U3).
+     *
+     * @return 0, or -ENOMEM
+     */
+    long unmapRange(final long start, final long end) {
+        Vma first = vmas.findVma(start);
+        if (first == null || first.start >= end) {
+            pages.unmap(start, end);
+            return 0;
+        }
+        if (start > first.start) {
+            if (end < first.end && mapCount() >= maxMapCount()) {
+                return error(Errno.ENOMEM);
+            }
+            first = vmas.splitAt(first, start, pageShift);
+        }
+        for (final Vma vma : vmas.intersecting(start, end)) {
+            if (vma.end > end) {
+                vmas.splitAt(vma, end, pageShift);
+            }
+            vmas.remove(vma);
+            if (vma.locked) {
+                lockedPages -= vma.pageCount(pageShift);
+            }
+        }
+        pages.unmap(start, end);
+        return 0;
+    }
+
+    /** Whether {@code [start, end)} lies in the block and holds no VMA. */
+    boolean isFree(final long start, final long end) {
+        return start >= memory.baseAddress() && end <= memory.baseAddress() + memory.lengthBytes() && end > start
+            && !vmas.anyIn(start, end);
+    }
+
+    /**
+     * get_unmapped_area for an anonymous mapping: the hint when it is free, else the top of the
+     * highest free gap that fits (top-down, as x86-64 and arm64 place mappings).
+     *
+     * @return the address, or -ENOMEM
+     */
+    long unmappedArea(final long hint, final long lengthBytes) {
+        if (hint != 0 && (hint & pageMask) == 0 && isFree(hint, hint + lengthBytes)) {
+            return hint;
+        }
+        long gapEnd = memory.baseAddress() + memory.lengthBytes();
+        final java.util.List<Vma> all = vmas.all();
+        for (int i = all.size() - 1; i >= -1; i--) {
+            final long gapStart = i >= 0 ? all.get(i).end : memory.baseAddress();
+            if (gapEnd - gapStart >= lengthBytes) {
+                return gapEnd - lengthBytes;
+            }
+            if (i >= 0) {
+                gapEnd = all.get(i).start;
+            }
+        }
+        return error(Errno.ENOMEM);
+    }
+
+    /** Writable private mappings without MAP_NORESERVE are charged: VM_ACCOUNT. */
+    static boolean accountable(final Protection protection, final boolean noReserve) {
+        return protection.canWrite() && !noReserve;
+    }
+}

@@ -1,0 +1,273 @@
+package io.vmarena.vm.sim;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.Advice;
+import io.vmarena.vm.Capabilities;
+import io.vmarena.vm.Errno;
+import io.vmarena.vm.ErrnoHints;
+import io.vmarena.vm.FaultObserver;
+import io.vmarena.vm.Feature;
+import io.vmarena.vm.LockBudget;
+import io.vmarena.vm.LockMode;
+import io.vmarena.vm.MapFlags;
+import io.vmarena.vm.Mapping;
+import io.vmarena.vm.MappingSource;
+import io.vmarena.vm.Protection;
+import io.vmarena.vm.RangeGuard;
+import io.vmarena.vm.RemapFlags;
+import io.vmarena.vm.SyscallText;
+import io.vmarena.vm.VmException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A simulated Linux process address space, faithful to kernel-semantics.md (Linux 6.18): VMAs
+ * split and merged by the kernel's rules, every errno in the kernel's order of checks, partial
+ * application where the kernel applies partially, RLIMIT_MEMLOCK and CAP_IPC_LOCK, the
+ * vm.max_map_count thresholds, VmLck as a counter (with the DONTUNMAP leak), resident pages.
+ *
+ * <p>Memory is real: one block taken from the JVM, with addresses inside it, so callers read and
+ * write simulated memory exactly as on Linux. A move copies the bytes (the one thing it cannot
+ * do as Linux does) and poisons the old range ({@code 0xA5}) so a stale read shows; DONTNEED
+ * zeroes. The simulator cannot see the CPU's page faults: code that writes through raw
+ * addresses reports it with {@link #written} (a {@link FaultObserver}), which makes the pages
+ * resident and gives the VMA its anon_vma, as the first write does on Linux.
+ *
+ * <p>Not modelled: transparent huge pages (residency is counted in base pages), file and shared
+ * mappings, sealing, userfaultfd, RLIMIT_AS. Thread-safe (one lock). Close it to free the block.
+ */
+public final class SimulatedAddressSpace implements AddressSpace, FaultObserver, AutoCloseable {
+    /** 1 GiB of address space: the host gives pages lazily, so only what is used costs memory. */
+    public static final long DEFAULT_BLOCK_BYTES = 1L << 30;
+
+    private final SimProcess process;
+    private final SimMmap mmap;
+    private final SimMprotect mprotect;
+    private final SimMlock mlock;
+    private final SimMadvise madvise;
+    private final SimMremap mremap;
+    private final RangeGuard guard;
+    private final Capabilities capabilities;
+    private boolean closed;
+
+    public SimulatedAddressSpace(final KernelProfile profile) {
+        this(profile, DEFAULT_BLOCK_BYTES);
+    }
+
+    /** @param blockBytes the size of the simulated process's address space, a multiple of the page size */
+    public SimulatedAddressSpace(final KernelProfile profile, final long blockBytes) {
+        if (blockBytes <= 0 || blockBytes % profile.pageSize() != 0) {
+            throw new IllegalArgumentException("the block must be a positive multiple of the page size ("
+                + profile.pageSize() + "), got " + blockBytes);
+        }
+        process = new SimProcess(profile, blockBytes);
+        mmap = new SimMmap(process);
+        mprotect = new SimMprotect(process);
+        mlock = new SimMlock(process);
+        madvise = new SimMadvise(process);
+        mremap = new SimMremap(process, mmap);
+        guard = new RangeGuard(profile.pageSize());
+        capabilities = capabilities(profile);
+    }
+
+    private static Capabilities capabilities(final KernelProfile profile) {
+        final String kernel = "simulated Linux " + profile.kernel();
+        return Capabilities.builder()
+            .backend("sim")
+            .multiVmaMove(profile.multiVmaMove() ? Feature.present(kernel + " moves across VMAs in one call")
+                : Feature.absent(kernel + " refuses a move across VMAs with EFAULT, as before 6.17"))
+            .lockOnFault(Feature.present(kernel + " has mlock2(MLOCK_ONFAULT)"))
+            .procmapQuery(profile.procmapQuery() ? Feature.present(kernel + " has PROCMAP_QUERY")
+                : Feature.absent(kernel + " has no PROCMAP_QUERY (added in 6.11)"))
+            .ipcLock(profile.ipcLock() ? Feature.present("the simulated process holds CAP_IPC_LOCK")
+                : Feature.absent("the simulated process lacks CAP_IPC_LOCK: locking is limited by RLIMIT_MEMLOCK"))
+            .pageSize(profile.pageSize())
+            .pmdBytes(profile.pageSize() * (profile.pageSize() / Long.BYTES))
+            .thpMode("never")
+            .memlock(profile.memlockBytes(), profile.memlockBytes())
+            .maxMapCount(profile.maxMapCount())
+            .kernelRelease(profile.kernel() + " (simulated)")
+            .architecture("sim")
+            .build();
+    }
+
+    public KernelProfile profile() {
+        return process.profile;
+    }
+
+    public synchronized KernelCounters counters() {
+        ensureOpen();
+        return new KernelCounters(process.systemCalls, process.vmasMoved, process.pagesMoved);
+    }
+
+    @Override
+    public synchronized long map(final long address, final long lengthBytes, final Protection protection,
+        final int flags) {
+        ensureOpen();
+        MapFlags.validate(flags);
+        if ((flags & MapFlags.FIXED) != 0) {
+            guard.require("mmap", address, lengthBytes, this);
+        }
+        process.systemCalls++;
+        final long result = mmap.mmap(address, lengthBytes, protection, flags);
+        if (result < 0) {
+            throw failure("mmap", result, lengthBytes, SyscallText.hex(address), Long.toString(lengthBytes),
+                SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
+        }
+        guard.mapped(result, lengthBytes, flags);
+        return result;
+    }
+
+    @Override
+    public synchronized void unmap(final long address, final long lengthBytes) {
+        ensureOpen();
+        guard.require("munmap", address, lengthBytes, this);
+        process.systemCalls++;
+        check("munmap", mmap.munmap(address, lengthBytes), lengthBytes, SyscallText.hex(address),
+            Long.toString(lengthBytes));
+        guard.unmapped(address, lengthBytes);
+    }
+
+    @Override
+    public synchronized void protect(final long address, final long lengthBytes, final Protection protection) {
+        ensureOpen();
+        guard.require("mprotect", address, lengthBytes, this);
+        process.systemCalls++;
+        check("mprotect", mprotect.mprotect(address, lengthBytes, protection), lengthBytes,
+            SyscallText.hex(address), Long.toString(lengthBytes), SyscallText.protection(protection));
+    }
+
+    @Override
+    public synchronized long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+        final int flags, final long newAddress) {
+        ensureOpen();
+        guard.require("mremap", oldAddress, oldLengthBytes, this);
+        if ((flags & RemapFlags.FIXED) != 0) {
+            guard.require("mremap", newAddress, newLengthBytes, this);
+        }
+        process.systemCalls++;
+        final long result = mremap.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+        if (result < 0) {
+            guard.remapFailed(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress, this);
+            throw failure("mremap", result, newLengthBytes, SyscallText.hex(oldAddress), Long.toString(oldLengthBytes),
+                Long.toString(newLengthBytes), RemapFlags.describe(flags), SyscallText.hex(newAddress));
+        }
+        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
+        return result;
+    }
+
+    @Override
+    public synchronized void lock(final long address, final long lengthBytes, final LockMode mode) {
+        ensureOpen();
+        guard.require("mlock2", address, lengthBytes, this);
+        process.systemCalls++;
+        check("mlock2", mlock.mlock(address, lengthBytes, mode == LockMode.ON_FAULT), lengthBytes,
+            SyscallText.hex(address), Long.toString(lengthBytes), SyscallText.lockFlags(mode));
+    }
+
+    @Override
+    public synchronized void unlock(final long address, final long lengthBytes) {
+        ensureOpen();
+        guard.require("munlock", address, lengthBytes, this);
+        process.systemCalls++;
+        check("munlock", mlock.munlock(address, lengthBytes), lengthBytes, SyscallText.hex(address),
+            Long.toString(lengthBytes));
+    }
+
+    @Override
+    public synchronized void advise(final long address, final long lengthBytes, final Advice advice) {
+        ensureOpen();
+        guard.require("madvise", address, lengthBytes, this);
+        process.systemCalls++;
+        check("madvise", madvise.madvise(address, lengthBytes, advice), lengthBytes, SyscallText.hex(address),
+            Long.toString(lengthBytes), SyscallText.advice(advice));
+    }
+
+    @Override
+    public synchronized List<Mapping> mappings(final long fromAddress, final long toAddress,
+        final MappingSource source) {
+        ensureOpen();
+        if (source == MappingSource.PROCMAP_QUERY && !process.profile.procmapQuery()) {
+            throw new UnsupportedOperationException("PROCMAP_QUERY is unavailable: "
+                + capabilities.procmapQuery().reason());
+        }
+        final List<Mapping> mappings = new ArrayList<>();
+        for (final Vma vma : process.vmas.intersecting(fromAddress, toAddress)) {
+            if (source == MappingSource.SMAPS) {
+                final long resident = process.pages.residentPages(vma.start, vma.end);
+                mappings.add(Mapping.withDetails(vma.start, vma.end, vma.protection, vma.locked, vma.lockOnFault,
+                    vma.noReserve, resident, vma.locked ? resident : 0));
+            } else {
+                mappings.add(Mapping.of(vma.start, vma.end, vma.protection));
+            }
+        }
+        return mappings;
+    }
+
+    @Override
+    public synchronized void written(final long address, final long lengthBytes) {
+        ensureOpen();
+        if (lengthBytes > 0) {
+            process.written(address & ~process.pageMask, guard.pageCeil(address + lengthBytes));
+        }
+    }
+
+    @Override
+    public synchronized boolean owns(final long address, final long lengthBytes) {
+        ensureOpen();
+        return guard.owns(address, lengthBytes, this);
+    }
+
+    @Override
+    public synchronized long lockedBytes() {
+        ensureOpen();
+        return process.lockedPages << process.pageShift;
+    }
+
+    @Override
+    public long pageSize() {
+        return process.pageSize;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    /** The VMAs the simulated process has, for tests and diagnostics: its whole map count. */
+    public synchronized int vmaCount() {
+        ensureOpen();
+        return process.vmas.size();
+    }
+
+    /** Frees the block. Every later call is refused: the simulated memory no longer exists. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        process.memory.close();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this simulated address space was closed: its memory is freed; open a "
+                + "new SimulatedAddressSpace");
+        }
+    }
+
+    private void check(final String operation, final long result, final long lengthBytes,
+        final String... arguments) {
+        if (result < 0) {
+            throw failure(operation, result, lengthBytes, arguments);
+        }
+    }
+
+    private VmException failure(final String operation, final long negativeErrno, final long lengthBytes,
+        final String... arguments) {
+        final Errno errno = Errno.of((int)-negativeErrno);
+        final LockBudget budget = new LockBudget(lockedBytes(), process.profile.memlockBytes(),
+            process.profile.memlockBytes(), process.profile.ipcLock());
+        return new VmException(operation, String.join(", ", arguments), errno,
+            ErrnoHints.hint(operation, errno, lengthBytes, budget));
+    }
+}
