@@ -1,5 +1,7 @@
 package io.vmarena.examples;
 
+import io.vmarena.ops.OpsTool;
+
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.logging.Level;
@@ -33,6 +35,8 @@ public final class VmarenaCommand {
         switch (args[0]) {
             case "doctor":
                 return new Doctor(out, err).run(rest);
+            case "ops":
+                return OpsTool.run(Arrays.asList(rest), out, err);
             default:
                 err.println("vmarena: unknown command '" + args[0] + "'");
                 usage(err);
@@ -45,6 +49,9 @@ public final class VmarenaCommand {
         out.println();
         out.println("commands:");
         out.println("  doctor    what this machine can do for vmarena, what it cannot, and what that costs");
+        out.println("  ops FILE... [--backend linux|sim] [--kernel 6.17|6.1] [--page-size BYTES]");
+        out.println("            [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]");
+        out.println("            run scenario scripts and print their transcripts (docs/DESIGN.md)");
         out.println();
         out.println("-Dvmarena.backend=linux|sim (in VMARENA_JAVA_OPTS) forces an address-space backend.");
     }

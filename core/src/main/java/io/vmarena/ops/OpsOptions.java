@@ -1,0 +1,89 @@
+package io.vmarena.ops;
+
+import io.vmarena.vm.sim.KernelProfile;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of {@code vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1]
+ * [--page-size BYTES] [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]}. The
+ * options after {@code --backend} shape the simulated kernel; on Linux the process's real kernel
+ * and limits apply, so giving them with {@code --backend linux} is an error.
+ */
+final class OpsOptions {
+    final List<String> files = new ArrayList<>();
+    /** {@code linux}, {@code sim}, or null for the preferred backend that works here. */
+    String backend;
+    KernelProfile profile = KernelProfile.LINUX_6_17;
+    boolean simulatorOptionGiven;
+
+    static OpsOptions parse(final List<String> args) {
+        final OpsOptions options = new OpsOptions();
+        for (int i = 0; i < args.size(); i++) {
+            final String arg = args.get(i);
+            if (!arg.startsWith("--")) {
+                options.files.add(arg);
+                continue;
+            }
+            if (arg.equals("--no-ipc-lock")) {
+                options.profile = options.profile.withIpcLock(false);
+                options.simulatorOptionGiven = true;
+                continue;
+            }
+            if (i + 1 >= args.size()) {
+                throw new IllegalArgumentException(arg + " needs a value");
+            }
+            options.apply(arg, args.get(++i));
+        }
+        if (options.files.isEmpty()) {
+            throw new IllegalArgumentException("give at least one scenario file");
+        }
+        if ("linux".equals(options.backend) && options.simulatorOptionGiven) {
+            throw new IllegalArgumentException("--kernel, --page-size, --memlock, --no-ipc-lock and --max-map-count "
+                + "shape the simulated kernel; on Linux the real kernel and limits apply (use --backend sim, or "
+                + "prlimit and setpriv)");
+        }
+        if (options.backend == null && options.simulatorOptionGiven) {
+            options.backend = "sim";
+        }
+        return options;
+    }
+
+    private void apply(final String option, final String value) {
+        switch (option) {
+            case "--backend":
+                if (!value.equals("linux") && !value.equals("sim")) {
+                    throw new IllegalArgumentException("--backend takes linux or sim, got '" + value + "'");
+                }
+                backend = value;
+                return;
+            case "--kernel":
+                profile = KernelProfile.forKernel(value).withPageSize(profile.pageSize())
+                    .withMemlock(profile.memlockBytes()).withIpcLock(profile.ipcLock())
+                    .withMaxMapCount(profile.maxMapCount());
+                break;
+            case "--page-size":
+                profile = profile.withPageSize(number(option, value));
+                break;
+            case "--memlock":
+                profile = profile.withMemlock(value.equals("unlimited") ? KernelProfile.UNLIMITED : number(option, value));
+                break;
+            case "--max-map-count":
+                profile = profile.withMaxMapCount(number(option, value));
+                break;
+            default:
+                throw new IllegalArgumentException("unknown option " + option + "; the options are --backend, --kernel, "
+                    + "--page-size, --memlock, --no-ipc-lock and --max-map-count");
+        }
+        simulatorOptionGiven = true;
+    }
+
+    private static long number(final String option, final String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a number of bytes, got '" + value + "'");
+        }
+    }
+}

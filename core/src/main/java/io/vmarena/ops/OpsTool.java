@@ -1,0 +1,129 @@
+package io.vmarena.ops;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code vmarena ops}: runs scenario files and prints their transcripts (docs/DESIGN.md, "The
+ * scenario language"). Every file is parsed before any runs; each runs in a fresh window (on
+ * the simulator, a fresh simulated process). Exit status: 0 when every file with an expected
+ * transcript matched, 1 when one differed, 2 on bad input (a syntax error, an unknown option,
+ * an unreadable file, a backend that cannot work here), which wins over a mismatch.
+ */
+public final class OpsTool {
+    public static final int MATCHED = 0;
+    public static final int DIFFERED = 1;
+    public static final int BAD_INPUT = 2;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private OpsTool(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static int run(final List<String> args, final PrintStream out, final PrintStream err) {
+        return new OpsTool(out, err).run(args);
+    }
+
+    private int run(final List<String> args) {
+        final OpsOptions options;
+        try {
+            options = OpsOptions.parse(args);
+        } catch (final IllegalArgumentException e) {
+            err.println("vmarena ops: " + e.getMessage());
+            err.println("usage: vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1] [--page-size BYTES] "
+                + "[--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]");
+            return BAD_INPUT;
+        }
+        final List<Script> scripts = parseAll(options.files);
+        if (scripts == null) {
+            return BAD_INPUT;
+        }
+        final AddressSpace linux;
+        try {
+            linux = "sim".equals(options.backend) ? null : linuxOrNull(options.backend);
+        } catch (final IllegalStateException e) {
+            err.println("vmarena ops: " + e.getMessage());
+            return BAD_INPUT;
+        }
+        boolean allMatched = true;
+        for (final Script script : scripts) {
+            allMatched &= runOne(script, scripts.size() > 1, linux, options);
+        }
+        return allMatched ? MATCHED : DIFFERED;
+    }
+
+    /** The Linux address space, or null when the simulator should run (not forced, Linux absent). */
+    private static AddressSpace linuxOrNull(final String backend) {
+        if ("linux".equals(backend)) {
+            return AddressSpaces.open("linux");
+        }
+        final AddressSpace preferred = AddressSpaces.system();
+        return preferred instanceof SimulatedAddressSpace ? null : preferred;
+    }
+
+    /** Every file parsed, or null after printing every syntax error. */
+    private List<Script> parseAll(final List<String> files) {
+        final List<Script> scripts = new ArrayList<>();
+        boolean bad = false;
+        for (final String file : files) {
+            try (FileInputStream in = new FileInputStream(file)) {
+                scripts.add(ScriptParser.parse(file, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            } catch (final IOException e) {
+                err.println("vmarena ops: cannot read " + file + ": " + e.getMessage());
+                bad = true;
+            } catch (final ScriptSyntaxException e) {
+                err.println(e.getMessage());
+                bad = true;
+            }
+        }
+        return bad ? null : scripts;
+    }
+
+    private boolean runOne(final Script script, final boolean several, final AddressSpace linux,
+        final OpsOptions options) {
+        if (several) {
+            out.println("=== " + script.name());
+        }
+        final List<String> transcript;
+        try {
+            transcript = linux != null ? new ScenarioRunner(linux).run(script) : runSimulated(script, options);
+        } catch (final RuntimeException e) {
+            err.println(script.name() + ": could not run: " + e.getMessage());
+            out.println("FAIL " + script.name());
+            return false;
+        }
+        transcript.forEach(out::println);
+        if (!script.hasExpectation()) {
+            return true;
+        }
+        final List<String> actual = Transcripts.withoutTrailingBlankLines(transcript);
+        final boolean matched = script.expected().equals(actual);
+        if (!matched) {
+            UnifiedDiff.diff(script.name() + " (expected)", script.expected(), script.name() + " (actual)", actual)
+                .forEach(out::println);
+        }
+        if (several) {
+            out.println((matched ? "PASS " : "FAIL ") + script.name());
+        }
+        return matched;
+    }
+
+    private static List<String> runSimulated(final Script script, final OpsOptions options) {
+        final long pageSize = options.profile.pageSize();
+        final long blockBytes = Math.max(64L << 20, 8 * (script.windowPages() + 2) * pageSize);
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(options.profile, blockBytes)) {
+            return new ScenarioRunner(space).run(script);
+        }
+    }
+}
