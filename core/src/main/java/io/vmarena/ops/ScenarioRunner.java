@@ -184,7 +184,7 @@ final class ScenarioRunner {
         private boolean accessible(final long address, final long lengthBytes, final boolean write) {
             long position = address;
             final long end = address + lengthBytes;
-            for (final Mapping vma : space.mappings(address, end, MappingSource.PROC_MAPS)) {
+            for (final Mapping vma : space.mappings(address, end, MappingSource.AUTO)) {
                 final boolean allowed = write ? vma.protection().canWrite() : vma.protection().canRead();
                 if (vma.startAddress() > position || !allowed) {
                     return false;

@@ -14,12 +14,15 @@ import io.vmarena.vm.VmException;
  * down, in the highest gap that fits, so the JVM's own mappings land in that gap rather than in
  * the holes a script makes. To find the spot it reserves a large range, gives it back, and
  * claims its bottom with MAP_FIXED_NOREPLACE (which never replaces anything). An address space
- * too small for the large range (the simulator) just reserves the window.
+ * too small for 64 GiB (the simulator) gets the largest power-of-two gap it has room for, so
+ * that its kernel-placed mappings, too, land above the window and not in its holes.
  */
 final class ScenarioWindow implements AutoCloseable {
     /** 64 GiB: far more than the JVM maps between two operations of a script. */
     private static final long GAP_BYTES = 64L << 30;
     private static final int PLACEMENT_ATTEMPTS = 8;
+    /** At least this much free above the window, or the window is just reserved. */
+    private static final long SMALLEST_GAP_BYTES = 1L << 20;
 
     private final AddressSpace space;
     private final long pageSize;
@@ -34,14 +37,17 @@ final class ScenarioWindow implements AutoCloseable {
     }
 
     private long place() {
-        for (int attempt = 0; attempt < PLACEMENT_ATTEMPTS; attempt++) {
+        long gapBytes = GAP_BYTES;
+        for (int attempt = 0; attempt < PLACEMENT_ATTEMPTS && gapBytes >= SMALLEST_GAP_BYTES; attempt++) {
             final long gap;
             try {
-                gap = space.reserve(GAP_BYTES + reservationBytes);
+                gap = space.reserve(gapBytes + reservationBytes);
             } catch (final VmException tooSmall) {
-                return space.reserve(reservationBytes);
+                gapBytes /= 2;
+                attempt--;
+                continue;
             }
-            space.unmap(gap, GAP_BYTES + reservationBytes);
+            space.unmap(gap, gapBytes + reservationBytes);
             try {
                 return space.map(gap, reservationBytes, Protection.NONE, MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE);
             } catch (final VmException raced) {

@@ -56,10 +56,11 @@ final class UnifiedDiff {
         while (i < rows || j < columns) {
             if (i < rows && j < columns && expected.get(i).equals(actual.get(j))) {
                 edits.add(new int[] {' ', i++, j++});
-            } else if (j < columns && (i == rows || common[i][j + 1] >= common[i + 1][j])) {
-                edits.add(new int[] {'+', i, j++});
-            } else {
+            } else if (i < rows && (j == columns || common[i + 1][j] >= common[i][j + 1])) {
+                // Removals before additions, as diff -u prints them.
                 edits.add(new int[] {'-', i++, j});
+            } else {
+                edits.add(new int[] {'+', i, j++});
             }
         }
         return edits;

@@ -99,7 +99,7 @@ public interface AddressSpace {
 
     /**
      * The VMAs that intersect {@code [fromAddress, toAddress)}, in address order, unclipped.
-     * Reads any range, not only this address space's own.
+     * Reads any range, not only this address space's own. An empty range intersects nothing.
      *
      * @throws UnsupportedOperationException when {@code source} is PROCMAP_QUERY and the kernel
      *     lacks it

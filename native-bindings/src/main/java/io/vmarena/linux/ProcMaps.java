@@ -94,8 +94,9 @@ final class ProcMaps {
             this.protection = protection;
         }
 
+        /** An empty range intersects nothing, whatever VMA its start lies in. */
         boolean intersects(final long fromAddress, final long toAddress) {
-            return startAddress < toAddress && fromAddress < endAddress;
+            return fromAddress < toAddress && startAddress < toAddress && fromAddress < endAddress;
         }
 
         /** The header of a maps line, or null when the line is a smaps field or a kernel address. */

@@ -48,9 +48,15 @@ final class SimMprotect {
 
     /** mprotect_fixup of {@code [start, end)} inside {@code vma}. */
     private long fixup(final Vma vma, final long start, final long end, final Protection protection) {
-        // MP5: becoming writable charges a private mapping that was never charged.
-        final boolean account = vma.account
-            || protection.canWrite() && !vma.protection.canWrite() && !vma.noReserve;
+        // MP5: becoming writable charges a private mapping that was never charged; becoming
+        // read-only gives the charge back while no page was ever written (no anon_vma), as
+        // mprotect_fixup does (measured here: an unfaulted rw- VMA made r-- loses "ac").
+        final boolean account;
+        if (protection.canWrite()) {
+            account = vma.account || !vma.protection.canWrite() && !vma.noReserve;
+        } else {
+            account = vma.account && vma.anonVma != null;
+        }
         if (protection == vma.protection && account == vma.account) {
             return 0;
         }

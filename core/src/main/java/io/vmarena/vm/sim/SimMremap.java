@@ -202,6 +202,11 @@ final class SimMremap {
         if ((flags & RemapFlags.DONTUNMAP) != 0) {
             source.locked = false;
             source.lockOnFault = false;
+            // dontunmap_complete unlinks the anon_vma when the whole VMA moved: the VMA left
+            // behind is as if never written (found by differential testing against 6.18).
+            if (address == source.start && address + oldLength == source.end) {
+                source.anonVma = null;
+            }
             if (source.accessible()) {
                 process.pages.makeVisible(address, address + oldLength);
             }
@@ -223,12 +228,13 @@ final class SimMremap {
         long lastEnd = 0;
         boolean seen = false;
         long position = start;
-        while (true) {
+        // The walk goes on from where the last piece ended: with DONTUNMAP the source VMA stays.
+        while (position < end) {
             final Vma vma = process.vmas.findVma(position);
             if (vma == null || vma.start >= end) {
                 return result;
             }
-            final long pieceStart = Math.max(vma.start, start);
+            final long pieceStart = Math.max(vma.start, position);
             final long pieceLength = Math.min(end, vma.end) - pieceStart;
             if (!seen && start < vma.start) {
                 return SimProcess.error(Errno.EFAULT);
@@ -250,5 +256,6 @@ final class SimMremap {
             target = moved + pieceLength;
             position = pieceStart + pieceLength;
         }
+        return result;
     }
 }

@@ -50,6 +50,9 @@ final class VmaTree {
     /** The VMAs that intersect {@code [from, to)}, in address order. */
     List<Vma> intersecting(final long from, final long to) {
         final List<Vma> result = new ArrayList<>();
+        if (from >= to) {
+            return result;
+        }
         Vma vma = findVma(from);
         while (vma != null && vma.start < to) {
             result.add(vma);

@@ -1,0 +1,62 @@
+package io.vmarena.ops;
+
+import io.vmarena.vm.sim.KernelProfile;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every conformance scenario on the simulator, against the transcript this project's build
+ * machine's kernel printed. Privileged scenarios run with 4, 16 and 64 KiB pages (a transcript
+ * is in pages, so it must not change); unprivileged ones with the limit their header names.
+ */
+class SimulatorScenarioTest {
+    private static final long[] PAGE_SIZES = {4096, 16384, 65536};
+
+    @TestFactory
+    Stream<DynamicTest> shouldPrintTheKernelsTranscriptForEveryScenario() {
+        final List<DynamicTest> tests = new ArrayList<>();
+        for (final Scenarios.Scenario scenario : Scenarios.all()) {
+            if (scenario.unprivileged()) {
+                tests.add(test(scenario, KernelProfile.LINUX_6_17.withIpcLock(false)
+                    .withMemlock(scenario.memlockBytes())));
+                continue;
+            }
+            for (final long pageSize : PAGE_SIZES) {
+                tests.add(test(scenario, KernelProfile.LINUX_6_17.withPageSize(pageSize)));
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> shouldCoverEveryRuleTableWithAtLeastSixtyScenarios() {
+        final List<Scenarios.Scenario> all = Scenarios.all();
+        return Stream.of(DynamicTest.dynamicTest("count and headers", () -> {
+            assertTrue(all.size() >= 60, "only " + all.size() + " scenarios");
+            for (final Scenarios.Scenario scenario : all) {
+                assertTrue(scenario.text().startsWith("#"), scenario.name() + " must open with a comment saying what it "
+                    + "checks and which rule");
+                assertTrue(Scenarios.parse(scenario).hasExpectation(), scenario.name() + " has no expected transcript");
+            }
+        }));
+    }
+
+    private static DynamicTest test(final Scenarios.Scenario scenario, final KernelProfile profile) {
+        return DynamicTest.dynamicTest(scenario.name() + " @ " + profile.pageSize() / 1024 + " KiB", () -> {
+            final Script script = Scenarios.parse(scenario);
+            try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile, 64L << 20)) {
+                final List<String> actual = Transcripts.withoutTrailingBlankLines(new ScenarioRunner(space).run(script));
+                assertEquals(String.join("\n", script.expected()), String.join("\n", actual),
+                    () -> String.join("\n", UnifiedDiff.diff("expected", script.expected(), "simulator", actual)));
+            }
+        });
+    }
+}

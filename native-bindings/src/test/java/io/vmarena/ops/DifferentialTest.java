@@ -1,0 +1,52 @@
+package io.vmarena.ops;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.sim.KernelProfile;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Seeded random scripts run on this machine's kernel and on the simulator (Linux 6.17
+ * profile); their transcripts must be equal. {@code -Dvmarena.differential.count=N} runs N
+ * scripts (2,000 by default), {@code -Dvmarena.differential.seed=S} starts at seed S (0 by
+ * default, so every run checks the same scripts; vary it to explore). A divergence prints the
+ * seed and the shortest script that still diverges, ready to save as an .ops file.
+ */
+class DifferentialTest {
+    private static final int MAX_REPORTS = 3;
+
+    @Test
+    void shouldPrintTheKernelsTranscriptForRandomScripts() {
+        final AddressSpace linux = AddressSpaces.open("linux");
+        assumeTrue(linux.capabilities().multiVmaMove().available(),
+            "the simulator plays Linux 6.17; this kernel lacks multi-VMA moves: " + linux.capabilities()
+                .multiVmaMove().reason());
+        assumeTrue(linux.capabilities().ipcLock().available(),
+            "the scripts assume CAP_IPC_LOCK (no memlock limit), which this process lacks");
+        final int count = Integer.getInteger("vmarena.differential.count", 2000);
+        final long firstSeed = Long.getLong("vmarena.differential.seed", 0L);
+        final SimulatedAddressSpace[] last = new SimulatedAddressSpace[1];
+        final Differential differential = new Differential(() -> linux, () -> {
+            last[0] = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withPageSize(linux.pageSize()), 64L << 20);
+            return last[0];
+        }, () -> last[0].close());
+        final List<String> reports = new ArrayList<>();
+        final long started = System.nanoTime();
+        for (long seed = firstSeed; seed < firstSeed + count && reports.size() < MAX_REPORTS; seed++) {
+            final String report = differential.compare("seed " + seed, RandomScripts.generate(seed));
+            if (report != null) {
+                reports.add(report);
+            }
+        }
+        System.out.printf("differential: %d scripts from seed %d in %.1f s, %d divergent%n", count, firstSeed,
+            (System.nanoTime() - started) / 1e9, reports.size());
+        assertEquals(List.of(), reports, () -> String.join("\n\n", reports));
+    }
+}
