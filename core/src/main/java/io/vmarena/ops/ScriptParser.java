@@ -49,6 +49,7 @@ final class ScriptParser {
             }
         }
         if (windowPages < 0) {
+            lineNumber = 1;
             throw error("the script has no operations; it must start with 'window N'");
         }
         return new Script(fileName, windowPages, List.copyOf(operations), expected);
