@@ -12,11 +12,36 @@ import org.junit.jupiter.api.Nested;
 class SimContractTests {
     private static final long BLOCK_BYTES = 256L << 20;
 
-    @Nested
-    class Linux617Page4K extends AddressSpaceContract {
+    /** The AddressSpace contract on a fresh simulated process per test. */
+    abstract static class Space extends AddressSpaceContract {
+        private final KernelProfile profile;
+
+        Space(final KernelProfile profile) {
+            this.profile = profile;
+        }
+
         @Override
         protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_17, BLOCK_BYTES);
+            return new SimulatedAddressSpace(profile, BLOCK_BYTES);
+        }
+
+        @Override
+        protected void release(final AddressSpace addressSpace) {
+            ((SimulatedAddressSpace)addressSpace).close();
+        }
+    }
+
+    /** The RangeMover contract on a fresh simulated process per test. */
+    abstract static class Mover extends RangeMoverContract {
+        private final KernelProfile profile;
+
+        Mover(final KernelProfile profile) {
+            this.profile = profile;
+        }
+
+        @Override
+        protected AddressSpace addressSpace() {
+            return new SimulatedAddressSpace(profile, BLOCK_BYTES);
         }
 
         @Override
@@ -26,80 +51,51 @@ class SimContractTests {
     }
 
     @Nested
-    class Linux617Page16K extends AddressSpaceContract {
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withPageSize(16384), BLOCK_BYTES);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+    class Linux617Page4K extends Space {
+        Linux617Page4K() {
+            super(KernelProfile.LINUX_6_17);
         }
     }
 
     @Nested
-    class Linux617Page64K extends AddressSpaceContract {
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withPageSize(65536), BLOCK_BYTES);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+    class Linux617Page16K extends Space {
+        Linux617Page16K() {
+            super(KernelProfile.LINUX_6_17.withPageSize(16384));
         }
     }
 
     @Nested
-    class Linux61 extends AddressSpaceContract {
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_1, BLOCK_BYTES);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+    class Linux617Page64K extends Space {
+        Linux617Page64K() {
+            super(KernelProfile.LINUX_6_17.withPageSize(65536));
         }
     }
 
     @Nested
-    class MoverLinux617 extends RangeMoverContract {
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_17, BLOCK_BYTES);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+    class Linux61 extends Space {
+        Linux61() {
+            super(KernelProfile.LINUX_6_1);
         }
     }
 
     @Nested
-    class MoverLinux61 extends RangeMoverContract {
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_1, BLOCK_BYTES);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+    class MoverLinux617 extends Mover {
+        MoverLinux617() {
+            super(KernelProfile.LINUX_6_17);
         }
     }
 
     @Nested
-    class MoverLinux617Page64K extends RangeMoverContract {
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withPageSize(65536), BLOCK_BYTES);
+    class MoverLinux61 extends Mover {
+        MoverLinux61() {
+            super(KernelProfile.LINUX_6_1);
         }
+    }
 
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+    @Nested
+    class MoverLinux617Page64K extends Mover {
+        MoverLinux617Page64K() {
+            super(KernelProfile.LINUX_6_17.withPageSize(65536));
         }
     }
 }
