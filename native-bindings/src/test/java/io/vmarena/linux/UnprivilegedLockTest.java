@@ -4,17 +4,12 @@ import io.vmarena.vm.AddressSpaces;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The unprivileged lock paths (kernel-semantics 1.7, "RLIMIT_MEMLOCK errno summary"), in a
@@ -26,11 +21,8 @@ class UnprivilegedLockTest {
 
     @BeforeAll
     static void requireTools() {
-        assumeTrue(onPath("prlimit"), "needs prlimit (util-linux) to lower RLIMIT_MEMLOCK for a child JVM");
+        ChildJvm.assumeTools();
         pageSize = AddressSpaces.open("linux").pageSize();
-        if (AddressSpaces.open("linux").capabilities().ipcLock().available()) {
-            assumeTrue(onPath("setpriv"), "this process holds CAP_IPC_LOCK; dropping it for a child needs setpriv");
-        }
     }
 
     @Test
@@ -74,37 +66,16 @@ class UnprivilegedLockTest {
     }
 
     private static Map<String, String> runChild(final long memlockBytes, final String... steps) throws Exception {
-        final List<String> command = new ArrayList<>();
-        if (AddressSpaces.open("linux").capabilities().ipcLock().available()) {
-            command.addAll(List.of("setpriv", "--inh-caps=-ipc_lock", "--bounding-set=-ipc_lock"));
-        }
-        command.addAll(List.of("prlimit", "--memlock=" + memlockBytes + ":" + memlockBytes,
-            System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-            UnprivilegedChild.class.getName()));
-        command.addAll(List.of(steps));
-        final Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
-        assertEquals(0, child.exitValue(), () -> String.join(" ", command) + "\n" + output);
+        final ChildJvm.Result result = ChildJvm.run(memlockBytes, UnprivilegedChild.class.getName(), List.of(steps));
+        assertEquals(0, result.exitCode(), () -> String.join(" ", result.command()) + "\n" + result.output());
         final Map<String, String> results = new HashMap<>();
-        for (final String line : output.split("\n")) {
+        for (final String line : result.output().split("\n")) {
             final int arrow = line.indexOf(" -> ");
             if (arrow > 0) {
                 results.put(line.substring(0, arrow), line.substring(arrow + 4));
             }
         }
-        assertEquals(steps.length, results.size(), output);
+        assertEquals(steps.length, results.size(), result.output());
         return results;
-    }
-
-    private static boolean onPath(final String program) {
-        for (final String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(directory, program).canExecute()) {
-                return true;
-            }
-        }
-        return false;
     }
 }

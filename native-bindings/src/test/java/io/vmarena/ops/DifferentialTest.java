@@ -39,14 +39,16 @@ class DifferentialTest {
         }, () -> last[0].close());
         final List<String> reports = new ArrayList<>();
         final long started = System.nanoTime();
-        for (long seed = firstSeed; seed < firstSeed + count && reports.size() < MAX_REPORTS; seed++) {
+        long seed = firstSeed;
+        for (; seed < firstSeed + count && reports.size() < MAX_REPORTS; seed++) {
             final String report = differential.compare("seed " + seed, RandomScripts.generate(seed));
             if (report != null) {
                 reports.add(report);
             }
         }
-        System.out.printf("differential: %d scripts from seed %d in %.1f s, %d divergent%n", count, firstSeed,
-            (System.nanoTime() - started) / 1e9, reports.size());
+        System.out.printf("differential: %d scripts from seed %d in %.1f s, %d divergent%s%n", seed - firstSeed,
+            firstSeed, (System.nanoTime() - started) / 1e9, reports.size(),
+            reports.size() == MAX_REPORTS ? " (stopped at the first " + MAX_REPORTS + ")" : "");
         assertEquals(List.of(), reports, () -> String.join("\n\n", reports));
     }
 }

@@ -48,6 +48,10 @@ final class SimMprotect {
 
     /** mprotect_fixup of {@code [start, end)} inside {@code vma}. */
     private long fixup(final Vma vma, final long start, final long end, final Protection protection) {
+        if (protection == vma.protection) {
+            // mprotect_fixup returns before it adjusts VM_ACCOUNT when nothing changes.
+            return 0;
+        }
         // MP5: becoming writable charges a private mapping that was never charged; becoming
         // read-only gives the charge back while no page was ever written (no anon_vma), as
         // mprotect_fixup does (measured here: an unfaulted rw- VMA made r-- loses "ac").
@@ -56,9 +60,6 @@ final class SimMprotect {
             account = vma.account || !vma.protection.canWrite() && !vma.noReserve;
         } else {
             account = vma.account && vma.anonVma != null;
-        }
-        if (protection == vma.protection && account == vma.account) {
-            return 0;
         }
         // MP6: a VMA locked (not on fault) that becomes writable is populated.
         final boolean populate = vma.locked && !vma.protection.canWrite() && protection.canWrite();

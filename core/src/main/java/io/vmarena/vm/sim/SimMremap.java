@@ -200,14 +200,17 @@ final class SimMremap {
             }
         }
         if ((flags & RemapFlags.DONTUNMAP) != 0) {
-            source.locked = false;
-            source.lockOnFault = false;
+            // copy_vma: when the new VMA merged with its own source, the merged VMA is the
+            // source from then on, so dontunmap_complete unlocks all of it.
+            final Vma left = process.vmas.containing(address);
+            left.locked = false;
+            left.lockOnFault = false;
             // dontunmap_complete unlinks the anon_vma when the whole VMA moved: the VMA left
             // behind is as if never written (found by differential testing against 6.18).
-            if (address == source.start && address + oldLength == source.end) {
-                source.anonVma = null;
+            if (address == left.start && address + oldLength == left.end) {
+                left.anonVma = null;
             }
-            if (source.accessible()) {
+            if (left.accessible()) {
                 process.pages.makeVisible(address, address + oldLength);
             }
         } else {
