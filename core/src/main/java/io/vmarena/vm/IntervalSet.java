@@ -53,8 +53,17 @@ final class IntervalSet {
         return owner != null && owner.getValue() >= end;
     }
 
+    /** Allocation-free: called on every unmap and move. */
     boolean intersects(final long start, final long end) {
-        return !intersection(start, end).isEmpty();
+        if (start >= end) {
+            return false;
+        }
+        final Map.Entry<Long, Long> before = endByStart.floorEntry(start);
+        if (before != null && before.getValue() > start) {
+            return true;
+        }
+        final Long next = endByStart.higherKey(start);
+        return next != null && next < end;
     }
 
     /** The parts of {@code [start, end)} in the set, in order, as {start, end} pairs. */

@@ -60,13 +60,27 @@ public final class OwnedRanges {
     /** {@code [start, end)} is no longer mapped; leases with nothing left mapped end. */
     public void unmapped(final long start, final long end) {
         mapped.remove(start, end);
-        final List<Long> ended = new ArrayList<>();
-        for (final Map.Entry<Long, Long> lease : leaseEndByStart.entrySet()) {
+        endEmptyLeases(start, end);
+    }
+
+    /** Ends the leases overlapping {@code [start, end)} that have no page mapped any more. */
+    private void endEmptyLeases(final long start, final long end) {
+        // Only a lease that overlaps the range can have lost its last page.
+        final Map.Entry<Long, Long> first = leaseEndByStart.floorEntry(start);
+        final long from = first != null && first.getValue() > start ? first.getKey() : start;
+        List<Long> ended = null;
+        for (final Map.Entry<Long, Long> lease : leaseEndByStart.subMap(from, true, Math.max(from, end), true)
+            .entrySet()) {
             if (!mapped.intersects(lease.getKey(), lease.getValue())) {
+                if (ended == null) {
+                    ended = new ArrayList<>();
+                }
                 ended.add(lease.getKey());
             }
         }
-        ended.forEach(leaseEndByStart::remove);
+        if (ended != null) {
+            ended.forEach(leaseEndByStart::remove);
+        }
     }
 
     /**
@@ -118,7 +132,7 @@ public final class OwnedRanges {
                 mapped.add(from, to);
             }
         }
-        unmapped(start, start);
+        endEmptyLeases(start, end);
     }
 
     /** Whether nothing is leased (every mapping handed out has been given back). */

@@ -106,11 +106,13 @@ public final class RangeGuard {
         if ((flags & RemapFlags.FIXED) == 0 || oldLengthBytes <= 0 || newLengthBytes <= 0) {
             return;
         }
+        final long oldStart = oldAddress & ~pageMask;
+        final long newStart = newAddress & ~pageMask;
         final long oldEnd = pageCeil(oldAddress + oldLengthBytes);
         final long newEnd = pageCeil(newAddress + newLengthBytes);
-        if (oldEnd > oldAddress && newEnd > newAddress) {
-            owned.resync(oldAddress, oldEnd, vmas.mappings(oldAddress, oldEnd, MappingSource.AUTO));
-            owned.resync(newAddress, newEnd, vmas.mappings(newAddress, newEnd, MappingSource.AUTO));
+        if (oldEnd > oldStart && newEnd > newStart && oldStart >= 0 && newStart >= 0) {
+            owned.resync(oldStart, oldEnd, vmas.mappings(oldStart, oldEnd, MappingSource.AUTO));
+            owned.resync(newStart, newEnd, vmas.mappings(newStart, newEnd, MappingSource.AUTO));
         }
     }
 
