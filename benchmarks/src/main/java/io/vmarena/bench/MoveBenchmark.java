@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar MoveBenchmark -p strategy=MULTI_VMA,PER_VMA_KNOWN -p vmaCount=256
- * java -cp benchmarks/target/benchmarks.jar io.vmarena.bench.MoveMatrix          (the default matrix and report)
+ * java -jar benchmarks/target/benchmarks.jar matrix          (the default matrix and its report)
  * </pre>
  */
 @State(Scope.Benchmark)

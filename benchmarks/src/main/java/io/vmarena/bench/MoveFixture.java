@@ -10,6 +10,7 @@ import io.vmarena.vm.MoveResult;
 import io.vmarena.vm.MoveStrategy;
 import io.vmarena.vm.Protection;
 import io.vmarena.vm.RangeMover;
+import io.vmarena.vm.Reservations;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayList;
@@ -70,11 +71,14 @@ public final class MoveFixture implements AutoCloseable {
         this.layout = layout;
         final long pud = space.capabilities().pudBytes();
         final long pmd = space.capabilities().pmdBytes();
-        reservationBytes = regionBytes + pud + pmd;
+        // PUD congruence only matters for regions that can hold a whole PUD entry, or when asked for.
+        final long unit = alignment == Alignment.PUD || regionBytes >= pud ? pud : pmd;
+        reservationBytes = regionBytes + unit + pmd;
         final long offset = alignment == Alignment.PUD ? 0 : alignment == Alignment.PMD ? pmd : space.pageSize();
         for (int side = 0; side < 2; side++) {
-            reservations[side] = space.reserve(reservationBytes);
-            bases[side] = ((reservations[side] + pud - 1) & -pud) + (side == 1 ? offset : 0);
+            // Below a large free gap: the JVM's own mappings must not land in the hole a move leaves.
+            reservations[side] = Reservations.belowLargeFreeGap(space, reservationBytes);
+            bases[side] = ((reservations[side] + unit - 1) & -unit) + (side == 1 ? offset : 0);
         }
         build(bases[0], vmaCount, populated);
         final List<Mapping> source = space.mappings(bases[0], bases[0] + regionBytes, MappingSource.SMAPS);

@@ -37,6 +37,8 @@ public final class VmarenaCommand {
                 return new Doctor(out, err).run(rest);
             case "ops":
                 return OpsTool.run(Arrays.asList(rest), out, err);
+            case "bench":
+                return new Bench(out, err).run(rest);
             default:
                 err.println("vmarena: unknown command '" + args[0] + "'");
                 usage(err);
@@ -52,6 +54,7 @@ public final class VmarenaCommand {
         out.println("  ops FILE... [--backend linux|sim] [--kernel 6.17|6.1] [--page-size BYTES]");
         out.println("            [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]");
         out.println("            run scenario scripts and print their transcripts (docs/DESIGN.md)");
+        out.println("  bench     a short single- against multi-VMA move comparison on this machine");
         out.println();
         out.println("-Dvmarena.backend=linux|sim (in VMARENA_JAVA_OPTS) forces an address-space backend.");
     }

@@ -33,6 +33,9 @@ final class LinuxAddressSpace implements AddressSpace {
     private final long pageMask;
     private final RangeGuard guard;
     private final ProcmapQuery procmapQuery;
+    /** /proc/self/maps is read into this, reused (guarded by {@code this}). */
+    private byte[] mapsBuffer = new byte[64 << 10];
+    private final int[] mapsLength = new int[1];
 
     LinuxAddressSpace(final Capabilities capabilities) {
         this.capabilities = capabilities;
@@ -140,8 +143,7 @@ final class LinuxAddressSpace implements AddressSpace {
     public List<Mapping> mappings(final long fromAddress, final long toAddress, final MappingSource source) {
         switch (source) {
             case AUTO:
-                return procmapQuery != null ? queryMappings(fromAddress, toAddress)
-                    : ProcMaps.parseMaps(ProcFiles.read("/proc/self/maps"), fromAddress, toAddress);
+                return procmapQuery != null ? queryMappings(fromAddress, toAddress) : readMaps(fromAddress, toAddress);
             case PROCMAP_QUERY:
                 if (procmapQuery == null) {
                     throw new UnsupportedOperationException("PROCMAP_QUERY is unavailable: "
@@ -149,12 +151,17 @@ final class LinuxAddressSpace implements AddressSpace {
                 }
                 return queryMappings(fromAddress, toAddress);
             case PROC_MAPS:
-                return ProcMaps.parseMaps(ProcFiles.read("/proc/self/maps"), fromAddress, toAddress);
+                return readMaps(fromAddress, toAddress);
             case SMAPS:
                 return ProcMaps.parseSmaps(ProcFiles.read("/proc/self/smaps"), fromAddress, toAddress, pageSize);
             default:
                 throw new IllegalArgumentException("unknown mapping source " + source);
         }
+    }
+
+    private synchronized List<Mapping> readMaps(final long fromAddress, final long toAddress) {
+        mapsBuffer = ProcFiles.readInto("/proc/self/maps", mapsBuffer, mapsLength);
+        return ProcMaps.parseMaps(mapsBuffer, mapsLength[0], fromAddress, toAddress);
     }
 
     private List<Mapping> queryMappings(final long fromAddress, final long toAddress) {

@@ -21,6 +21,33 @@ final class ProcFiles {
         }
     }
 
+    /**
+     * Reads the whole file into {@code buffer} (growing it), for the hot path of discovery: no
+     * String, no per-read allocation once the buffer is big enough.
+     *
+     * @return the buffer holding the bytes (the same one unless it had to grow) and its length in [0]
+     */
+    static byte[] readInto(final String path, final byte[] buffer, final int[] length) {
+        byte[] bytes = buffer;
+        int filled = 0;
+        try (FileInputStream in = new FileInputStream(path)) {
+            while (true) {
+                if (filled == bytes.length) {
+                    bytes = java.util.Arrays.copyOf(bytes, bytes.length * 2);
+                }
+                final int read = in.read(bytes, filled, bytes.length - filled);
+                if (read < 0) {
+                    break;
+                }
+                filled += read;
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        length[0] = filled;
+        return bytes;
+    }
+
     /** The file's text, trimmed, or null when it cannot be read (a missing /sys knob). */
     static String readOrNull(final String path) {
         try {

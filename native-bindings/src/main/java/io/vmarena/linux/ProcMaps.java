@@ -19,17 +19,71 @@ final class ProcMaps {
 
     /** The VMAs of {@code mapsText} that intersect {@code [fromAddress, toAddress)}. */
     static List<Mapping> parseMaps(final String mapsText, final long fromAddress, final long toAddress) {
+        final byte[] bytes = mapsText.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return parseMaps(bytes, bytes.length, fromAddress, toAddress);
+    }
+
+    /**
+     * The same from raw bytes, as read from /proc/self/maps: the hot path of per-VMA moves on
+     * kernels without PROCMAP_QUERY. Addresses are parsed in place; objects are made only for
+     * the VMAs in the range. Lines are sorted by address, so parsing stops past the range.
+     */
+    static List<Mapping> parseMaps(final byte[] text, final int length, final long fromAddress,
+        final long toAddress) {
         final List<Mapping> mappings = new ArrayList<>();
-        int lineStart = 0;
-        while (lineStart < mapsText.length()) {
-            final int lineEnd = lineEnd(mapsText, lineStart);
-            final Header header = Header.parse(mapsText, lineStart, lineEnd);
-            if (header != null && header.intersects(fromAddress, toAddress)) {
-                mappings.add(Mapping.of(header.startAddress, header.endAddress, header.protection));
+        if (fromAddress >= toAddress) {
+            return mappings;
+        }
+        int position = 0;
+        while (position < length) {
+            final int dash = indexOf(text, position, length, (byte)'-');
+            final int space = dash < 0 ? -1 : indexOf(text, dash, length, (byte)' ');
+            if (space < 0 || space + 4 > length) {
+                break;
             }
-            lineStart = lineEnd + 1;
+            final long start = hex(text, position, dash);
+            final long end = hex(text, dash + 1, space);
+            if (start >= 0 && end >= 0) {
+                if (start >= toAddress) {
+                    break;
+                }
+                if (end > fromAddress) {
+                    mappings.add(Mapping.of(start, end, protection(text, space + 1)));
+                }
+            }
+            final int newline = indexOf(text, space, length, (byte)'\n');
+            position = newline < 0 ? length : newline + 1;
         }
         return mappings;
+    }
+
+    private static int indexOf(final byte[] text, final int from, final int length, final byte wanted) {
+        for (int i = from; i < length; i++) {
+            if (text[i] == wanted) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Hex digits in {@code [from, to)}; -1 for a kernel address (above the signed range) or a non-digit. */
+    private static long hex(final byte[] text, final int from, final int to) {
+        if (to - from > 16 || to == from) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = from; i < to; i++) {
+            final int digit = Character.digit(text[i], 16);
+            if (digit < 0) {
+                return -1;
+            }
+            value = (value << 4) | digit;
+        }
+        return value;
+    }
+
+    private static Protection protection(final byte[] text, final int at) {
+        return Protection.ofBits((text[at] == 'r' ? 1 : 0) | (text[at + 1] == 'w' ? 2 : 0) | (text[at + 2] == 'x' ? 4 : 0));
     }
 
     /** The VMAs of {@code smapsText} that intersect the range, with lock flags and resident pages. */

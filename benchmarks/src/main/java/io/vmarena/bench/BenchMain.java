@@ -1,0 +1,30 @@
+package io.vmarena.bench;
+
+import io.vmarena.bench.report.MoveReport;
+
+import java.util.Arrays;
+
+/**
+ * The benchmarks jar's entry point, so that {@code java -jar benchmarks.jar} needs no JVM flags
+ * (the manifest opens what Agrona needs):
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar matrix [--full] [--out DIR]       MoveMatrix and its report
+ * java -jar benchmarks/target/benchmarks.jar report [--out DIR] RESULTS.json   MoveReport alone
+ * java -jar benchmarks/target/benchmarks.jar ARGS...                           JMH, as usual
+ * </pre>
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        if (args.length > 0 && args[0].equals("matrix")) {
+            MoveMatrix.main(rest);
+        } else if (args.length > 0 && args[0].equals("report")) {
+            MoveReport.main(rest);
+        } else {
+            org.openjdk.jmh.Main.main(args);
+        }
+    }
+}
