@@ -20,8 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs MoveBenchmark over a matrix and writes the report. The default matrix (under ten
- * minutes on two cores) is two sweeps: every strategy at 1 to 4,096 VMAs (64 MiB, PMD, not
+ * Runs MoveBenchmark over a matrix and writes the report, two forks a combination. The default
+ * matrix (about seven minutes on two cores) is two sweeps: every strategy at 1 to 4,096 VMAs (64 MiB, PMD, not
  * populated, prot layout), and one populated VMA of 64 KiB to 1 GiB at each alignment, moved
  * and copied. {@code --full} runs every combination of every parameter that this machine can
  * run. Combinations it cannot (a strategy the kernel lacks, too many VMAs for the region, no
@@ -147,6 +147,9 @@ public final class MoveMatrix {
             // Options replace the @Fork annotation's arguments, so Agrona's flag goes here too.
             .jvmArgsAppend("--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx512m",
                 "-Dvmarena.machine=" + machine)
+            // Two forks: on a noisy VM one JVM's run can be 30% off the next one's.
+            .forks(2)
+            .warmupIterations(2)
             .shouldFailOnError(true)
             .resultFormat(ResultFormatType.JSON)
             .result(file.toString());

@@ -33,14 +33,26 @@ final class IntervalSet {
         if (start >= end) {
             return;
         }
-        for (final long[] piece : intersection(start, end)) {
-            final Map.Entry<Long, Long> owner = endByStart.floorEntry(piece[0]);
+        final Map.Entry<Long, Long> owner = endByStart.floorEntry(start);
+        if (owner != null && owner.getValue() >= end) {
+            // The common case, a range inside one interval: split it without building a list.
             endByStart.remove(owner.getKey());
-            if (owner.getKey() < piece[0]) {
-                endByStart.put(owner.getKey(), piece[0]);
+            if (owner.getKey() < start) {
+                endByStart.put(owner.getKey(), start);
             }
-            if (owner.getValue() > piece[1]) {
-                endByStart.put(piece[1], owner.getValue());
+            if (owner.getValue() > end) {
+                endByStart.put(end, owner.getValue());
+            }
+            return;
+        }
+        for (final long[] piece : intersection(start, end)) {
+            final Map.Entry<Long, Long> holder = endByStart.floorEntry(piece[0]);
+            endByStart.remove(holder.getKey());
+            if (holder.getKey() < piece[0]) {
+                endByStart.put(holder.getKey(), piece[0]);
+            }
+            if (holder.getValue() > piece[1]) {
+                endByStart.put(piece[1], holder.getValue());
             }
         }
     }

@@ -99,17 +99,19 @@ public final class OwnedRanges {
             return;
         }
         final long movedLength = Math.min(oldLength, newLength);
-        final List<long[]> pieces = mapped.intersection(oldAddress, oldAddress + movedLength);
         // With FIXED, the destination under source holes keeps what it held (a multi-VMA move
         // unmaps only each piece's target, kernel-semantics MV3): nothing there is forgotten.
         if ((flags & RemapFlags.FIXED) == 0) {
             leaseEndByStart.put(result, result + newLength);
         }
-        for (final long[] piece : pieces) {
-            mapped.add(piece[0] - oldAddress + result, piece[1] - oldAddress + result);
-        }
-        if (newLength > oldLength) {
-            mapped.add(result + oldLength, result + newLength);
+        // A move into reserved memory (the usual case) lands on pages already ours.
+        if (!mapped.covers(result, result + newLength)) {
+            for (final long[] piece : mapped.intersection(oldAddress, oldAddress + movedLength)) {
+                mapped.add(piece[0] - oldAddress + result, piece[1] - oldAddress + result);
+            }
+            if (newLength > oldLength) {
+                mapped.add(result + oldLength, result + newLength);
+            }
         }
         if ((flags & RemapFlags.DONTUNMAP) == 0) {
             unmapped(oldAddress, oldAddress + oldLength);
