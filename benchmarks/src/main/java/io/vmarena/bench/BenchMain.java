@@ -1,6 +1,7 @@
 package io.vmarena.bench;
 
 import io.vmarena.bench.report.MoveReport;
+import io.vmarena.vm.AddressSpaces;
 
 import java.util.Arrays;
 
@@ -24,7 +25,23 @@ public final class BenchMain {
         } else if (args.length > 0 && args[0].equals("report")) {
             MoveReport.main(rest);
         } else {
-            org.openjdk.jmh.Main.main(args);
+            org.openjdk.jmh.Main.main(withMachine(args));
         }
+    }
+
+    /**
+     * Adds the fork arguments (Agrona's flag and the machine's description, so the JSON records
+     * it) unless the caller set JVM arguments of their own.
+     */
+    private static String[] withMachine(final String[] args) {
+        for (final String arg : args) {
+            if (arg.startsWith("-jvmArgs") || arg.equals("-l") || arg.equals("-h") || arg.startsWith("-lp")) {
+                return args;
+            }
+        }
+        final String[] extended = Arrays.copyOf(args, args.length + 2);
+        extended[args.length] = "-jvmArgsAppend";
+        extended[args.length + 1] = String.join(" ", Machine.forkArguments(AddressSpaces.system()));
+        return extended;
     }
 }

@@ -4,7 +4,6 @@ import io.vmarena.bench.report.MoveReport;
 import io.vmarena.bench.report.MoveResults;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
-import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.MoveStrategy;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -38,14 +37,9 @@ public final class MoveMatrix {
     private final AddressSpace space = AddressSpaces.system();
     private final Path out;
     private final List<Path> files = new ArrayList<>();
-    private final String machine;
 
     private MoveMatrix(final Path out) {
         this.out = out;
-        final Capabilities caps = space.capabilities();
-        machine = caps.architecture() + ", Linux " + caps.kernelRelease() + ", " + caps.pageSize() / 1024
-            + " KiB pages, PMD " + (caps.pmdBytes() >> 20) + " MiB, THP " + caps.thpMode() + ", backend "
-            + caps.backend();
     }
 
     public static void main(final String[] args) throws RunnerException, IOException {
@@ -145,8 +139,7 @@ public final class MoveMatrix {
             .param("populated", populated.toArray(new String[0]))
             .param("layout", layouts.toArray(new String[0]))
             // Options replace the @Fork annotation's arguments, so Agrona's flag goes here too.
-            .jvmArgsAppend("--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx512m",
-                "-Dvmarena.machine=" + machine)
+            .jvmArgsAppend(Machine.forkArguments(space))
             // Two forks: on a noisy VM one JVM's run can be 30% off the next one's.
             .forks(2)
             .warmupIterations(2)

@@ -45,7 +45,7 @@ public final class MoveResults {
             counter(secondary, "systemCalls", iterations), counter(secondary, "vmasMoved", iterations)));
         for (final JsonElement arg : run.getAsJsonArray("jvmArgs")) {
             if (arg.getAsString().startsWith("-Dvmarena.machine=")) {
-                machine = arg.getAsString().substring("-Dvmarena.machine=".length());
+                machine = arg.getAsString().substring("-Dvmarena.machine=".length()).replace(",", ", ");
             }
         }
         jvm = run.get("vmName").getAsString() + " " + run.get("jdkVersion").getAsString();

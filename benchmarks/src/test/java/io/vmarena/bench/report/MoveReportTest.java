@@ -19,7 +19,7 @@ class MoveReportTest {
     private static String result(final String strategy, final int vmas, final long bytes, final String alignment,
         final boolean populated, final double score, final double calls) {
         return "{\"benchmark\":\"io.vmarena.bench.MoveBenchmark.move\",\"mode\":\"avgt\",\"measurementIterations\":5,"
-            + "\"jvmArgs\":[\"-Dvmarena.machine=amd64, Linux 6.18\"],\"vmName\":\"OpenJDK 64-Bit Server VM\","
+            + "\"jvmArgs\":[\"-Dvmarena.machine=arch=amd64,kernel=6.18\"],\"vmName\":\"OpenJDK 64-Bit Server VM\","
             + "\"jdkVersion\":\"17.0.15\",\"params\":{\"strategy\":\"" + strategy + "\",\"vmaCount\":\"" + vmas
             + "\",\"regionBytes\":\"" + bytes + "\",\"alignment\":\"" + alignment + "\",\"populated\":\"" + populated
             + "\",\"layout\":\"prot\"},\"primaryMetric\":{\"score\":" + score + ",\"scoreError\":1.5,"
@@ -39,7 +39,7 @@ class MoveReportTest {
         final Path report = MoveReport.write(MoveResults.read(List.of(json)), directory.resolve("out"), "test");
 
         final String text = Files.readString(report);
-        assertTrue(text.contains("Machine: amd64, Linux 6.18; JVM: OpenJDK 64-Bit Server VM 17.0.15."), text);
+        assertTrue(text.contains("Machine: arch=amd64, kernel=6.18; JVM: OpenJDK 64-Bit Server VM 17.0.15."), text);
         assertTrue(text.contains("| 16 | 100.0 ± 1.5 | 150.0 ± 1.5 | n/a | n/a | n/a |"), text);
         assertTrue(text.contains("| 16 | 1.50× | n/a | n/a | n/a |"), text);
         assertTrue(text.contains("| 1 GiB | 5.0 (200000.0) | n/a | n/a | 120000.0 (8.3) | 24000× |"), text);
