@@ -31,8 +31,8 @@ import java.util.Locale;
  * ({@link Alignment#PUD}), PMD- but not PUD-congruent ({@link Alignment#PMD}), or one page off
  * ({@link Alignment#NONE}). After each move the vacated side is reserved again
  * ({@link #rearm()}, outside any measurement) so the next move lands in reserved memory, as an
- * arena's moves do; with {@code gaps} it is left as it is, because reserving it would fill the
- * holes the layout is about.
+ * arena's moves do; with {@code gaps} the reservation gets the same gaps, so every move carries
+ * V VMAs with V holes.
  */
 public final class MoveFixture implements AutoCloseable {
     /** How the region is cut into VMAs. */
@@ -56,6 +56,7 @@ public final class MoveFixture implements AutoCloseable {
     private final long[] bases = new long[2];
     private final List<List<Mapping>> layouts = new ArrayList<>();
     private final Layout layout;
+    private final int vmaCount;
     private int current;
 
     public MoveFixture(final AddressSpace space, final MoveStrategy strategy, final int vmaCount,
@@ -69,6 +70,7 @@ public final class MoveFixture implements AutoCloseable {
         this.strategy = strategy;
         this.regionBytes = regionBytes;
         this.layout = layout;
+        this.vmaCount = vmaCount;
         final long pud = space.capabilities().pudBytes();
         final long pmd = space.capabilities().pmdBytes();
         // PUD congruence only matters for regions that can hold a whole PUD entry, or when asked for.
@@ -81,6 +83,7 @@ public final class MoveFixture implements AutoCloseable {
             bases[side] = ((reservations[side] + unit - 1) & -unit) + (side == 1 ? offset : 0);
         }
         build(bases[0], vmaCount, populated);
+        punchGaps(bases[1]);
         final List<Mapping> source = space.mappings(bases[0], bases[0] + regionBytes, MappingSource.SMAPS);
         layouts.add(source);
         final List<Mapping> shifted = new ArrayList<>();
@@ -107,8 +110,9 @@ public final class MoveFixture implements AutoCloseable {
         if (missing != null) {
             return strategy + ": " + missing;
         }
-        if (layout == Layout.MLOCK && space.capabilities().lockableBytes() < regionBytes) {
-            return "mlock layout needs " + regionBytes / 2 + " bytes lockable; RLIMIT_MEMLOCK allows "
+        final long lockedBytes = regionBytes / vmaCount * (vmaCount / 2);
+        if (layout == Layout.MLOCK && space.capabilities().lockableBytes() < lockedBytes) {
+            return "mlock layout locks " + lockedBytes + " bytes; RLIMIT_MEMLOCK allows "
                 + space.capabilities().memlockSoftBytes() + " without CAP_IPC_LOCK";
         }
         return null;
@@ -151,11 +155,25 @@ public final class MoveFixture implements AutoCloseable {
         return result;
     }
 
-    /** Reserves the side the region just left again, so the next move lands in reserved memory. */
+    /**
+     * Reserves the side the region just left again, so the next move lands in reserved memory;
+     * with {@code gaps} it punches the gaps into that reservation too, or the next move would
+     * carry the reservation's pieces under the holes along (kernel-semantics MV3) and the region
+     * would no longer have holes.
+     */
     public void rearm() {
-        if (layout != Layout.GAPS) {
-            final long vacated = bases[1 - current];
-            space.map(vacated, regionBytes, Protection.NONE, MapFlags.FIXED | MapFlags.NORESERVE);
+        final long vacated = bases[1 - current];
+        space.map(vacated, regionBytes, Protection.NONE, MapFlags.FIXED | MapFlags.NORESERVE);
+        punchGaps(vacated);
+    }
+
+    /** With {@code gaps}: the free page after each VMA slot, at {@code base}. */
+    private void punchGaps(final long base) {
+        if (layout == Layout.GAPS) {
+            final long slot = regionBytes / vmaCount;
+            for (int i = 0; i < vmaCount; i++) {
+                space.unmap(base + i * slot + slot - space.pageSize(), space.pageSize());
+            }
         }
     }
 

@@ -27,7 +27,7 @@ final class ScenarioRunner {
 
     List<String> run(final Script script) {
         final List<String> transcript = new ArrayList<>();
-        transcript.add("> window " + script.windowPages());
+        transcript.add("> " + script.windowText());
         try (ScenarioWindow window = new ScenarioWindow(space, script.windowPages())) {
             transcript.add("ok");
             final long lockedAtStart = space.lockedBytes();
@@ -113,7 +113,10 @@ final class ScenarioRunner {
             final long address = window.address(op.pageIndex);
             final int flags = (op.mayMove ? RemapFlags.MAYMOVE : 0) | (op.fixed ? RemapFlags.FIXED : 0)
                 | (op.dontUnmap ? RemapFlags.DONTUNMAP : 0);
-            final long newLengthBytes = op.newPageCount * pageSize;
+            // M is passed as it is; past 2^63 bytes the multiplication saturates to a length the
+            // kernel refuses as the real one would be refused (beyond TASK_SIZE: EINVAL).
+            final long newLengthBytes = op.newPageCount > Long.MAX_VALUE / pageSize ? Long.MAX_VALUE & -pageSize
+                : op.newPageCount * pageSize;
             final long result = space.remap(address, op.pageCount * pageSize, newLengthBytes, flags,
                 op.fixed ? window.address(op.targetPageIndex) : 0);
             if (op.fixed || result == address) {

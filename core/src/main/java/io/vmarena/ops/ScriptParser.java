@@ -18,6 +18,7 @@ final class ScriptParser {
 
     private final String fileName;
     private long windowPages = -1;
+    private String windowText;
     private int lineNumber;
 
     private ScriptParser(final String fileName) {
@@ -52,7 +53,7 @@ final class ScriptParser {
             lineNumber = 1;
             throw error("the script has no operations; it must start with 'window N'");
         }
-        return new Script(fileName, windowPages, List.copyOf(operations), expected);
+        return new Script(fileName, windowText, windowPages, List.copyOf(operations), expected);
     }
 
     private static List<String> expectedAfter(final String[] lines, final int markerLine) {
@@ -81,6 +82,7 @@ final class ScriptParser {
             case WINDOW:
                 arity(tokens, 2, "window N");
                 windowPages = number(tokens[1], "N");
+                windowText = op.text;
                 if (windowPages < 1) {
                     throw error("the window needs at least one page");
                 }
@@ -101,7 +103,8 @@ final class ScriptParser {
             case CHECK:
                 arity(tokens, 4, kind.keyword() + " P N SEED");
                 range(op, tokens[1], tokens[2]);
-                op.seed = (int)Math.min(number(tokens[3], "SEED"), Integer.MAX_VALUE);
+                // Only SEED & 0xFF matters to the pattern (SEED + 31*i + j) & 0xFF.
+                op.seed = (int)(number(tokens[3], "SEED") & 0xFF);
                 break;
             case MOVE:
                 arity(tokens, 4, "move P N Q");
@@ -187,7 +190,7 @@ final class ScriptParser {
     }
 
     private long number(final String token, final String name) throws ScriptSyntaxException {
-        if (token.isEmpty() || token.length() > 18 || !token.chars().allMatch(Character::isDigit)) {
+        if (token.isEmpty() || token.length() > 18 || !token.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw error(name + " must be a decimal number, got '" + token + "'");
         }
         return Long.parseLong(token);

@@ -26,14 +26,45 @@ public final class OwnedRanges {
     public enum Coverage { MAPPED, LEASED, FOREIGN }
 
     private final IntervalSet mapped = new IntervalSet();
+    /**
+     * Leases by start. They never overlap (overlapping ones merge) but may touch: each ends on
+     * its own, when none of its pages is mapped, so a freed mapping is not kept alive by the
+     * mapping the kernel happened to place next to it.
+     */
     private final TreeMap<Long, Long> leaseEndByStart = new TreeMap<>();
 
     public Coverage coverage(final long start, final long end) {
         if (mapped.covers(start, end)) {
             return Coverage.MAPPED;
         }
-        final Map.Entry<Long, Long> lease = leaseEndByStart.floorEntry(start);
-        return lease != null && lease.getValue() >= end ? Coverage.LEASED : Coverage.FOREIGN;
+        return leased(start, end) ? Coverage.LEASED : Coverage.FOREIGN;
+    }
+
+    /** Whether a chain of touching leases covers {@code [start, end)}. */
+    private boolean leased(final long start, final long end) {
+        long position = start;
+        while (position < end) {
+            final Map.Entry<Long, Long> lease = leaseEndByStart.floorEntry(position);
+            if (lease == null || lease.getValue() <= position) {
+                return false;
+            }
+            position = lease.getValue();
+        }
+        return true;
+    }
+
+    /** Adds a lease, merging it with any it overlaps (the kernel placed memory in an old lease's hole). */
+    private void lease(final long start, final long end) {
+        long newStart = start;
+        long newEnd = end;
+        Map.Entry<Long, Long> overlap = leaseEndByStart.lowerEntry(newEnd);
+        while (overlap != null && overlap.getValue() > newStart) {
+            newStart = Math.min(newStart, overlap.getKey());
+            newEnd = Math.max(newEnd, overlap.getValue());
+            leaseEndByStart.remove(overlap.getKey());
+            overlap = leaseEndByStart.lowerEntry(newEnd);
+        }
+        leaseEndByStart.put(newStart, newEnd);
     }
 
     /** Whether every VMA of {@code vmas} that meets {@code [start, end)} is ours there. */
@@ -48,7 +79,7 @@ public final class OwnedRanges {
 
     /** The kernel placed {@code [start, end)} for us: a new lease, all of it mapped. */
     public void placed(final long start, final long end) {
-        leaseEndByStart.put(start, end);
+        lease(start, end);
         mapped.add(start, end);
     }
 
@@ -65,22 +96,16 @@ public final class OwnedRanges {
 
     /** Ends the leases overlapping {@code [start, end)} that have no page mapped any more. */
     private void endEmptyLeases(final long start, final long end) {
-        // Only a lease that overlaps the range can have lost its last page.
         final Map.Entry<Long, Long> first = leaseEndByStart.floorEntry(start);
         final long from = first != null && first.getValue() > start ? first.getKey() : start;
-        List<Long> ended = null;
-        for (final Map.Entry<Long, Long> lease : leaseEndByStart.subMap(from, true, Math.max(from, end), true)
+        final List<Long> ended = new ArrayList<>(0);
+        for (final Map.Entry<Long, Long> lease : leaseEndByStart.subMap(from, true, Math.max(from, end), false)
             .entrySet()) {
             if (!mapped.intersects(lease.getKey(), lease.getValue())) {
-                if (ended == null) {
-                    ended = new ArrayList<>();
-                }
                 ended.add(lease.getKey());
             }
         }
-        if (ended != null) {
-            ended.forEach(leaseEndByStart::remove);
-        }
+        ended.forEach(leaseEndByStart::remove);
     }
 
     /**
@@ -92,7 +117,12 @@ public final class OwnedRanges {
         final long result) {
         if (result == oldAddress) {
             if (newLength > oldLength) {
+                // Grown in place into free space: the new pages are ours, and part of the lease
+                // they grew from.
                 mapped.add(oldAddress + oldLength, oldAddress + newLength);
+                final Map.Entry<Long, Long> grown = leaseEndByStart.floorEntry(oldAddress + oldLength - 1);
+                lease(grown != null && grown.getValue() >= oldAddress + oldLength ? grown.getKey()
+                    : oldAddress + oldLength, oldAddress + newLength);
             } else {
                 unmapped(oldAddress + newLength, oldAddress + oldLength);
             }
@@ -102,7 +132,7 @@ public final class OwnedRanges {
         // With FIXED, the destination under source holes keeps what it held (a multi-VMA move
         // unmaps only each piece's target, kernel-semantics MV3): nothing there is forgotten.
         if ((flags & RemapFlags.FIXED) == 0) {
-            leaseEndByStart.put(result, result + newLength);
+            lease(result, result + newLength);
         }
         // A move into reserved memory (the usual case) lands on pages already ours.
         if (!mapped.covers(result, result + newLength)) {
@@ -119,22 +149,35 @@ public final class OwnedRanges {
     }
 
     /**
-     * After a call that failed part way (a multi-VMA move stops at the first failing piece and
-     * keeps the pieces before it moved, kernel-semantics MV8): the pages of {@code [start, end)}
-     * are exactly the VMAs found there now, within our leases. Only used for ranges this
-     * address space checked before the call, so whatever is there now was put there by it.
+     * After a FIXED mremap that failed part way (a multi-VMA move stops at the first failing
+     * piece and keeps the pieces before it moved, kernel-semantics MV8): source pages of ours
+     * that are gone now were moved, so their images at the destination are ours; nothing else
+     * found there is trusted, since another thread may have mapped into a hole meanwhile.
+     *
+     * @param sourceNow the VMAs in the source range now
      */
-    public void resync(final long start, final long end, final List<Mapping> vmasNow) {
-        mapped.remove(start, end);
-        for (final Mapping vma : vmasNow) {
-            final long from = Math.max(start, vma.startAddress());
-            final long to = Math.min(end, vma.endAddress());
-            final Map.Entry<Long, Long> lease = leaseEndByStart.floorEntry(from);
-            if (lease != null && lease.getValue() >= to) {
-                mapped.add(from, to);
-            }
+    public void moveFailed(final long oldAddress, final long length, final long newAddress,
+        final List<Mapping> sourceNow) {
+        final IntervalSet stillThere = new IntervalSet();
+        for (final Mapping vma : sourceNow) {
+            stillThere.add(Math.max(oldAddress, vma.startAddress()), Math.min(oldAddress + length, vma.endAddress()));
         }
-        endEmptyLeases(start, end);
+        for (final long[] ours : mapped.intersection(oldAddress, oldAddress + length)) {
+            long position = ours[0];
+            for (final long[] kept : stillThere.intersection(ours[0], ours[1])) {
+                movedAway(position, kept[0], oldAddress, newAddress);
+                position = kept[1];
+            }
+            movedAway(position, ours[1], oldAddress, newAddress);
+        }
+        endEmptyLeases(oldAddress, oldAddress + length);
+    }
+
+    private void movedAway(final long from, final long to, final long oldAddress, final long newAddress) {
+        if (from < to) {
+            mapped.remove(from, to);
+            mapped.add(from - oldAddress + newAddress, to - oldAddress + newAddress);
+        }
     }
 
     /** Whether nothing is leased (every mapping handed out has been given back). */

@@ -48,23 +48,34 @@ public final class RangeGuard {
         return problem("", address, lengthBytes, vmas) == null;
     }
 
+    /**
+     * The pages the kernel would touch, computed with the call's own rounding: mlock2 and
+     * munlock add the address's offset in its page before rounding the length up (so an
+     * unaligned address with a length that wraps still locks a page); every other call refuses
+     * an unaligned address (EINVAL) and rounds the length up alone. A range that is empty or
+     * wraps after rounding changes nothing; mremap is the exception (a zero old length
+     * duplicates a shared mapping), so for it the page at the address must be ours regardless.
+     */
     private String problem(final String operation, final long address, final long lengthBytes,
         final AddressSpace vmas) {
         final long start = address & ~pageMask;
-        final long end = address + lengthBytes;
-        final long roundedEnd = end + pageMask;
-        final boolean wraps = Long.compareUnsigned(end, address) < 0 || Long.compareUnsigned(roundedEnd, end) < 0;
-        if (operation.equals("mremap") && (lengthBytes == 0 || wraps || (roundedEnd & ~pageMask) == start)) {
-            return problemWith(start, start + pageSize, vmas);
-        }
-        if (lengthBytes == 0 || wraps) {
+        final boolean lockCall = operation.equals("mlock2") || operation.equals("munlock");
+        if (!lockCall && (address & pageMask) != 0 && !operation.equals("mremap")) {
             return null;
         }
-        final long pageEnd = roundedEnd & ~pageMask;
-        if (start < 0 || pageEnd < 0) {
+        final long rounded = ((lockCall ? lengthBytes + (address & pageMask) : lengthBytes) + pageMask) & ~pageMask;
+        final long end = start + rounded;
+        final boolean nothing = rounded == 0 || Long.compareUnsigned(end, start) < 0;
+        if (operation.equals("mremap") && (nothing || end - start < pageSize)) {
+            return problemWith(start, start + pageSize, vmas);
+        }
+        if (nothing) {
+            return null;
+        }
+        if (start < 0 || end < 0) {
             return "the range reaches beyond user space";
         }
-        return problemWith(start, pageEnd, vmas);
+        return problemWith(start, end, vmas);
     }
 
     private String problemWith(final long start, final long end, final AddressSpace vmas) {
@@ -106,13 +117,18 @@ public final class RangeGuard {
         if ((flags & RemapFlags.FIXED) == 0 || oldLengthBytes <= 0 || newLengthBytes <= 0) {
             return;
         }
-        final long oldStart = oldAddress & ~pageMask;
-        final long newStart = newAddress & ~pageMask;
-        final long oldEnd = pageCeil(oldAddress + oldLengthBytes);
-        final long newEnd = pageCeil(newAddress + newLengthBytes);
-        if (oldEnd > oldStart && newEnd > newStart && oldStart >= 0 && newStart >= 0) {
-            owned.resync(oldStart, oldEnd, vmas.mappings(oldStart, oldEnd, MappingSource.AUTO));
-            owned.resync(newStart, newEnd, vmas.mappings(newStart, newEnd, MappingSource.AUTO));
+        if ((flags & RemapFlags.DONTUNMAP) != 0) {
+            // The source stays mapped; moved pieces' images are ours but we cannot tell which.
+            return;
+        }
+        if ((oldAddress & pageMask) != 0 || (newAddress & pageMask) != 0 || oldLengthBytes != newLengthBytes) {
+            // Refused before anything moved (unaligned), or a single-VMA resize, which is atomic.
+            return;
+        }
+        final long length = pageCeil(oldLengthBytes);
+        if (length > 0 && oldAddress + length > oldAddress && newAddress + length > newAddress) {
+            owned.moveFailed(oldAddress, length, newAddress,
+                vmas.mappings(oldAddress, oldAddress + length, MappingSource.AUTO));
         }
     }
 

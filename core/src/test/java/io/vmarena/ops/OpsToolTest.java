@@ -118,6 +118,45 @@ class OpsToolTest {
     }
 
     @Test
+    void shouldTakeTheSeedModuloTheByteItOnlyMattersAs() throws IOException {
+        final String script = file("seed.ops", "window 2\nmap 0 1 rw-\nfill 0 1 4294967296\ncheck 0 1 0\n");
+
+        run(script);
+
+        assertTrue(out().endsWith("> check 0 1 0\nok\n"), out());
+    }
+
+    @Test
+    void shouldEchoTheWindowLineAsWrittenAndAcceptOnlyAsciiDigits() throws IOException {
+        run(file("zeros.ops", "window 0004\n"));
+        assertEquals("> window 0004\nok\n", out());
+
+        assertEquals(OpsTool.BAD_INPUT, run(file("digits.ops", "window 4\nmap \uFF10 1 rw-\n")));
+        assertTrue(err().contains(":2: syntax error: P must be a decimal number"), err());
+    }
+
+    @Test
+    void shouldRefuseARemapLengthThatOverflowsBytesWithEinval() throws IOException {
+        final String script = file("overflow.ops", "window 4\nmap 0 1 rw-\nremap 0 1 4503599627370497 maymove\n"
+            + "remap 0 1 999999999999999999 maymove\n");
+
+        run(script);
+
+        assertTrue(out().endsWith("> remap 0 1 4503599627370497 maymove\nEINVAL\n"
+            + "> remap 0 1 999999999999999999 maymove\nEINVAL\n"), out());
+    }
+
+    @Test
+    void shouldSayWhyAScriptCouldNotRunWithoutAVerdictForASingleFile() throws IOException {
+        final String script = file("huge.ops", "window 99999999999\n");
+
+        assertEquals(OpsTool.DIFFERED, run(script));
+
+        assertTrue(err().contains("could not run"), err());
+        assertTrue(!out().contains("FAIL"), out());
+    }
+
+    @Test
     void shouldPassAHugeRemapLengthToTheKernel() throws IOException {
         final String script = file("huge.ops", "window 4\nmap 0 1 rw-\nremap 0 1 999999999999999 maymove\n");
 

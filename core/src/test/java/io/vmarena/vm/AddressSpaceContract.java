@@ -414,6 +414,30 @@ public abstract class AddressSpaceContract {
     }
 
     @Test
+    void shouldRefuseALockWhoseOffsetAndLengthWrapOntoAPageItDoesNotOwn() {
+        final long elsewhere = space.reserve(window.bytes(1));
+        space.unmap(elsewhere, window.bytes(1));
+
+        // mlock2 adds the offset in the page before rounding: 2 + (2^64 - 1) wraps to one page.
+        assertThrows(IllegalArgumentException.class, () -> space.lock(elsewhere + 2, -1L, LockMode.ON_FAULT));
+        assertThrows(IllegalArgumentException.class, () -> space.unlock(elsewhere + 2, -1L));
+    }
+
+    @Test
+    void shouldKeepMemoryItGrewInPlacePastWhereItWasPlaced() {
+        final long spot = Reservations.belowLargeFreeGap(space, window.bytes(16));
+        space.unmap(spot, window.bytes(16));
+        final long placed = space.map(spot, window.bytes(2), Protection.READ_WRITE, MapFlags.NONE);
+        assumeTrue(placed == spot, "the kernel did not honour the hint; another thread took the spot");
+
+        assertEquals(placed, space.remap(placed, window.bytes(2), window.bytes(8), 0, 0));
+        space.unmap(placed + window.bytes(4), window.bytes(1));
+
+        space.unmap(placed, window.bytes(8));
+        assertFalse(space.owns(placed, window.bytes(1)));
+    }
+
+    @Test
     void shouldLetItsOwnHolesBeMappedAndMovedInto() {
         window.unmap(5, 3);
         assertTrue(space.owns(window.page(5), window.bytes(3)));

@@ -84,15 +84,47 @@ class OwnedRangesTest {
     }
 
     @Test
-    void shouldResyncAfterAMoveThatFailedPartWay() {
-        owned.placed(100, 400);
-        owned.unmapped(300, 400);
+    void shouldFollowOnlyItsOwnPagesAfterAMoveThatFailedPartWay() {
+        owned.placed(100, 500);
+        owned.unmapped(300, 500);
 
-        owned.resync(100, 200, List.of(Mapping.of(150, 200, Protection.READ)));
-        owned.resync(300, 400, List.of(Mapping.of(300, 350, Protection.READ)));
+        // [100, 200) moved to [300, 400); [200, 300) was still there when the move failed.
+        owned.moveFailed(100, 200, 300, List.of(Mapping.of(200, 300, Protection.READ)));
 
-        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(150, 200));
-        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 150));
-        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(300, 350));
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 200));
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(200, 400));
+        assertFalse(owned.onlyOurs(List.of(Mapping.of(400, 450, Protection.READ)), 400, 500),
+            "a VMA nobody moved there is not trusted");
+    }
+
+    @Test
+    void shouldKeepMemoryGrownInPlaceBeyondItsLease() {
+        owned.placed(100, 200);
+        owned.remapped(100, 100, 400, 0, 100);
+        owned.unmapped(300, 350);
+
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 500));
+    }
+
+    @Test
+    void shouldCoverAChainOfTouchingLeasesButEndEachOnItsOwn() {
+        owned.placed(100, 200);
+        owned.placed(200, 300);
+        owned.unmapped(150, 250);
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 300));
+
+        owned.unmapped(100, 150);
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(100, 200), "the first lease ended");
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(200, 300));
+    }
+
+    @Test
+    void shouldMergeANewLeaseWithAnOldOneWhoseHoleItFills() {
+        owned.placed(100, 300);
+        owned.unmapped(100, 150);
+        owned.placed(100, 150);
+
+        owned.unmapped(200, 250);
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 300));
     }
 }
