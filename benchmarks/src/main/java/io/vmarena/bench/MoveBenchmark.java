@@ -53,7 +53,7 @@ public class MoveBenchmark {
     @Param({"MULTI_VMA", "PER_VMA_KNOWN", "PER_VMA_PROC_MAPS", "PER_VMA_PROCMAP_QUERY", "COPY"})
     public String strategy;
 
-    @Param({"1", "16", "256", "4096"})
+    @Param({"1", "16", "256", "4096"}) // VMA counts, not bytes: the default V of the move suite
     public int vmaCount;
 
     @Param({"67108864"})

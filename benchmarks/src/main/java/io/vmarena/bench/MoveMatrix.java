@@ -31,7 +31,7 @@ import java.util.List;
  * </pre>
  */
 public final class MoveMatrix {
-    private static final int[] VMA_COUNTS = {1, 16, 256, 4096};
+    private static final int[] VMA_COUNTS = {1, 16, 256, 4096}; // VMA counts, not bytes: the default V
     private static final long[] SIZES = {64L << 10, 1L << 20, 16L << 20, 256L << 20, 1L << 30};
 
     private final AddressSpace space = AddressSpaces.system();

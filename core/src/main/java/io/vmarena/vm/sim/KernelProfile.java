@@ -16,8 +16,13 @@ public final class KernelProfile {
     /** RLIMIT_MEMLOCK without a limit. */
     public static final long UNLIMITED = Long.MAX_VALUE;
 
-    public static final KernelProfile LINUX_6_17 = new KernelProfile("6.17", true, true, 4096, 8L << 20, true, 65530, 0);
-    public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, 4096, 8L << 20, true, 65530, 0);
+    /** The simulated page size unless {@link #withPageSize} says otherwise: 4 KiB, as on x86-64. */
+    private static final long DEFAULT_PAGE_SIZE = 4L << 10;
+
+    public static final KernelProfile LINUX_6_17 = new KernelProfile("6.17", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
+        true, 65530, 0);
+    public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, DEFAULT_PAGE_SIZE, 8L << 20,
+        true, 65530, 0);
 
     private final String kernel;
     private final boolean multiVmaMove;
@@ -31,8 +36,8 @@ public final class KernelProfile {
     private KernelProfile(final String kernel, final boolean multiVmaMove, final boolean procmapQuery,
         final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
         final long otherMappings) {
-        if (pageSize != 4096 && pageSize != 16384 && pageSize != 65536) {
-            throw new IllegalArgumentException("the simulated page size must be 4096, 16384 or 65536 bytes, got "
+        if (pageSize != 4L << 10 && pageSize != 16L << 10 && pageSize != 64L << 10) { // the 4, 16 and 64 KiB of arm64
+            throw new IllegalArgumentException("the simulated page size must be 4, 16 or 64 KiB (4096, 16384 or 65536 bytes), got "
                 + pageSize);
         }
         if (memlockBytes < 0 || maxMapCount < 1 || otherMappings < 0) {
