@@ -37,8 +37,8 @@ public final class KernelProfile {
         final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
         final long otherMappings) {
         if (pageSize != 4L << 10 && pageSize != 16L << 10 && pageSize != 64L << 10) { // the 4, 16 and 64 KiB of arm64
-            throw new IllegalArgumentException("the simulated page size must be 4, 16 or 64 KiB (4096, 16384 or 65536 bytes), got "
-                + pageSize);
+            throw new IllegalArgumentException("the simulated page size must be 4, 16 or 64 KiB (4096, 16384 or "
+                + "65536 bytes), got " + pageSize);
         }
         if (memlockBytes < 0 || maxMapCount < 1 || otherMappings < 0) {
             throw new IllegalArgumentException("memlock, max_map_count and other mappings must not be negative");
