@@ -44,7 +44,7 @@ final class Doctor {
         row("kernel", caps.kernelRelease() + " (" + caps.architecture() + ")");
         row("page size", Bytes.format(caps.pageSize()));
         row("huge page (PMD)", Bytes.format(caps.pmdBytes()) + ", PUD " + Bytes.format(caps.pudBytes()));
-        row("transparent huge pages", caps.thpMode() + thpAdvice(caps.thpMode()));
+        row("transparent huge pages", caps.thpMode() + thpAdvice(caps));
         row("vm.max_map_count", caps.maxMapCount() + " VMAs");
         out.println();
         feature("multi-VMA move", caps.multiVmaMove(), why(caps, 6, 17, caps.multiVmaMove()),
@@ -112,7 +112,11 @@ final class Doctor {
             + "; raise with ulimit -l / LimitMEMLOCK= / --ulimit memlock";
     }
 
-    private static String thpAdvice(final String mode) {
+    static String thpAdvice(final Capabilities caps) {
+        if (caps.backend().equals("sim")) {
+            return " (the simulator does not model transparent huge pages)";
+        }
+        final String mode = caps.thpMode();
         if (mode.equals("never") || mode.equals("unavailable")) {
             return " (moves and MADV_DONTNEED work page by page: about 20x dearer per MiB than with huge pages; "
                 + "enable with: echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)";

@@ -54,5 +54,14 @@ class VmarenaCommandTest {
             + "ulimit -l / LimitMEMLOCK= / --ulimit memlock", Doctor.memlockLine(caps));
         assertEquals("kernel 6.8 < 6.17", Doctor.why(caps, 6, 17, no));
         assertEquals("test", Doctor.why(caps, 6, 4, no));
+        assertEquals("", Doctor.thpAdvice(caps));
+    }
+
+    @Test
+    void shouldNotSendASimulatorUserToSysfsForHugePages() {
+        final Capabilities simulated = new io.vmarena.vm.sim.SimulatedAddressSpace(io.vmarena.vm.sim.KernelProfile
+            .LINUX_6_17, 64L << 20).capabilities();
+
+        assertEquals(" (the simulator does not model transparent huge pages)", Doctor.thpAdvice(simulated));
     }
 }
