@@ -195,9 +195,6 @@ final class SimMremap {
         process.pagesMoved += oldLength >>> process.pageShift;
         if (source.locked) {
             process.lockedPages += newLength >>> process.pageShift;
-            if (newLength > oldLength) {
-                process.populate(target + oldLength, target + newLength, true);
-            }
         }
         if ((flags & RemapFlags.DONTUNMAP) != 0) {
             // copy_vma: when the new VMA merged with its own source, the merged VMA is the
@@ -215,6 +212,12 @@ final class SimMremap {
             }
         } else {
             process.unmapRange(address, address + oldLength);
+        }
+        // R11: a locked VMA that grew is populated last, after the source is gone (do_mremap
+        // does it after dropping the lock), so the first write's anon_vma goes to the VMAs as
+        // they are then, not to a VMA the unmap was about to split (found by differential testing).
+        if (source.locked && newLength > oldLength) {
+            process.populate(target + oldLength, target + newLength, true);
         }
         return target;
     }
