@@ -127,9 +127,7 @@ final class BlockHeap {
     private long growRun(final int head, final int count, final int wanted) {
         if (freeFrom(head + count, head + wanted)) {
             segments.ensureSegments((long)head + wanted);
-            segments.claim(head + count, wanted - count, SegmentTable.RUN_HEAD, head);
-            table.state[head + count] = SegmentTable.RUN_BODY;
-            table.detail[head + count] = head;
+            segments.claim(head + count, wanted - count, SegmentTable.RUN_BODY, head);
             table.detail[head] = wanted;
             usedBytes += (long)(wanted - count) * segmentBytes;
             return codec.encode(tag, head, 0, table.runGeneration[head]);

@@ -92,9 +92,10 @@ final class Segments {
     }
 
     /**
-     * Marks {@code [start, start + count)}, all free, as {@code state} with {@code detail} (the
-     * body of a run gets the head's index), commits the ones not yet committed in one call per
-     * stretch, and stops counting them as retained.
+     * Marks {@code [start, start + count)}, all free, as {@code state} with {@code detail}: a
+     * new run's head gets RUN_HEAD and its length, the rest RUN_BODY and the head's index; the
+     * segments a run grows by get RUN_BODY and the head's index. Commits the ones not yet
+     * committed, in one call per stretch, and stops counting them as retained.
      */
     void claim(final int start, final int count, final byte state, final int detail) {
         int uncommittedStart = SegmentTable.NONE;
@@ -113,9 +114,10 @@ final class Segments {
                 table.clear(index, SegmentTable.RETAINED);
                 retainedBytes -= segmentBytes;
             }
-            table.markUsed(index, state, index == start || state != SegmentTable.RUN_HEAD ? detail : start);
-            if (index > start && state == SegmentTable.RUN_HEAD) {
-                table.state[index] = SegmentTable.RUN_BODY;
+            if (index == start || state != SegmentTable.RUN_HEAD) {
+                table.markUsed(index, state, detail);
+            } else {
+                table.markUsed(index, SegmentTable.RUN_BODY, start);
             }
         }
         if (state == SegmentTable.CLASS) {
