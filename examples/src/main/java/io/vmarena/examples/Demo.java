@@ -183,7 +183,7 @@ final class Demo {
     }
 
     boolean simulated() {
-        return space instanceof SimulatedAddressSpace;
+        return DemoScale.isSimulated(space);
     }
 
     AddressSpace space() {

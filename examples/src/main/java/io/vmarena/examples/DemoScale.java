@@ -1,7 +1,6 @@
 package io.vmarena.examples;
 
 import io.vmarena.vm.AddressSpace;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
 
 /**
  * The sizes of the demo's arena and of what it fills it with. On Linux: 2 MiB segments and
@@ -23,9 +22,14 @@ record DemoScale(int divisor, long segmentBytes, long fillBytes, long smallMinBy
     private static final long MIB = 1L << 20;
 
     static DemoScale of(final AddressSpace space) {
-        final int divisor = space instanceof SimulatedAddressSpace ? SIMULATOR_DIVISOR : 1;
+        final int divisor = isSimulated(space) ? SIMULATOR_DIVISOR : 1;
         final long segmentBytes = 2 * MIB / divisor;
         return new DemoScale(divisor, segmentBytes, 256 * MIB / divisor, 16, 16 * 1024, segmentBytes / 2,
             segmentBytes * 5 / 2);
+    }
+
+    /** By the backend's name, so that a wrapped simulator (in tests) counts as one. */
+    static boolean isSimulated(final AddressSpace space) {
+        return space.capabilities().backend().startsWith("sim");
     }
 }
