@@ -104,9 +104,9 @@ final class Demo {
         line("backend " + caps.backend() + ": Linux " + caps.kernelRelease()
             + (simulated() ? "" : " (" + caps.architecture() + ")") + ", " + Bytes.format(caps.pageSize())
             + " pages, huge pages of " + Bytes.format(caps.pmdBytes()));
-        line("multi-VMA moves: " + (caps.multiVmaMove().available() ? "yes" : "no") + " ("
-            + caps.multiVmaMove().reason() + ")" + (caps.multiVmaMove().available() ? ""
-                : ": every move below takes one mremap per VMA"));
+        final boolean multiVma = caps.multiVmaMove().available();
+        line("multi-VMA moves: " + (multiVma ? "yes, " : "no, ") + caps.multiVmaMove().reason()
+            + (multiVma ? "" : ": every move below takes one mremap per VMA"));
         if (simulated()) {
             line("the simulator's address space is " + Bytes.format(SimulatedAddressSpace.DEFAULT_BLOCK_BYTES)
                 + " and its moves copy bytes: sizes are 1/" + scale.divisor() + " of Linux's, and times are a "
