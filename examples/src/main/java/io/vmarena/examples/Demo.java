@@ -125,8 +125,9 @@ final class Demo {
         heading("6. Check");
         if (damaged >= 0) {
             final long handle = ledger.handle(damaged);
-            line("block " + damaged + " (handle " + DemoText.hex(handle) + ", " + Bytes.format(ledger.lengthBytes(damaged))
-                + " at " + DemoText.hex(arena.address(handle)) + ") does not match the checksum of what was written");
+            line("block " + damaged + " (handle " + DemoText.hex(handle) + ", "
+                + Bytes.format(ledger.lengthBytes(damaged)) + " at " + DemoText.hex(arena.address(handle))
+                + ") does not match the checksum of what was written");
             err.println("vmarena demo: block " + damaged + " is damaged");
             return false;
         }

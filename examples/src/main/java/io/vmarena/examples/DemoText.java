@@ -19,8 +19,8 @@ final class DemoText {
     static List<String> stats(final ArenaStats stats) {
         return List.of(
             "reserved " + Bytes.format(stats.reservedBytes()) + ", committed " + Bytes.format(stats.committedBytes())
-                + ", resident (RSS) " + Bytes.format(stats.residentBytes()) + ", used " + Bytes.format(stats.usedBytes())
-                + ", retained " + Bytes.format(stats.retainedBytes()),
+                + ", resident (RSS) " + Bytes.format(stats.residentBytes()) + ", used "
+                + Bytes.format(stats.usedBytes()) + ", retained " + Bytes.format(stats.retainedBytes()),
             count(stats.vmaCount()) + (stats.vmaCount() == 1 ? " VMA" : " VMAs") + "; segments: "
                 + count(stats.classSegments()) + " small-block, " + count(stats.runSegments()) + " in runs, "
                 + count(stats.freeSegments()) + " free; fragmentation " + percent(stats.fragmentation())
