@@ -65,6 +65,8 @@ public final class SharedArenaStress {
             final ArenaStats stats = arena.stats();
             assertTrue(stats.moves() > 0, "memory moved under the readers: " + stats);
             assertTrue(verifiedBlocks.get() > 0, "the readers checked blocks");
+            System.out.printf("shared-arena stress on %s: %.1f s, %d blocks checked by readers, %d moves, %d grows%n",
+                space.capabilities().backend(), millis / 1000.0, verifiedBlocks.get(), stats.moves(), stats.grows());
             for (final LiveBlocks.Block block : stable) {
                 new LiveBlocks(space).check(arena.address(block.handle), block.seed, block.lengthBytes, "at the end");
             }

@@ -16,6 +16,45 @@ class LinuxArenaTest extends ArenaContract {
         return AddressSpaces.open("linux");
     }
 
+    /** Read /proc/self/smaps itself, not through the backend, and sum Rss and Locked over the arena's VMAs. */
+    @Test
+    void shouldReportResidentAndLockedBytesAsSmapsDoes() throws java.io.IOException {
+        try (Arena arena = arena().initialBytes(16 * segmentBytes).build()) {
+            final io.vmarena.support.LiveBlocks blocks = new io.vmarena.support.LiveBlocks(space);
+            for (int block = 0; block < 5; block++) {
+                allocateAndWrite(arena, blocks, segmentBytes + block * 4096L, block);
+                allocateAndWrite(arena, blocks, 1000, block);
+            }
+            final ArenaStats stats = arena.stats();
+            final long base = arena.baseAddress();
+            long rssBytes = 0;
+            long lockedBytes = 0;
+            int vmas = 0;
+            boolean inside = false;
+            for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/smaps"))) {
+                if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                    final String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                    final long start = Long.parseUnsignedLong(range[0], 16);
+                    final long end = Long.parseUnsignedLong(range[1], 16);
+                    inside = start < base + stats.reservedBytes() && end > base;
+                    vmas += inside ? 1 : 0;
+                } else if (inside && line.startsWith("Rss:")) {
+                    rssBytes += kilobytes(line) << 10;
+                } else if (inside && line.startsWith("Locked:")) {
+                    lockedBytes += kilobytes(line) << 10;
+                }
+            }
+            assertEquals(vmas, stats.vmaCount());
+            assertEquals(rssBytes, stats.residentBytes());
+            assertEquals(lockedBytes, stats.lockedBytes());
+            assertTrue(stats.residentBytes() >= 5 * segmentBytes, "what was written is resident: " + stats);
+        }
+    }
+
+    private static long kilobytes(final String smapsLine) {
+        return Long.parseLong(smapsLine.replaceAll("[^0-9]", ""));
+    }
+
     /** Here only: the simulator would need a block of more than 2 GiB. Untouched, it costs nothing. */
     @Test
     void shouldRefuseToWrapABlockTooLargeForABuffer() {
