@@ -35,6 +35,8 @@ public final class VmarenaCommand {
         switch (args[0]) {
             case "doctor":
                 return new Doctor(out, err).run(rest);
+            case "demo":
+                return new Demo(out, err).run(rest);
             case "ops":
                 return OpsTool.run(Arrays.asList(rest), out, err);
             case "bench":
@@ -51,6 +53,7 @@ public final class VmarenaCommand {
         out.println();
         out.println("commands:");
         out.println("  doctor    what this machine can do for vmarena, what it cannot, and what that costs");
+        out.println("  demo      the main job: an arena filled, fragmented, trimmed, grown by moving, checked");
         out.println("  ops FILE... [--backend linux|sim] [--kernel 6.17|6.1] [--page-size BYTES]");
         out.println("            [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]");
         out.println("            run scenario scripts and print their transcripts (docs/DESIGN.md)");

@@ -42,6 +42,16 @@ class VmarenaCommandTest {
     }
 
     @Test
+    void shouldListDemoInTheUsageAndRefuseItsArguments() {
+        assertEquals(0, run("help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("  demo      the main job: an arena filled, "
+            + "fragmented, trimmed, grown by moving, checked"), out.toString(StandardCharsets.UTF_8));
+
+        assertEquals(2, run("demo", "256"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage: vmarena demo"));
+    }
+
+    @Test
     void shouldExplainWhatAMissingMemlockBudgetCosts() {
         final Feature no = Feature.absent("test");
         final Feature yes = Feature.present("test");

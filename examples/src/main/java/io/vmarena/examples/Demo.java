@@ -1,0 +1,226 @@
+package io.vmarena.examples;
+
+import io.vmarena.Arena;
+import io.vmarena.ArenaStats;
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.Capabilities;
+import io.vmarena.vm.Mapping;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code vmarena demo}: the allocator's story in seven steps, each with its numbers. An arena
+ * is filled with a realistic mix of blocks, every byte written; two blocks of every three are
+ * freed and the memory given back; the arena is made to grow where it cannot grow in place, so
+ * it moves, and the move is timed against copying the same live bytes; a large block is
+ * reallocated so that it moves; every live block is checked; the arena is closed and its ranges
+ * are shown empty. Sizes are scaled down on the simulator ({@link DemoScale}).
+ *
+ * <p>Exit status: 0 when every block is intact and nothing is left mapped, 1 otherwise (or when
+ * a step fails), 2 when given an argument.
+ */
+final class Demo {
+    /** The seed of the block sizes and of the pattern written into them: the same run every time. */
+    private static final long SEED = 42;
+    private static final String INDENT = "   ";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Supplier<AddressSpace> spaces;
+    /** Every range the arena has had: base to end, in the order it had them. */
+    private final Map<Long, Long> ranges = new LinkedHashMap<>();
+    private AddressSpace space;
+    private DemoScale scale;
+    private Arena arena;
+    private BlockLedger ledger;
+
+    /** On the system's address space ({@link AddressSpaces#system()}). */
+    Demo(final PrintStream out, final PrintStream err) {
+        this(out, err, AddressSpaces::system);
+    }
+
+    /** On the given address space: tests pass a simulator of their own. */
+    Demo(final PrintStream out, final PrintStream err, final AddressSpace space) {
+        this(out, err, () -> space);
+    }
+
+    private Demo(final PrintStream out, final PrintStream err, final Supplier<AddressSpace> spaces) {
+        this.out = out;
+        this.err = err;
+        this.spaces = spaces;
+    }
+
+    int run(final String[] args) {
+        if (args.length > 0) {
+            err.println("usage: vmarena demo (it takes no arguments), got: " + String.join(" ", args));
+            return VmarenaCommand.BAD_INPUT;
+        }
+        try {
+            space = spaces.get();
+        } catch (final IllegalStateException | ExceptionInInitializerError e) {
+            err.println("vmarena demo: no address space works here: " + e.getMessage());
+            return VmarenaCommand.PROBLEM;
+        }
+        try {
+            return story();
+        } catch (final RuntimeException e) {
+            err.println("vmarena demo failed: " + e);
+            return VmarenaCommand.PROBLEM;
+        } finally {
+            if (arena != null) {
+                arena.close();
+            }
+        }
+    }
+
+    private int story() {
+        final long started = System.nanoTime();
+        scale = DemoScale.of(space);
+        ledger = new BlockLedger(space, SEED);
+        out.println("vmarena demo: an arena filled, fragmented, trimmed, grown by moving, checked");
+        out.println();
+        machine(space.capabilities());
+        arena = Arena.builder().name("demo").addressSpace(space).segmentBytes(scale.segmentBytes()).build();
+        new FillStep(this, SEED).run();
+        new FragmentStep(this).run();
+        final double copyNanosPerByte = new GrowStep(this).run();
+        new ReallocateStep(this).run(copyNanosPerByte);
+        if (!check() || !close()) {
+            return VmarenaCommand.PROBLEM;
+        }
+        out.println("Pinning (mlock2 with MLOCK_ONFAULT) and compaction are not implemented yet: later issues bring "
+            + "them. The demo took " + DemoText.nanos(System.nanoTime() - started) + ".");
+        return VmarenaCommand.OK;
+    }
+
+    private void machine(final Capabilities caps) {
+        heading("1. The machine");
+        line("backend " + caps.backend() + ": Linux " + caps.kernelRelease()
+            + (simulated() ? "" : " (" + caps.architecture() + ")") + ", " + Bytes.format(caps.pageSize())
+            + " pages, huge pages of " + Bytes.format(caps.pmdBytes()));
+        final boolean multiVma = caps.multiVmaMove().available();
+        line("multi-VMA moves: " + (multiVma ? "yes, " : "no, ") + caps.multiVmaMove().reason()
+            + (multiVma ? "" : ": every move below takes one mremap per VMA"));
+        if (simulated()) {
+            line("the simulator's address space is " + Bytes.format(SimulatedAddressSpace.DEFAULT_BLOCK_BYTES)
+                + " and its moves copy bytes: sizes are 1/" + scale.divisor() + " of Linux's, and times are a "
+                + "Java model's, not a kernel's");
+        }
+        line("warm-up: a throwaway arena grew in place, grew by moving and moved a block in "
+            + DemoText.nanos(WarmUp.run(space, scale.segmentBytes())) + ", mostly the JVM loading code once; "
+            + "the times below are without that");
+        out.println();
+    }
+
+    private boolean check() {
+        final long checking = System.nanoTime();
+        final int damaged = ledger.firstDamaged(arena);
+        final long checkNanos = System.nanoTime() - checking;
+        heading("6. Check");
+        if (damaged >= 0) {
+            final long handle = ledger.handle(damaged);
+            line("block " + damaged + " (handle " + DemoText.hex(handle) + ", "
+                + Bytes.format(ledger.lengthBytes(damaged)) + " at " + DemoText.hex(arena.address(handle))
+                + ") does not match the checksum of what was written");
+            err.println("vmarena demo: block " + damaged + " is damaged");
+            return false;
+        }
+        line("every live block intact (" + DemoText.count(ledger.liveCount()) + " blocks, "
+            + Bytes.format(ledger.liveLengthBytes()) + " checked) in " + DemoText.nanos(checkNanos));
+        out.println();
+        return true;
+    }
+
+    private boolean close() {
+        noteRange(arena.stats());
+        final long closing = System.nanoTime();
+        arena.close();
+        final long closeNanos = System.nanoTime() - closing;
+        arena = null;
+        heading("7. Close: unmapped in " + DemoText.nanos(closeNanos));
+        boolean empty = true;
+        String which = ranges.size() > 1 ? " (the arena's first range)" : "";
+        for (final Map.Entry<Long, Long> range : ranges.entrySet()) {
+            final List<Mapping> left = space.mappings(range.getKey(), range.getValue());
+            line((left.isEmpty() ? "no mapping left in " : left.size() + " mappings left in ")
+                + DemoText.range(range.getKey(), range.getValue()) + which);
+            left.forEach(mapping -> line("  " + mapping));
+            empty &= left.isEmpty();
+            which = " (where it moved)";
+        }
+        out.println();
+        if (!empty) {
+            err.println("vmarena demo: the closed arena left mappings behind");
+        }
+        return empty;
+    }
+
+    /**
+     * The arena's first address. Block 0 was the first allocated, and a fresh arena hands out
+     * its lowest segment and that segment's first slot first; block 0 is never freed. (Arena
+     * has no public accessor for its range.)
+     */
+    long base() {
+        return arena.address(ledger.handle(0));
+    }
+
+    /** Records the arena's current range, for the check after close. */
+    void noteRange(final ArenaStats stats) {
+        final long base = base();
+        final long end = base + stats.reservedBytes();
+        ranges.merge(base, end, Math::max);
+    }
+
+    /** The arena's VMAs, as the kernel (or the simulator) reports them; {@code stats} must be current. */
+    List<Mapping> vmas(final ArenaStats stats) {
+        final long base = base();
+        return space.mappings(base, base + stats.reservedBytes());
+    }
+
+    boolean simulated() {
+        return DemoScale.isSimulated(space);
+    }
+
+    AddressSpace space() {
+        return space;
+    }
+
+    DemoScale scale() {
+        return scale;
+    }
+
+    Arena arena() {
+        return arena;
+    }
+
+    BlockLedger ledger() {
+        return ledger;
+    }
+
+    void heading(final String text) {
+        out.println(text);
+    }
+
+    void line(final String text) {
+        out.println(INDENT + text);
+    }
+
+    void blank() {
+        out.println();
+    }
+
+    void stats(final ArenaStats stats) {
+        DemoText.stats(stats).forEach(this::line);
+    }
+
+    void vmaMap(final String label, final List<Mapping> mappings) {
+        line(label + " (" + mappings.size() + (mappings.size() == 1 ? " VMA):" : " VMAs):"));
+        DemoText.vmaMap(mappings).forEach(text -> line("  " + text));
+    }
+}

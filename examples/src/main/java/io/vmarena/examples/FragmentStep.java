@@ -1,0 +1,46 @@
+package io.vmarena.examples;
+
+import io.vmarena.Arena;
+import io.vmarena.ArenaStats;
+
+/**
+ * Step 3 of the demo: two blocks of every three are freed, which leaves holes in nearly every
+ * small-block segment, then {@code trim(Long.MAX_VALUE)} gives back every page it can.
+ */
+final class FragmentStep {
+    private final Demo demo;
+
+    FragmentStep(final Demo demo) {
+        this.demo = demo;
+    }
+
+    void run() {
+        final Arena arena = demo.arena();
+        final BlockLedger ledger = demo.ledger();
+        final long freeing = System.nanoTime();
+        long freedBytes = 0;
+        int freedCount = 0;
+        // Block 0 stays: it marks the arena's base (see Demo.base()).
+        for (int block = 0; block < ledger.blockCount(); block++) {
+            if (block % 3 != 0) {
+                freedBytes += ledger.lengthBytes(block);
+                freedCount++;
+                ledger.free(arena, block);
+            }
+        }
+        final long freeNanos = System.nanoTime() - freeing;
+        demo.heading("3. Fragment: freed 2 of every 3 blocks (" + DemoText.count(freedCount) + " blocks, "
+            + Bytes.format(freedBytes) + ") in " + DemoText.nanos(freeNanos));
+        final ArenaStats fragmented = arena.stats();
+        demo.stats(fragmented);
+        final long trimming = System.nanoTime();
+        final long givenBytes = arena.trim(Long.MAX_VALUE);
+        final long trimNanos = System.nanoTime() - trimming;
+        final ArenaStats trimmed = arena.stats();
+        demo.line("trim(Long.MAX_VALUE) gave " + Bytes.format(givenBytes) + " back to the system in "
+            + DemoText.nanos(trimNanos) + ": RSS " + Bytes.format(fragmented.residentBytes()) + " -> "
+            + Bytes.format(trimmed.residentBytes()));
+        demo.stats(trimmed);
+        demo.blank();
+    }
+}
