@@ -249,7 +249,7 @@ public final class Arena implements AutoCloseable {
         final long inUseBytes = (long)(segments.classSegments() + segments.runSegments())
             * (range.reservedBytes() / table.segmentCount());
         final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)heap.usedBytes() / inUseBytes;
-        return new ArenaStats(range.reservedBytes(), segments.committedBytes(), residentBytes, heap.usedBytes(),
+        return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, heap.usedBytes(),
             lockedBytes, segments.retainedBytes(), mappings.size(), table.freeSegments(), segments.classSegments(),
             segments.runSegments(), fragmentation, range.grows(), range.moves());
     }

@@ -101,12 +101,11 @@ final class ArenaRange {
      * @throws VmException when no range can be reserved or the move fails (then undone)
      */
     void grow(final long newReservedBytes) {
-        final ArenaGrowEvent event = new ArenaGrowEvent();
-        event.begin();
+        final Object event = ArenaEvents.beginGrow();
         final long oldReservedBytes = reservedBytes;
         if (inPlaceGrowth && tryGrowInPlace(newReservedBytes)) {
             grows++;
-            event.commit(arenaName, oldReservedBytes, newReservedBytes, true);
+            ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, true);
             return;
         }
         final long newBase = reserveAligned(newReservedBytes);
@@ -121,7 +120,7 @@ final class ArenaRange {
         base = newBase;
         reservedBytes = newReservedBytes;
         grows++;
-        event.commit(arenaName, oldReservedBytes, newReservedBytes, false);
+        ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, false);
     }
 
     private boolean tryGrowInPlace(final long newReservedBytes) {
@@ -158,13 +157,12 @@ final class ArenaRange {
 
     private MoveResult move(final long from, final long lengthBytes, final long to, final String reason)
         throws MoveFailure {
-        final ArenaMoveEvent event = new ArenaMoveEvent();
-        event.begin();
+        final Object event = ArenaEvents.beginMove();
         gate.close();
         try {
             final MoveResult result = mover.move(from, lengthBytes, to);
             moves++;
-            event.commit(arenaName, reason, lengthBytes, result);
+            ArenaEvents.commitMove(event, arenaName, reason, lengthBytes, result);
             return result;
         } catch (final RuntimeException failure) {
             throw new MoveFailure(failure, undoPartialMove(from, lengthBytes, to, failure));

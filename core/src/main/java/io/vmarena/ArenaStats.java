@@ -5,6 +5,8 @@ package io.vmarena;
  * address space's own account of the arena's range (/proc/self/smaps on Linux), so they agree
  * with what the system sees.
  *
+ * @param baseAddress where the arena's range starts now; it changes when the arena moves (for
+ *     tools that print the range's VMAs: handles, not addresses, are how blocks are reached)
  * @param reservedBytes the arena's address range, mapped or not
  * @param committedBytes segments made readable and writable (memory is only used once touched)
  * @param residentBytes pages in memory (Rss of the range)
@@ -20,7 +22,7 @@ package io.vmarena;
  * @param grows how many times the arena's range grew, in place or by moving
  * @param moves how many times the arena moved memory (to grow, or to reallocate a large block)
  */
-public record ArenaStats(long reservedBytes, long committedBytes, long residentBytes, long usedBytes,
+public record ArenaStats(long baseAddress, long reservedBytes, long committedBytes, long residentBytes, long usedBytes,
     long lockedBytes, long retainedBytes, int vmaCount, int freeSegments, int classSegments, int runSegments,
     double fragmentation, long grows, long moves) {
 }

@@ -243,16 +243,30 @@ final class BlockHeap {
         final long blockBytes = classBytes[table.detail[segmentIndex]];
         final long segmentAddress = range.segmentAddress(segmentIndex);
         long givenBytes = 0;
-        // Top down, so that a stretch of free pages at the top lowers the touched mark as it goes.
+        long stretchStart = -1; // the lowest page offset of the stretch of free pages being gathered
+        long stretchEnd = -1;
+        // Top down, so that a stretch of free pages at the top lowers the touched mark as it goes;
+        // one madvise per stretch of neighbouring free pages.
         for (long pageOffset = segmentBytes - pageSize; pageOffset >= 0 && givenBytes < bytes; pageOffset -= pageSize) {
             final int firstSlot = (int)(pageOffset / blockBytes);
             final int endSlot = (int)Math.min(slotMap.slotCount(), (pageOffset + pageSize + blockBytes - 1) / blockBytes);
             if (slotMap.allFree(firstSlot, endSlot) && slotMap.touched(firstSlot, endSlot)) {
-                range.release(segmentAddress + pageOffset, pageSize);
                 slotMap.untouch(firstSlot, endSlot);
+                if (stretchStart != pageOffset + pageSize) {
+                    releaseStretch(segmentAddress, stretchStart, stretchEnd);
+                    stretchEnd = pageOffset + pageSize;
+                }
+                stretchStart = pageOffset;
                 givenBytes += pageSize;
             }
         }
+        releaseStretch(segmentAddress, stretchStart, stretchEnd);
         return givenBytes;
+    }
+
+    private void releaseStretch(final long segmentAddress, final long startOffset, final long endOffset) {
+        if (startOffset >= 0) {
+            range.release(segmentAddress + startOffset, endOffset - startOffset);
+        }
     }
 }

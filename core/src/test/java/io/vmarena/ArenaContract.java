@@ -289,6 +289,7 @@ public abstract class ArenaContract {
             final ArenaStats stats = arena.stats();
             final long base = arena.baseAddress();
             final List<Mapping> mappings = space.mappings(base, base + stats.reservedBytes(), MappingSource.SMAPS);
+            assertEquals(base, stats.baseAddress());
             assertEquals(8 * segmentBytes, stats.reservedBytes());
             assertEquals(3 * segmentBytes, stats.committedBytes());
             assertEquals(3 * 64 + 2 * segmentBytes, stats.usedBytes());

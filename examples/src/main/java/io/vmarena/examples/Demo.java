@@ -161,25 +161,21 @@ final class Demo {
         return empty;
     }
 
-    /**
-     * The arena's first address. Block 0 was the first allocated, and a fresh arena hands out
-     * its lowest segment and that segment's first slot first; block 0 is never freed. (Arena
-     * has no public accessor for its range.)
-     */
+    /** The arena's first address now (it changes when the arena moves). */
     long base() {
-        return arena.address(ledger.handle(0));
+        return arena.stats().baseAddress();
     }
 
     /** Records the arena's current range, for the check after close. */
     void noteRange(final ArenaStats stats) {
-        final long base = base();
+        final long base = stats.baseAddress();
         final long end = base + stats.reservedBytes();
         ranges.merge(base, end, Math::max);
     }
 
     /** The arena's VMAs, as the kernel (or the simulator) reports them; {@code stats} must be current. */
     List<Mapping> vmas(final ArenaStats stats) {
-        final long base = base();
+        final long base = stats.baseAddress();
         return space.mappings(base, base + stats.reservedBytes());
     }
 

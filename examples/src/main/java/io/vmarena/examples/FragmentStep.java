@@ -20,7 +20,7 @@ final class FragmentStep {
         final long freeing = System.nanoTime();
         long freedBytes = 0;
         int freedCount = 0;
-        // Block 0 stays: it marks the arena's base (see Demo.base()).
+        // Every third block stays, block 0 among them.
         for (int block = 0; block < ledger.blockCount(); block++) {
             if (block % 3 != 0) {
                 freedBytes += ledger.lengthBytes(block);
