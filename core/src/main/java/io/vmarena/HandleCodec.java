@@ -5,50 +5,51 @@ package io.vmarena;
  * survives moves:
  *
  * <pre>
- *  63                                   slotBits + segmentBits        slotBits           0
- *  +-----------------------------------+-----------------------------+------------------+
- *  | generation (the rest, at most 31) | segment index (segmentBits) | slot (slotBits)  |
- *  +-----------------------------------+-----------------------------+------------------+
+ *  63  62                tagShift        generationShift      segmentShift        0
+ *  +--+-------------------+------------------+---------------------+------------------+
+ *  |0 | arena tag         | generation (16)  | segment index       | slot             |
+ *  +--+-------------------+------------------+---------------------+------------------+
  * </pre>
  *
  * The slot is the block's index in its class segment (0 for a run of whole segments). The
- * generation starts at 1 and is bumped when the block is freed, so a freed, stale or forged
- * handle does not match the block's current generation and is refused in checked mode. It is
- * never 0, so no handle is 0, the null handle. Widths come from the arena's geometry: with 2 MiB
- * segments (131,072 slots of 16 bytes: 17 bits) and a 1 TiB maximum (524,288 segments: 19 bits)
- * the generation has 28 bits, so a stale handle is mistaken for a live one only after its slot
- * was reused exactly 2^28 times.
+ * generation (1 to 65,535, never 0, so no handle is 0, the null handle) is bumped when the block
+ * is freed: a freed or stale handle no longer matches the block's generation and is refused in
+ * checked mode. The arena tag takes the bits left over (up to 15) and differs between arenas
+ * that are open at the same time, so a handle given to the wrong arena is refused too. Widths
+ * come from the arena's geometry: with 2 MiB segments (131,072 slots of 16 bytes: 17 bits) and a
+ * 1 TiB maximum (524,288 segments: 19 bits) the tag has 11 bits.
  */
 final class HandleCodec {
-    /** Fewer generation bits than this and a stale handle would match too soon to be worth checking. */
-    static final int MIN_GENERATION_BITS = 16;
-    private static final int MAX_GENERATION_BITS = 31;
+    static final int GENERATION_BITS = 16;
+    static final int GENERATION_MASK = (1 << GENERATION_BITS) - 1;
+    private static final int MAX_TAG_BITS = 15;
 
-    private final int slotBits;
     private final int segmentShift;
     private final int generationShift;
+    private final int tagShift;
     private final long slotMask;
     private final long segmentMask;
-    private final int generationMask;
+    private final int tagMask;
 
     /**
      * @param maxSegments the most segments the arena can ever have
      * @param slotsPerSegment the most blocks one segment can hold (segment bytes / 16)
      */
     HandleCodec(final long maxSegments, final long slotsPerSegment) {
-        slotBits = bitsFor(slotsPerSegment);
+        final int slotBits = bitsFor(slotsPerSegment);
         final int segmentBits = bitsFor(maxSegments);
-        final int generationBits = Math.min(MAX_GENERATION_BITS, 64 - slotBits - segmentBits);
-        if (generationBits < MIN_GENERATION_BITS) {
+        final int used = slotBits + segmentBits + GENERATION_BITS;
+        if (used > 63) {
             throw new IllegalArgumentException("an arena of " + maxSegments + " segments of " + slotsPerSegment
-                + " slots leaves " + generationBits + " bits for a handle's generation (at least "
-                + MIN_GENERATION_BITS + " are needed): use larger segments or a smaller maximum size");
+                + " slots needs " + used + " bits for a handle (at most 63): use larger segments or a smaller "
+                + "maximum size");
         }
         segmentShift = slotBits;
         generationShift = slotBits + segmentBits;
+        tagShift = used;
         slotMask = (1L << slotBits) - 1;
         segmentMask = (1L << segmentBits) - 1;
-        generationMask = (int)((1L << generationBits) - 1);
+        tagMask = (1 << Math.min(MAX_TAG_BITS, 63 - used)) - 1;
     }
 
     private static int bitsFor(final long count) {
@@ -58,8 +59,9 @@ final class HandleCodec {
         return 64 - Long.numberOfLeadingZeros(Math.max(1, count - 1));
     }
 
-    long encode(final int segmentIndex, final int slot, final int generation) {
-        return ((long)generation << generationShift) | ((long)segmentIndex << segmentShift) | slot;
+    long encode(final int tag, final int segmentIndex, final int slot, final int generation) {
+        return ((long)tag << tagShift) | ((long)generation << generationShift)
+            | ((long)segmentIndex << segmentShift) | slot;
     }
 
     int segmentIndex(final long handle) {
@@ -71,16 +73,30 @@ final class HandleCodec {
     }
 
     int generation(final long handle) {
-        return (int)(handle >>> generationShift) & generationMask;
+        return (int)(handle >>> generationShift) & GENERATION_MASK;
     }
 
-    /** The generation after {@code generation}: wraps within its bits and skips 0. */
-    int nextGeneration(final int generation) {
-        final int next = (generation + 1) & generationMask;
+    int tag(final long handle) {
+        return (int)(handle >>> tagShift);
+    }
+
+    /** Whether {@code handle} has bits where this geometry has none (bit 63, or above the tag). */
+    boolean hasStrayBits(final long handle) {
+        return (handle >>> tagShift) > tagMask;
+    }
+
+    /** {@code seed} reduced to the tag's bits. */
+    int tagOf(final int seed) {
+        return seed & tagMask;
+    }
+
+    int tagBits() {
+        return Integer.bitCount(tagMask);
+    }
+
+    /** The generation after {@code generation}: wraps within 16 bits and skips 0. */
+    static int nextGeneration(final int generation) {
+        final int next = (generation + 1) & GENERATION_MASK;
         return next == 0 ? 1 : next;
-    }
-
-    int generationBits() {
-        return Integer.bitCount(generationMask);
     }
 }

@@ -1,0 +1,464 @@
+package io.vmarena;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.Mapping;
+import org.agrona.MutableDirectBuffer;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An off-heap arena: a growable range of virtual memory from which blocks are allocated and
+ * freed by handle. The arena grows, and reallocates large blocks, by moving page tables with
+ * {@code mremap} instead of copying: moving a populated gigabyte costs microseconds.
+ *
+ * <pre>
+ * try (Arena arena = Arena.builder().name("cache").build()) {
+ *     long handle = arena.allocate(64);
+ *     UnsafeBuffer view = new UnsafeBuffer(0, 0);
+ *     arena.wrap(view, handle);
+ *     view.putLong(0, 42);
+ *     arena.free(handle);
+ * }
+ * </pre>
+ *
+ * <h2>Handles and addresses</h2>
+ * A handle is a non-zero {@code long} (0 is the null handle) that stays valid until its block is
+ * freed, however often the arena moves. An address ({@link #address}, {@link #wrap}) is valid
+ * only until the next call that may move memory: {@link #allocate}, {@link #reallocate} and
+ * {@link #close} (in a shared arena, any thread's such call, unless the reader is inside a
+ * {@link #read() read section}). Every method that may move memory says so.
+ *
+ * <h2>Checked mode</h2>
+ * Every handle is checked before use: the null handle, a handle that names no block, and a freed
+ * block's handle are refused with an {@link IllegalArgumentException}, in every mode. In checked
+ * mode (the default) each handle also carries its block's generation and its arena's tag, so a
+ * stale handle (its block was freed and the memory reused) or another arena's handle is refused
+ * too. {@link #CHECKS_ENABLED} turns checked mode off for every arena.
+ *
+ * <h2>Threads</h2>
+ * See {@link Threading}. A confined arena refuses every other thread with an
+ * {@link IllegalStateException}.
+ */
+public final class Arena implements AutoCloseable {
+    /**
+     * Whether arenas check generations and tags (checked mode), unless built with
+     * {@code checked(false)}. {@code -Dvmarena.disable.checks=true} sets it false for the whole
+     * process; read once, so the JIT folds the checks away. The checks that keep every address
+     * inside the arena's live blocks stay on regardless.
+     */
+    public static final boolean CHECKS_ENABLED = !Boolean.getBoolean("vmarena.disable.checks");
+
+    private static final AtomicInteger TAGS = new AtomicInteger();
+
+    private final String name;
+    private final Threading threading;
+    private final long maximumBytes;
+    private final Thread owner;
+    private final ReentrantLock lock;
+    private final ReadPhaser phaser;
+    private final ThreadLocal<int[]> readDepth;
+    private final ArenaRange range;
+    private final SegmentTable table;
+    private final Segments segments;
+    private final BlockHeap heap;
+    private volatile boolean closed;
+
+    private Arena(final Builder builder, final ArenaGeometry geometry) {
+        name = builder.name != null ? builder.name : "arena-" + (TAGS.get() + 1);
+        threading = builder.threading;
+        maximumBytes = geometry.maximumBytes;
+        final boolean shared = threading == Threading.SHARED;
+        owner = shared ? null : Thread.currentThread();
+        lock = shared ? new ReentrantLock() : null;
+        phaser = shared ? new ReadPhaser() : null;
+        readDepth = shared ? ThreadLocal.withInitial(() -> new int[1]) : null;
+        range = new ArenaRange(name, geometry.space, shared ? phaser : MoveGate.NONE, geometry.segmentBytes,
+            geometry.initialBytes, builder.inPlaceGrowth);
+        table = new SegmentTable((int)(geometry.initialBytes / geometry.segmentBytes));
+        segments = new Segments(name, table, range, geometry.segmentBytes, geometry.maximumBytes,
+            geometry.retainedBytes);
+        final HandleCodec codec = geometry.codec;
+        heap = new BlockHeap(range, table, segments, codec, codec.tagOf(TAGS.incrementAndGet()),
+            CHECKS_ENABLED && builder.checked, geometry.segmentBytes);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Threading threading() {
+        return threading;
+    }
+
+    /**
+     * Allocates a block of at least {@code lengthBytes}; its contents are unspecified (zero when
+     * its memory is fresh). May move memory: when the arena is full it grows.
+     *
+     * @return the block's handle, never 0
+     * @throws IllegalArgumentException when {@code lengthBytes} is not positive or exceeds the
+     *     arena's maximum size
+     * @throws ArenaFullException when the arena cannot grow enough; nothing is allocated
+     */
+    public long allocate(final long lengthBytes) {
+        if (lock == null) {
+            ensureOwner();
+            return heap.allocate(checkLength(lengthBytes));
+        }
+        lockForChange("allocate");
+        try {
+            return heap.allocate(checkLength(lengthBytes));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Frees a block. Its handle, and any address into it, is invalid afterwards.
+     *
+     * @throws IllegalArgumentException for the null handle, a handle that names no live block
+     *     (double free), and in checked mode a stale or another arena's handle; nothing changes
+     */
+    public void free(final long handle) {
+        if (lock == null) {
+            ensureOwner();
+            heap.free(handle, checkHandle(handle, "free"));
+            return;
+        }
+        lockForChange("free");
+        try {
+            heap.free(handle, checkHandle(handle, "free"));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Resizes a block, keeping its first {@code min(old, new)} bytes, and returns the handle to
+     * use from now on (the old one is invalid unless it is the same). A large block grows in
+     * place where it can, else moves without copying; a small one is copied. May move memory.
+     *
+     * @throws IllegalArgumentException for a bad handle (see {@link #free}) or length (see
+     *     {@link #allocate}); the block is unchanged
+     * @throws ArenaFullException when the arena cannot grow enough; the block is unchanged
+     */
+    public long reallocate(final long handle, final long lengthBytes) {
+        if (lock == null) {
+            ensureOwner();
+            return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
+        }
+        lockForChange("reallocate");
+        try {
+            return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The block's address. Valid only until the next call that may move memory (see the class
+     * comment); in a shared arena, use it inside a {@link #read() read section}.
+     *
+     * @throws IllegalArgumentException for a bad handle (see {@link #free})
+     */
+    public long address(final long handle) {
+        ensureReadable();
+        return heap.address(handle, checkHandle(handle, "address"));
+    }
+
+    /** The block's usable length in bytes: at least what was asked for. */
+    public long capacity(final long handle) {
+        ensureReadable();
+        return heap.capacity(checkHandle(handle, "capacity"));
+    }
+
+    /**
+     * Points {@code view} at the block: {@code view.wrap(address(handle), capacity)}. Allocates
+     * nothing. Like {@link #address}, the view is valid only until the next call that may move
+     * memory.
+     *
+     * @throws IllegalArgumentException for a bad handle, or a block of 2 GiB or more (a buffer's
+     *     capacity is an int: use {@link #address} for such blocks)
+     */
+    public void wrap(final MutableDirectBuffer view, final long handle) {
+        ensureReadable();
+        final int segmentIndex = checkHandle(handle, "wrap");
+        final long capacity = heap.capacity(segmentIndex);
+        if (capacity > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot wrap a block of " + capacity + " bytes in a buffer (at most "
+                + Integer.MAX_VALUE + "): use address(handle) and capacity(handle) for blocks this large");
+        }
+        view.wrap(heap.address(handle, segmentIndex), (int)capacity);
+    }
+
+    /**
+     * Gives memory back to the system: free segments kept for reuse, highest first, then the
+     * pages of small-block segments that hold no live block, until {@code bytes} are given back
+     * or nothing more can be. Does not move memory.
+     *
+     * @return the bytes given back (their pages read as zeros when used again)
+     * @throws IllegalArgumentException when {@code bytes} is negative
+     */
+    public long trim(final long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("trim(" + bytes + "): the byte count must not be negative "
+                + "(Long.MAX_VALUE gives back everything it can)");
+        }
+        if (lock == null) {
+            ensureOwner();
+            return heap.trim(bytes);
+        }
+        lockForChange("trim");
+        try {
+            return heap.trim(bytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A snapshot of the arena's memory; reads the address space's account of it (a system call). */
+    public ArenaStats stats() {
+        if (lock == null) {
+            ensureOwner();
+            return snapshot();
+        }
+        lockForChange("stats");
+        try {
+            return snapshot();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ArenaStats snapshot() {
+        final List<Mapping> mappings = range.mappings();
+        final long pageSize = range.space().pageSize();
+        long residentBytes = 0;
+        long lockedBytes = 0;
+        for (final Mapping mapping : mappings) {
+            residentBytes += mapping.residentPages() * pageSize;
+            lockedBytes += mapping.lockedPages() * pageSize;
+        }
+        final long inUseBytes = (long)(segments.classSegments() + segments.runSegments())
+            * (range.reservedBytes() / table.segmentCount());
+        final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)heap.usedBytes() / inUseBytes;
+        return new ArenaStats(range.reservedBytes(), segments.committedBytes(), residentBytes, heap.usedBytes(),
+            lockedBytes, segments.retainedBytes(), mappings.size(), table.freeSegments(), segments.classSegments(),
+            segments.runSegments(), fragmentation, range.grows(), range.moves());
+    }
+
+    /**
+     * Enters a read section (see {@link ReadSection}): in a shared arena, memory does not move
+     * until it closes. In a confined arena nothing can move while its one thread reads, so the
+     * section only checks the thread.
+     */
+    public ReadSection read() {
+        if (phaser == null) {
+            ensureOwner();
+            return new ReadSection(this, 0);
+        }
+        ensureOpen();
+        final long token = phaser.enter();
+        readDepth.get()[0]++;
+        return new ReadSection(this, token);
+    }
+
+    void exitRead(final long token) {
+        if (phaser != null) {
+            readDepth.get()[0]--;
+            phaser.exit(token);
+        }
+    }
+
+    /**
+     * Unmaps the arena's memory: every handle and address is invalid afterwards, and every call
+     * but {@code close()} throws {@link IllegalStateException}. In a shared arena it waits for
+     * open read sections to close. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        if (lock == null) {
+            if (closed) {
+                return;
+            }
+            ensureOwner();
+            closed = true;
+            range.close();
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        lockForChange("close");
+        try {
+            if (!closed) {
+                closed = true;
+                range.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The arena's range, for tests: its first address. */
+    long baseAddress() {
+        return range.base();
+    }
+
+    private long checkLength(final long lengthBytes) {
+        if (lengthBytes <= 0 || lengthBytes > maximumBytes) {
+            throw new IllegalArgumentException("cannot allocate " + lengthBytes + " bytes in arena '" + name + "': a "
+                + "length must be 1 to the arena's maximum size, " + maximumBytes + " bytes");
+        }
+        return lengthBytes;
+    }
+
+    private int checkHandle(final long handle, final String operation) {
+        final int verdict = heap.check(handle);
+        if (verdict >= 0) {
+            return verdict;
+        }
+        throw new IllegalArgumentException(operation + "(" + handle + ") in arena '" + name + "': "
+            + HandleVerdicts.explain(verdict));
+    }
+
+    private void ensureOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException(closed ? closedMessage() : "arena '" + name + "' is confined to thread '"
+                + owner.getName() + "', and '" + Thread.currentThread().getName() + "' called it: build it with "
+                + "threading(Threading.SHARED) to use it from several threads");
+        }
+        if (closed) {
+            throw new IllegalStateException(closedMessage());
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(closedMessage());
+        }
+    }
+
+    private void ensureReadable() {
+        if (lock == null) {
+            ensureOwner();
+        } else {
+            ensureOpen();
+        }
+    }
+
+    /** Takes the lock of a shared arena for a change; refuses a thread inside a read section. */
+    private void lockForChange(final String operation) {
+        if (readDepth.get()[0] > 0) {
+            throw new IllegalStateException(operation + " in arena '" + name + "' from inside a read section: it "
+                + "may move memory, and a move waits for read sections to end; close the section first");
+        }
+        lock.lock();
+        if (closed && !operation.equals("close")) {
+            lock.unlock();
+            throw new IllegalStateException(closedMessage());
+        }
+    }
+
+    private String closedMessage() {
+        return "arena '" + name + "' is closed: its memory is unmapped and its handles are invalid";
+    }
+
+    /** How an arena is built; every setting has a default. */
+    public static final class Builder {
+        private String name;
+        private AddressSpace addressSpace;
+        private long initialBytes = -1;
+        private long maximumBytes = ArenaGeometry.DEFAULT_MAXIMUM_BYTES;
+        private long segmentBytes = ArenaGeometry.DEFAULT_SEGMENT_BYTES;
+        private long retainedBytes = -1;
+        private Threading threading = Threading.CONFINED;
+        private boolean checked = true;
+        private boolean inPlaceGrowth = true;
+
+        private Builder() {
+        }
+
+        /** For messages, JFR events and stats; default {@code arena-N}. */
+        public Builder name(final String value) {
+            name = Objects.requireNonNull(value, "name");
+            return this;
+        }
+
+        /** Where the memory comes from; default {@link AddressSpaces#system()}. */
+        public Builder addressSpace(final AddressSpace value) {
+            addressSpace = Objects.requireNonNull(value, "addressSpace");
+            return this;
+        }
+
+        /** The range reserved at first, rounded up to whole segments; default 32 segments. */
+        public Builder initialBytes(final long value) {
+            initialBytes = value;
+            return this;
+        }
+
+        /** The most the arena may reserve, rounded up to whole segments; default 1 TiB. */
+        public Builder maximumBytes(final long value) {
+            maximumBytes = value;
+            return this;
+        }
+
+        /**
+         * The unit of relocation: a power of two, a multiple of the page size, 512 bytes at
+         * least; default 2 MiB. Small blocks go up to a quarter of it.
+         */
+        public Builder segmentBytes(final long value) {
+            segmentBytes = value;
+            return this;
+        }
+
+        /**
+         * How many bytes of free segments the arena keeps resident for reuse before it gives
+         * their pages back; default 16 segments. 0 gives every free segment back at once.
+         */
+        public Builder retainedBytes(final long value) {
+            retainedBytes = value;
+            return this;
+        }
+
+        /** Default {@link Threading#CONFINED}, to the thread that calls {@link #build()}. */
+        public Builder threading(final Threading value) {
+            threading = Objects.requireNonNull(value, "threading");
+            return this;
+        }
+
+        /** Checked mode (see the class comment); default on, and off for all when {@link #CHECKS_ENABLED} is false. */
+        public Builder checked(final boolean value) {
+            checked = value;
+            return this;
+        }
+
+        /**
+         * Whether growth may extend the range in place when the addresses after it are free
+         * (default true). False makes every growth reserve a new range and move the arena there:
+         * for tests and benchmarks of the move.
+         */
+        public Builder inPlaceGrowth(final boolean value) {
+            inPlaceGrowth = value;
+            return this;
+        }
+
+        /**
+         * Reserves the arena's initial range.
+         *
+         * @throws IllegalArgumentException for a setting out of range, saying which and why
+         * @throws io.vmarena.vm.VmException when the system refuses to reserve the range
+         */
+        public Arena build() {
+            final AddressSpace space = addressSpace != null ? addressSpace : AddressSpaces.system();
+            return new Arena(this, new ArenaGeometry(space, segmentBytes, initialBytes, maximumBytes, retainedBytes));
+        }
+    }
+}

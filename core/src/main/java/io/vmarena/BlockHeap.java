@@ -1,0 +1,248 @@
+package io.vmarena;
+
+/**
+ * The allocator behind an {@link Arena}, single-threaded: handles in, handles out. Small blocks
+ * come from {@link SmallBlocks}; a larger block is a run of whole segments, which grows by
+ * taking the free segments after it or, failing that, by moving (not copying) its pages to a
+ * free stretch large enough.
+ *
+ * <pre>
+ *  address(handle) = base + segmentIndex * segmentBytes + slot * classBytes    (class segment)
+ *                  = base + segmentIndex * segmentBytes                        (run head)
+ * </pre>
+ *
+ * Only the base changes when the arena moves, so handles survive every move. Every handle is
+ * checked before use (see {@link #check}); the arena turns a failed check into an exception.
+ */
+final class BlockHeap {
+    /** {@link #check}'s verdicts, negative so that a segment index is the success value. */
+    static final int NULL_HANDLE = -1;
+    static final int NOT_A_BLOCK = -2;
+    static final int FREED = -3;
+    static final int STALE = -4;
+
+    private final SegmentTable table;
+    private final Segments segments;
+    private final SmallBlocks smallBlocks;
+    private final ArenaRange range;
+    private final HandleCodec codec;
+    private final int tag;
+    private final boolean checked;
+    private final long segmentBytes;
+    private final long maxClassBytes;
+    private final long[] classBytes;
+    private long usedBytes;
+
+    BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
+        final int tag, final boolean checked, final long segmentBytes) {
+        this.range = range;
+        this.table = table;
+        this.segments = segments;
+        this.codec = codec;
+        this.tag = tag;
+        this.checked = checked;
+        this.segmentBytes = segmentBytes;
+        final SizeClasses classes = new SizeClasses(segmentBytes);
+        this.maxClassBytes = classes.maxBytes();
+        this.classBytes = new long[classes.classCount()];
+        for (int sizeClass = 0; sizeClass < classBytes.length; sizeClass++) {
+            classBytes[sizeClass] = SizeClasses.bytesOf(sizeClass);
+        }
+        this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, checked);
+    }
+
+    long usedBytes() {
+        return usedBytes;
+    }
+
+    long maxClassBytes() {
+        return maxClassBytes;
+    }
+
+    /** Allocates {@code lengthBytes}, 1 to the arena's maximum; may grow (and move) the arena. */
+    long allocate(final long lengthBytes) {
+        if (lengthBytes <= maxClassBytes) {
+            final int sizeClass = SizeClasses.classOf(lengthBytes);
+            final long place = smallBlocks.allocate(sizeClass);
+            final int segmentIndex = (int)(place >>> 32);
+            final int slot = (int)place;
+            usedBytes += classBytes[sizeClass];
+            return codec.encode(tag, segmentIndex, slot, table.slotMaps[segmentIndex].generation(slot));
+        }
+        final int count = segmentsFor(lengthBytes);
+        final int head = segments.take(count);
+        segments.claim(head, count, SegmentTable.RUN_HEAD, count);
+        usedBytes += count * segmentBytes;
+        return codec.encode(tag, head, 0, table.runGeneration[head]);
+    }
+
+    /** Frees the block of a handle that passed {@link #check}. */
+    void free(final long handle, final int segmentIndex) {
+        if (table.state[segmentIndex] == SegmentTable.CLASS) {
+            usedBytes -= classBytes[table.detail[segmentIndex]];
+            smallBlocks.free(segmentIndex, codec.slot(handle));
+            return;
+        }
+        final int count = table.detail[segmentIndex];
+        table.runGeneration[segmentIndex] = HandleCodec.nextGeneration(table.runGeneration[segmentIndex]);
+        usedBytes -= count * segmentBytes;
+        segments.release(segmentIndex, count);
+    }
+
+    /**
+     * Resizes the block of a handle that passed {@link #check}, keeping its first
+     * {@code min(old, new)} bytes; returns the handle to use from now on. A run grows in place
+     * when the segments after it are free, else moves without copying; a small block is copied.
+     */
+    long reallocate(final long handle, final int segmentIndex, final long lengthBytes) {
+        if (table.state[segmentIndex] == SegmentTable.CLASS) {
+            final int sizeClass = table.detail[segmentIndex];
+            if (lengthBytes <= maxClassBytes && SizeClasses.classOf(lengthBytes) == sizeClass) {
+                return handle;
+            }
+            return copyInto(handle, segmentIndex, Math.min(classBytes[sizeClass], lengthBytes), lengthBytes);
+        }
+        final int count = table.detail[segmentIndex];
+        if (lengthBytes <= maxClassBytes) {
+            return copyInto(handle, segmentIndex, lengthBytes, lengthBytes);
+        }
+        final int wanted = segmentsFor(lengthBytes);
+        if (wanted < count) {
+            table.detail[segmentIndex] = wanted;
+            usedBytes -= (long)(count - wanted) * segmentBytes;
+            segments.release(segmentIndex + wanted, count - wanted);
+        } else if (wanted > count) {
+            return growRun(segmentIndex, count, wanted);
+        }
+        return handle;
+    }
+
+    private long copyInto(final long handle, final int segmentIndex, final long keptBytes, final long lengthBytes) {
+        final long newHandle = allocate(lengthBytes); // may move the arena: addresses after it
+        MemoryCopy.copy(address(handle, segmentIndex), address(newHandle, codec.segmentIndex(newHandle)), keptBytes);
+        free(handle, segmentIndex);
+        return newHandle;
+    }
+
+    private long growRun(final int head, final int count, final int wanted) {
+        if (freeFrom(head + count, head + wanted)) {
+            segments.ensureSegments((long)head + wanted);
+            segments.claim(head + count, wanted - count, SegmentTable.RUN_HEAD, head);
+            table.state[head + count] = SegmentTable.RUN_BODY;
+            table.detail[head + count] = head;
+            table.detail[head] = wanted;
+            usedBytes += (long)(wanted - count) * segmentBytes;
+            return codec.encode(tag, head, 0, table.runGeneration[head]);
+        }
+        final int newHead = segments.take(wanted);
+        range.moveSegments(head, newHead, count);
+        segments.moved(newHead, count);
+        segments.claim(newHead, wanted, SegmentTable.RUN_HEAD, wanted);
+        table.runGeneration[head] = HandleCodec.nextGeneration(table.runGeneration[head]);
+        segments.vacate(head, count);
+        usedBytes += (long)(wanted - count) * segmentBytes;
+        return codec.encode(tag, newHead, 0, table.runGeneration[newHead]);
+    }
+
+    /** Whether segments {@code [from, to)} are free; those past the table's end count as free. */
+    private boolean freeFrom(final int from, final int to) {
+        for (int index = from; index < Math.min(to, table.segmentCount()); index++) {
+            if (!table.isFree(index)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int segmentsFor(final long lengthBytes) {
+        return (int)((lengthBytes + segmentBytes - 1) / segmentBytes);
+    }
+
+    /**
+     * The segment index of a live block's handle, or why the handle is refused: {@link #NULL_HANDLE},
+     * {@link #NOT_A_BLOCK} (no block starts there: forged, or from an arena of another shape),
+     * {@link #FREED}, or {@link #STALE} (checked mode: the block was freed and reused, or the
+     * handle is another arena's). Reads each array once into a local, so that a racing growth in
+     * a shared arena yields a verdict, never an exception.
+     */
+    int check(final long handle) {
+        if (handle == 0) {
+            return NULL_HANDLE;
+        }
+        final int segmentIndex = codec.segmentIndex(handle);
+        final byte[] state = table.state;
+        if (codec.hasStrayBits(handle) || segmentIndex >= table.segmentCount() || segmentIndex >= state.length) {
+            return NOT_A_BLOCK;
+        }
+        final int slot = codec.slot(handle);
+        final int generation;
+        if (state[segmentIndex] == SegmentTable.CLASS) {
+            final SlotMap slotMap = table.slotMaps[segmentIndex];
+            if (slotMap == null || slot >= slotMap.slotCount()) {
+                return NOT_A_BLOCK;
+            }
+            if (!slotMap.isLive(slot)) {
+                return FREED;
+            }
+            generation = slotMap.generation(slot);
+        } else if (state[segmentIndex] == SegmentTable.RUN_HEAD && slot == 0) {
+            generation = table.runGeneration[segmentIndex];
+        } else {
+            return NOT_A_BLOCK;
+        }
+        if (checked && (codec.generation(handle) != generation || codec.tag(handle) != tag)) {
+            return STALE;
+        }
+        return segmentIndex;
+    }
+
+    /** The address of a block whose handle passed {@link #check}. */
+    long address(final long handle, final int segmentIndex) {
+        final long segmentAddress = range.base() + segmentIndex * segmentBytes;
+        if (table.state[segmentIndex] == SegmentTable.CLASS) {
+            return segmentAddress + codec.slot(handle) * classBytes[table.detail[segmentIndex]];
+        }
+        return segmentAddress;
+    }
+
+    /** The usable bytes of a block whose handle passed {@link #check}. */
+    long capacity(final int segmentIndex) {
+        if (table.state[segmentIndex] == SegmentTable.CLASS) {
+            return classBytes[table.detail[segmentIndex]];
+        }
+        return table.detail[segmentIndex] * segmentBytes;
+    }
+
+    /**
+     * Gives back retained free segments, then the fully free pages of class segments, until
+     * {@code bytes} are given back; returns the bytes given back.
+     */
+    long trim(final long bytes) {
+        long givenBytes = segments.trim(bytes);
+        final long pageSize = range.space().pageSize();
+        for (int index = 0; index < table.segmentCount() && givenBytes < bytes; index++) {
+            if (table.state[index] == SegmentTable.CLASS) {
+                givenBytes += trimPages(index, pageSize, bytes - givenBytes);
+            }
+        }
+        return givenBytes;
+    }
+
+    private long trimPages(final int segmentIndex, final long pageSize, final long bytes) {
+        final SlotMap slotMap = table.slotMaps[segmentIndex];
+        final long blockBytes = classBytes[table.detail[segmentIndex]];
+        final long segmentAddress = range.segmentAddress(segmentIndex);
+        long givenBytes = 0;
+        // Top down, so that a stretch of free pages at the top lowers the touched mark as it goes.
+        for (long pageOffset = segmentBytes - pageSize; pageOffset >= 0 && givenBytes < bytes; pageOffset -= pageSize) {
+            final int firstSlot = (int)(pageOffset / blockBytes);
+            final int endSlot = (int)Math.min(slotMap.slotCount(), (pageOffset + pageSize + blockBytes - 1) / blockBytes);
+            if (slotMap.allFree(firstSlot, endSlot) && slotMap.touched(firstSlot, endSlot)) {
+                range.release(segmentAddress + pageOffset, pageSize);
+                slotMap.untouch(firstSlot, endSlot);
+                givenBytes += pageSize;
+            }
+        }
+        return givenBytes;
+    }
+}

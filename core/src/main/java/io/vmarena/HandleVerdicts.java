@@ -1,0 +1,22 @@
+package io.vmarena;
+
+/** What a refused handle's verdict from {@link BlockHeap#check} means, in words a caller can act on. */
+final class HandleVerdicts {
+    private HandleVerdicts() {
+    }
+
+    static String explain(final int verdict) {
+        switch (verdict) {
+            case BlockHeap.NULL_HANDLE:
+                return "the null handle (0) names no block";
+            case BlockHeap.NOT_A_BLOCK:
+                return "no block of this arena has this handle: it was never allocated here, or it was forged";
+            case BlockHeap.FREED:
+                return "the block was freed (a double free, or use after free)";
+            case BlockHeap.STALE:
+                return "the handle is stale (its block was freed and the memory reused) or belongs to another arena";
+            default:
+                throw new IllegalArgumentException("not a verdict: " + verdict);
+        }
+    }
+}
