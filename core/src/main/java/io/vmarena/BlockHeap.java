@@ -70,7 +70,7 @@ final class BlockHeap {
             return codec.encode(tag, segmentIndex, slot, table.slotMaps[segmentIndex].generation(slot));
         }
         final int count = segmentsFor(lengthBytes);
-        final int head = segments.take(count);
+        final int head = takeRun(count);
         segments.claim(head, count, SegmentTable.RUN_HEAD, count);
         usedBytes += count * segmentBytes;
         return codec.encode(tag, head, 0, table.runGeneration[head]);
@@ -134,7 +134,7 @@ final class BlockHeap {
             usedBytes += (long)(wanted - count) * segmentBytes;
             return codec.encode(tag, head, 0, table.runGeneration[head]);
         }
-        final int newHead = segments.take(wanted);
+        final int newHead = takeRun(wanted);
         range.moveSegments(head, newHead, count);
         segments.moved(newHead, count);
         segments.claim(newHead, wanted, SegmentTable.RUN_HEAD, wanted);
@@ -142,6 +142,18 @@ final class BlockHeap {
         segments.vacate(head, count);
         usedBytes += (long)(wanted - count) * segmentBytes;
         return codec.encode(tag, newHead, 0, table.runGeneration[newHead]);
+    }
+
+    /**
+     * The first of {@code count} free segments in a row: existing ones, else after giving back
+     * empty segments that size classes keep, else by growing (which may move the arena).
+     */
+    private int takeRun(final int count) {
+        int head = segments.find(count);
+        if (head == SegmentTable.NONE && smallBlocks.retireEmptyCurrents()) {
+            head = segments.find(count);
+        }
+        return head != SegmentTable.NONE ? head : segments.takeByGrowing(count);
     }
 
     /** Whether segments {@code [from, to)} are free; those past the table's end count as free. */

@@ -52,10 +52,20 @@ final class Segments {
      * @throws ArenaFullException past the maximum size, or when the system refuses to reserve
      */
     int take(final int count) {
-        final int start = count == 1 ? table.lowestFree() : table.findFreeRun(count, false);
+        final int start = find(count);
         if (start != SegmentTable.NONE) {
             return start;
         }
+        return takeByGrowing(count);
+    }
+
+    /** The first index of {@code count} free segments in a row, or {@link SegmentTable#NONE}. */
+    int find(final int count) {
+        return count == 1 ? table.lowestFree() : table.findFreeRun(count, false);
+    }
+
+    /** Grows the arena so that {@code count} free segments end it; returns the first. */
+    int takeByGrowing(final int count) {
         final int openStart = table.findFreeRun(count, true);
         ensureSegments((long)openStart + count);
         return openStart;

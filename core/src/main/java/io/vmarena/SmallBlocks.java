@@ -131,8 +131,22 @@ final class SmallBlocks {
         table.prev[segmentIndex] = UNLINKED;
     }
 
-    /** Whether {@code segmentIndex} is a class's current segment (kept even when empty). */
-    boolean isCurrent(final int segmentIndex) {
-        return current[table.detail[segmentIndex]] == segmentIndex;
+    /**
+     * Gives back every class's current segment that holds no live block: they are kept for the
+     * next allocation of their class, but a run that needs the space comes first.
+     *
+     * @return whether any was given back
+     */
+    boolean retireEmptyCurrents() {
+        boolean retired = false;
+        for (int sizeClass = 0; sizeClass < current.length; sizeClass++) {
+            final int segmentIndex = current[sizeClass];
+            if (segmentIndex != SegmentTable.NONE && table.slotMaps[segmentIndex].liveCount() == 0) {
+                current[sizeClass] = SegmentTable.NONE;
+                retire(sizeClass, segmentIndex);
+                retired = true;
+            }
+        }
+        return retired;
     }
 }
