@@ -1,0 +1,67 @@
+package io.vmarena.bench;
+
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.ResourceLeakDetector;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Netty's direct buffers, {@code directBuffer(length)} then {@code release()}, at Netty's best:
+ * leak detection off (its default samples one allocation in 128 and wraps it), and per-thread
+ * caches on for the benchmark thread, which Netty 4.1 otherwise gives only to its own event-loop
+ * threads ({@code useCacheForAllThreads} and {@code useCacheForNonEventLoopThreads} default to
+ * false).
+ */
+final class NettyContender extends Contender {
+    private final ByteBufAllocator allocator;
+    private ByteBuf[] buffers = new ByteBuf[0];
+
+    private NettyContender(final ByteBufAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    static NettyContender pooled() {
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        return new NettyContender(new PooledByteBufAllocator(true, PooledByteBufAllocator.defaultNumHeapArena(),
+            PooledByteBufAllocator.defaultNumDirectArena(), PooledByteBufAllocator.defaultPageSize(),
+            PooledByteBufAllocator.defaultMaxOrder(), PooledByteBufAllocator.defaultSmallCacheSize(),
+            PooledByteBufAllocator.defaultNormalCacheSize(), true));
+    }
+
+    static NettyContender adaptive() {
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        return new NettyContender(new AdaptiveByteBufAllocator(true, true));
+    }
+
+    @Override
+    void allocateAndFree(final int lengthBytes, final Blackhole blackhole) {
+        final ByteBuf buffer = allocator.directBuffer(lengthBytes);
+        buffer.release();
+        blackhole.consume(buffer);
+    }
+
+    @Override
+    void ring(final int slotCount) {
+        buffers = new ByteBuf[slotCount];
+    }
+
+    @Override
+    void replace(final int slot, final int lengthBytes) {
+        if (buffers[slot] != null) {
+            buffers[slot].release();
+        }
+        buffers[slot] = allocator.directBuffer(lengthBytes);
+    }
+
+    @Override
+    public void close() {
+        for (final ByteBuf buffer : buffers) {
+            if (buffer != null) {
+                buffer.release();
+            }
+        }
+        buffers = new ByteBuf[0];
+    }
+}
