@@ -1,5 +1,7 @@
 package io.vmarena;
 
+import io.vmarena.vm.VmException;
+
 /**
  * The allocator behind an {@link Arena}, single-threaded: handles in, handles out. Small blocks
  * come from {@link SmallBlocks}; a larger block is a run of whole segments, which grows by
@@ -29,9 +31,9 @@ final class BlockHeap {
     private final int tag;
     private final boolean checked;
     private final long segmentBytes;
+    private final int segmentShift;
     private final long maxClassBytes;
     private final long[] classBytes;
-    private long usedBytes;
 
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
         final int tag, final boolean checked, final long segmentBytes) {
@@ -42,16 +44,27 @@ final class BlockHeap {
         this.tag = tag;
         this.checked = checked;
         this.segmentBytes = segmentBytes;
+        this.segmentShift = Long.numberOfTrailingZeros(segmentBytes);
         final SizeClasses classes = new SizeClasses(segmentBytes);
         this.maxClassBytes = classes.maxBytes();
         this.classBytes = new long[classes.classCount()];
         for (int sizeClass = 0; sizeClass < classBytes.length; sizeClass++) {
             classBytes[sizeClass] = SizeClasses.bytesOf(sizeClass);
         }
-        this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, checked);
+        this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, range.space().pageSize(), codec,
+            tag, checked);
     }
 
+    /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
     long usedBytes() {
+        long usedBytes = 0;
+        for (int index = 0; index < table.segmentCount(); index++) {
+            if (table.state[index] == SegmentTable.CLASS) {
+                usedBytes += table.slotMaps[index].liveCount() * classBytes[table.detail[index]];
+            } else if (table.state[index] == SegmentTable.RUN_HEAD) {
+                usedBytes += table.detail[index] * segmentBytes;
+            }
+        }
         return usedBytes;
     }
 
@@ -62,31 +75,31 @@ final class BlockHeap {
     /** Allocates {@code lengthBytes}, 1 to the arena's maximum; may grow (and move) the arena. */
     long allocate(final long lengthBytes) {
         if (lengthBytes <= maxClassBytes) {
-            final int sizeClass = SizeClasses.classOf(lengthBytes);
-            final long place = smallBlocks.allocate(sizeClass);
-            final int segmentIndex = (int)(place >>> 32);
-            final int slot = (int)place;
-            usedBytes += classBytes[sizeClass];
-            return codec.encode(tag, segmentIndex, slot, table.slotMaps[segmentIndex].generation(slot));
+            return smallBlocks.allocate(SizeClasses.classOf(lengthBytes));
         }
         final int count = segmentsFor(lengthBytes);
         final int head = takeRun(count);
         segments.claim(head, count, SegmentTable.RUN_HEAD, count);
-        usedBytes += count * segmentBytes;
-        return codec.encode(tag, head, 0, table.runGeneration[head]);
+        return codec.encode(tag, head, 0, table.generation[head]);
     }
 
-    /** Frees the block of a handle that passed {@link #check}. */
-    void free(final long handle, final int segmentIndex) {
+    /**
+     * Frees the block of {@code handle}; returns 0, or a verdict of {@link #check} when the
+     * handle names no live block (nothing changes then).
+     */
+    int free(final long handle) {
+        final int segmentIndex = check(handle);
+        if (segmentIndex < 0) {
+            return segmentIndex;
+        }
         if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            usedBytes -= classBytes[table.detail[segmentIndex]];
-            smallBlocks.free(segmentIndex, codec.slot(handle));
-            return;
+            smallBlocks.free(table.slotMaps[segmentIndex], codec.slot(handle));
+            return 0;
         }
         final int count = table.detail[segmentIndex];
-        table.runGeneration[segmentIndex] = HandleCodec.nextGeneration(table.runGeneration[segmentIndex]);
-        usedBytes -= count * segmentBytes;
+        table.generation[segmentIndex] = HandleCodec.nextGeneration(table.generation[segmentIndex]);
         segments.release(segmentIndex, count);
+        return 0;
     }
 
     /**
@@ -109,7 +122,6 @@ final class BlockHeap {
         final int wanted = segmentsFor(lengthBytes);
         if (wanted < count) {
             table.detail[segmentIndex] = wanted;
-            usedBytes -= (long)(count - wanted) * segmentBytes;
             segments.release(segmentIndex + wanted, count - wanted);
         } else if (wanted > count) {
             return growRun(segmentIndex, count, wanted);
@@ -120,26 +132,35 @@ final class BlockHeap {
     private long copyInto(final long handle, final int segmentIndex, final long keptBytes, final long lengthBytes) {
         final long newHandle = allocate(lengthBytes); // may move the arena: addresses after it
         MemoryCopy.copy(address(handle, segmentIndex), address(newHandle, codec.segmentIndex(newHandle)), keptBytes);
-        free(handle, segmentIndex);
+        free(handle);
         return newHandle;
     }
 
     private long growRun(final int head, final int count, final int wanted) {
-        if (freeFrom(head + count, head + wanted)) {
+        if (freeFrom(head + count, head + wanted) && segments.fits((long)head + wanted)) {
             segments.ensureSegments((long)head + wanted);
             segments.claim(head + count, wanted - count, SegmentTable.RUN_BODY, head);
             table.detail[head] = wanted;
-            usedBytes += (long)(wanted - count) * segmentBytes;
-            return codec.encode(tag, head, 0, table.runGeneration[head]);
+            return codec.encode(tag, head, 0, table.generation[head]);
         }
+        // Claim (and commit) the destination first: if that fails, the block has not moved.
         final int newHead = takeRun(wanted);
-        range.moveSegments(head, newHead, count);
-        segments.moved(newHead, count);
         segments.claim(newHead, wanted, SegmentTable.RUN_HEAD, wanted);
-        table.runGeneration[head] = HandleCodec.nextGeneration(table.runGeneration[head]);
-        segments.vacate(head, count);
-        usedBytes += (long)(wanted - count) * segmentBytes;
-        return codec.encode(tag, newHead, 0, table.runGeneration[newHead]);
+        final boolean reserved;
+        try {
+            reserved = range.moveSegments(head, newHead, count, () -> {
+                table.generation[head] = HandleCodec.nextGeneration(table.generation[head]);
+                segments.vacate(head, count);
+            });
+        } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
+            segments.release(newHead, wanted);
+            throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
+                + failure.getMessage() + "; the block is unchanged", failure);
+        }
+        if (!reserved) {
+            segments.quarantine(head, count);
+        }
+        return codec.encode(tag, newHead, 0, table.generation[newHead]);
     }
 
     /**
@@ -196,7 +217,7 @@ final class BlockHeap {
             }
             generation = slotMap.generation(slot);
         } else if (state[segmentIndex] == SegmentTable.RUN_HEAD && slot == 0) {
-            generation = table.runGeneration[segmentIndex];
+            generation = table.generation[segmentIndex];
         } else {
             return NOT_A_BLOCK;
         }
@@ -208,9 +229,9 @@ final class BlockHeap {
 
     /** The address of a block whose handle passed {@link #check}. */
     long address(final long handle, final int segmentIndex) {
-        final long segmentAddress = range.base() + segmentIndex * segmentBytes;
+        final long segmentAddress = range.base() + ((long)segmentIndex << segmentShift);
         if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            return segmentAddress + codec.slot(handle) * classBytes[table.detail[segmentIndex]];
+            return segmentAddress + codec.slot(handle) * table.slotMaps[segmentIndex].blockBytes();
         }
         return segmentAddress;
     }
@@ -240,18 +261,20 @@ final class BlockHeap {
 
     private long trimPages(final int segmentIndex, final long pageSize, final long bytes) {
         final SlotMap slotMap = table.slotMaps[segmentIndex];
-        final long blockBytes = classBytes[table.detail[segmentIndex]];
+        final long blockBytes = slotMap.blockBytes();
         final long segmentAddress = range.segmentAddress(segmentIndex);
+        final int pageCount = (int)(segmentBytes / pageSize);
         long givenBytes = 0;
         long stretchStart = -1; // the lowest page offset of the stretch of free pages being gathered
         long stretchEnd = -1;
-        // Top down, so that a stretch of free pages at the top lowers the touched mark as it goes;
-        // one madvise per stretch of neighbouring free pages.
-        for (long pageOffset = segmentBytes - pageSize; pageOffset >= 0 && givenBytes < bytes; pageOffset -= pageSize) {
+        // One madvise per stretch of neighbouring free pages, top down.
+        for (int pageIndex = pageCount - 1; pageIndex >= 0 && givenBytes < bytes; pageIndex--) {
+            final long pageOffset = pageIndex * pageSize;
             final int firstSlot = (int)(pageOffset / blockBytes);
             final int endSlot = (int)Math.min(slotMap.slotCount(), (pageOffset + pageSize + blockBytes - 1) / blockBytes);
-            if (slotMap.allFree(firstSlot, endSlot) && slotMap.touched(firstSlot, endSlot)) {
-                slotMap.untouch(firstSlot, endSlot);
+            if (slotMap.touched(firstSlot, endSlot) && !slotMap.isReleased(pageIndex)
+                && slotMap.allFree(firstSlot, endSlot)) {
+                slotMap.markReleased(pageIndex, pageCount);
                 if (stretchStart != pageOffset + pageSize) {
                     releaseStretch(segmentAddress, stretchStart, stretchEnd);
                     stretchEnd = pageOffset + pageSize;

@@ -85,9 +85,9 @@ final class HandleCodec {
         return (handle >>> tagShift) > tagMask;
     }
 
-    /** {@code seed} reduced to the tag's bits. */
-    int tagOf(final int seed) {
-        return seed & tagMask;
+    /** Where the generation starts in a handle. */
+    int generationShift() {
+        return generationShift;
     }
 
     int tagBits() {

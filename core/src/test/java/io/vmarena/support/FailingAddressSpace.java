@@ -15,12 +15,14 @@ import io.vmarena.vm.sim.SimulatedAddressSpace;
 import java.util.List;
 
 /**
- * A simulated address space whose mremap fails on demand (ENOMEM, as when memory for page tables
- * runs out part way through a move), to test what callers do with a move that stops half done.
+ * A simulated address space whose mremap or mprotect fails on demand (ENOMEM, as when memory for
+ * page tables runs out part way through a move, or vm.max_map_count is reached), to test what
+ * callers do with a call that fails half way through their work.
  */
 public final class FailingAddressSpace implements AddressSpace, FaultObserver {
     private final SimulatedAddressSpace space;
     private int remapsBeforeFailure = -1;
+    private int protectsBeforeFailure = -1;
 
     public FailingAddressSpace(final SimulatedAddressSpace space) {
         this.space = space;
@@ -29,6 +31,11 @@ public final class FailingAddressSpace implements AddressSpace, FaultObserver {
     /** The next {@code remaps} mremap calls succeed, the one after fails; -1 for never. */
     public void failRemapAfter(final int remaps) {
         remapsBeforeFailure = remaps;
+    }
+
+    /** The next {@code protects} mprotect calls succeed, the one after fails; -1 for never. */
+    public void failProtectAfter(final int protects) {
+        protectsBeforeFailure = protects;
     }
 
     @Override
@@ -56,6 +63,13 @@ public final class FailingAddressSpace implements AddressSpace, FaultObserver {
 
     @Override
     public void protect(final long address, final long lengthBytes, final Protection protection) {
+        if (protectsBeforeFailure == 0) {
+            protectsBeforeFailure = -1;
+            throw new VmException("mprotect", "injected", Errno.ENOMEM, "injected by FailingAddressSpace");
+        }
+        if (protectsBeforeFailure > 0) {
+            protectsBeforeFailure--;
+        }
         space.protect(address, lengthBytes, protection);
     }
 
