@@ -34,6 +34,13 @@ final class BlockHeap {
     private final int segmentShift;
     private final long maxClassBytes;
     private final long[] classBytes;
+    /** Each class's current segment's map (SmallBlocks' own array): the allocate fast path reads it. */
+    private final SlotMap[] currentMaps;
+    // The codec's fields, copied so that the fast paths decode a handle without another load.
+    private final int handleSegmentShift;
+    private final int handleSegmentMask;
+    private final int slotMask;
+    private final int generationShift;
 
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
         final int tag, final boolean checked, final long segmentBytes) {
@@ -53,6 +60,11 @@ final class BlockHeap {
         }
         this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, range.space().pageSize(), codec,
             tag, checked);
+        this.currentMaps = smallBlocks.currentMaps();
+        this.handleSegmentShift = codec.segmentShift();
+        this.handleSegmentMask = (int)codec.segmentMask();
+        this.slotMask = (int)codec.slotMask();
+        this.generationShift = codec.generationShift();
     }
 
     /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
@@ -75,7 +87,12 @@ final class BlockHeap {
     /** Allocates {@code lengthBytes}, 1 to the arena's maximum; may grow (and move) the arena. */
     long allocate(final long lengthBytes) {
         if (lengthBytes <= maxClassBytes) {
-            return smallBlocks.allocate(SizeClasses.classOf(lengthBytes));
+            final int sizeClass = SizeClasses.classOf(lengthBytes);
+            final SlotMap slotMap = currentMaps[sizeClass];
+            if (slotMap != null && !slotMap.isFull()) {
+                return slotMap.handle(slotMap.take()); // the fast path
+            }
+            return smallBlocks.allocate(sizeClass);
         }
         final int count = segmentsFor(lengthBytes);
         final int head = takeRun(count);
@@ -88,6 +105,11 @@ final class BlockHeap {
      * handle names no live block (nothing changes then).
      */
     int free(final long handle) {
+        final SlotMap slotMap = liveSmallBlock(handle);
+        if (slotMap != null) {
+            smallBlocks.free(slotMap, (int)handle & slotMask); // the fast path
+            return 0;
+        }
         final int segmentIndex = check(handle);
         if (segmentIndex < 0) {
             return segmentIndex;
@@ -192,8 +214,8 @@ final class BlockHeap {
     /**
      * The segment index of a live block's handle, or why the handle is refused: {@link #NULL_HANDLE},
      * {@link #NOT_A_BLOCK} (no block starts there: forged, or from an arena of another shape),
-     * {@link #FREED}, or {@link #STALE} (checked mode: the block was freed and reused, or the
-     * handle is another arena's). Reads each array once into a local, so that a racing growth in
+     * {@link #FREED}, or {@link #STALE} (the handle is another arena's, or, in checked mode, its
+     * block was freed and the memory reused). Reads each array once into a local, so that a racing growth in
      * a shared arena yields a verdict, never an exception.
      */
     int check(final long handle) {
@@ -221,10 +243,42 @@ final class BlockHeap {
         } else {
             return NOT_A_BLOCK;
         }
-        if (checked && (codec.generation(handle) != generation || codec.tag(handle) != tag)) {
+        // Unchecked, every small block's generation is 1: the compare still catches other arenas' handles.
+        if (codec.generation(handle) != generation || codec.tag(handle) != tag) {
             return STALE;
         }
         return segmentIndex;
+    }
+
+    /**
+     * The map of the class segment that holds the live small block of {@code handle}, or null
+     * for any other handle (a run's, or one to refuse: {@link #check} says which). One compare
+     * covers tag, generation and stray high bits: they are all of the handle above the segment.
+     */
+    private SlotMap liveSmallBlock(final long handle) {
+        final SlotMap[] slotMaps = table.slotMaps;
+        final int segmentIndex = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
+        if (segmentIndex >= slotMaps.length) {
+            return null;
+        }
+        final SlotMap slotMap = slotMaps[segmentIndex];
+        final int slot = (int)handle & slotMask;
+        if (slotMap == null || slot >= slotMap.slotCount() || !slotMap.isLive(slot)
+            || handle >>> generationShift != ((long)tag << HandleCodec.GENERATION_BITS | slotMap.generation(slot))) {
+            return null;
+        }
+        return slotMap;
+    }
+
+    /** The address of a live block, or a negative verdict of {@link #check}. */
+    long addressOf(final long handle) {
+        final SlotMap slotMap = liveSmallBlock(handle);
+        if (slotMap != null) {
+            return range.base() + ((long)slotMap.segmentIndex << segmentShift)
+                + ((int)handle & slotMask) * slotMap.blockBytes(); // the fast path
+        }
+        final int segmentIndex = check(handle);
+        return segmentIndex < 0 ? segmentIndex : address(handle, segmentIndex);
     }
 
     /** The address of a block whose handle passed {@link #check}. */

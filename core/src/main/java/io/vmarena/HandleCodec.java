@@ -85,6 +85,18 @@ final class HandleCodec {
         return (handle >>> tagShift) > tagMask;
     }
 
+    int segmentShift() {
+        return segmentShift;
+    }
+
+    long segmentMask() {
+        return segmentMask;
+    }
+
+    long slotMask() {
+        return slotMask;
+    }
+
     /** Where the generation starts in a handle. */
     int generationShift() {
         return generationShift;

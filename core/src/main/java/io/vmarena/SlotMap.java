@@ -34,6 +34,8 @@ final class SlotMap {
     int segmentIndex;
     /** The handle bits common to its blocks: the arena's tag and the segment index. */
     long handleBase;
+    /** Whether it is its class's current map (kept when it empties). */
+    boolean current;
     /** The next map in its class's pool. */
     SlotMap nextInPool;
 

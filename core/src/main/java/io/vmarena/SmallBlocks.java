@@ -51,6 +51,11 @@ final class SmallBlocks {
         pool = new SlotMap[classCount];
     }
 
+    /** Each class's current map, or null; the array itself never changes, so callers may keep it. */
+    SlotMap[] currentMaps() {
+        return current;
+    }
+
     /** Allocates a block of {@code sizeClass}; returns its handle. May grow (and move) the arena. */
     long allocate(final int sizeClass) {
         SlotMap slotMap = current[sizeClass];
@@ -62,12 +67,12 @@ final class SmallBlocks {
 
     /** Frees a live block of the segment {@code slotMap} describes. */
     void free(final SlotMap slotMap, final int slot) {
-        final boolean wasFull = slotMap.isFull();
         final int liveCount = slotMap.give(slot);
-        final int sizeClass = slotMap.sizeClass();
-        if (slotMap == current[sizeClass]) {
+        if (slotMap.current) {
             return;
         }
+        final boolean wasFull = liveCount + 1 == slotMap.slotCount();
+        final int sizeClass = slotMap.sizeClass();
         final int segmentIndex = slotMap.segmentIndex;
         if (liveCount == 0) {
             if (!wasFull) {
@@ -89,7 +94,11 @@ final class SmallBlocks {
             slotMap = attach(sizeClass, segments.take(1));
         }
         // The segment it replaces is full: a later free puts it on the list.
+        if (current[sizeClass] != null) {
+            current[sizeClass].current = false;
+        }
         current[sizeClass] = slotMap;
+        slotMap.current = true;
         return slotMap;
     }
 
@@ -163,6 +172,7 @@ final class SmallBlocks {
             final SlotMap slotMap = current[sizeClass];
             if (slotMap != null && slotMap.liveCount() == 0) {
                 current[sizeClass] = null;
+                slotMap.current = false;
                 retire(sizeClass, slotMap.segmentIndex);
                 retired = true;
             }
