@@ -12,6 +12,7 @@ import io.vmarena.vm.Reservations;
 import io.vmarena.vm.VmException;
 
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * An arena's virtual memory: one reserved range, PROT_NONE until a segment is committed, moved
@@ -34,6 +35,9 @@ import java.util.List;
  * Not thread-safe: the arena serializes calls.
  */
 final class ArenaRange {
+    /** How much larger a range a growth that has to move reserves. */
+    private static final long MOVE_GROWTH_FACTOR = 4;
+
     private final String arenaName;
     private final AddressSpace space;
     private final RangeMover mover;
@@ -94,24 +98,29 @@ final class ArenaRange {
     }
 
     /**
-     * Grows the reservation to {@code newReservedBytes}: in place where the addresses after it
-     * are free, else by reserving a new range and moving the whole arena there in one
-     * {@link RangeMover} call. Every address into the arena is stale afterwards.
+     * Grows the reservation to hold at least {@code neededBytes}: in place where the addresses
+     * after it are free, doubling; else by reserving a new range four times as large and moving
+     * the whole arena there in one {@link RangeMover} call. A reservation costs no memory and a
+     * move costs a system call and TLB flushes, so a growth that has to move leaves room for two
+     * more doublings. Never past {@code maximumBytes}. Every address into the arena is stale
+     * afterwards.
      *
      * @param bookkeeping what must change before readers of a shared arena see the new range
-     *     (the segment table's growth); runs with the gate closed, after the range grew
+     *     (the segment table's growth), given the new size; runs with the gate closed
      * @throws VmException when no range can be reserved or the move fails (then undone); the
      *     arena is as it was
      */
-    void grow(final long newReservedBytes, final Runnable bookkeeping) {
+    void grow(final long neededBytes, final long maximumBytes, final LongConsumer bookkeeping) {
         final Object event = ArenaEvents.beginGrow();
         final long oldReservedBytes = reservedBytes;
-        if (inPlaceGrowth && tryGrowInPlace(newReservedBytes)) {
+        final long doubledBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * reservedBytes));
+        if (inPlaceGrowth && tryGrowInPlace(doubledBytes)) {
             grows++;
-            whileClosed(bookkeeping);
-            ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, true);
+            whileClosed(() -> bookkeeping.accept(doubledBytes));
+            ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, doubledBytes, true);
             return;
         }
+        final long newReservedBytes = Math.max(neededBytes, Math.min(maximumBytes, MOVE_GROWTH_FACTOR * reservedBytes));
         final long newBase = reserveAligned(newReservedBytes);
         gate.close();
         try {
@@ -119,7 +128,7 @@ final class ArenaRange {
             base = newBase;
             reservedBytes = newReservedBytes;
             grows++;
-            bookkeeping.run();
+            bookkeeping.accept(newReservedBytes);
         } catch (final MoveFailure failure) {
             if (failure.undone) {
                 space.unmap(newBase, newReservedBytes);

@@ -81,12 +81,11 @@ final class Segments {
             throw new ArenaFullException("arena '" + arenaName + "' would need " + neededBytes + " bytes, more than "
                 + "its maximum of " + maximumBytes + ": free blocks, or build it with a larger maximumBytes", null);
         }
-        final long newReservedBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * range.reservedBytes()));
         try {
-            range.grow(newReservedBytes, () -> table.grow((int)(newReservedBytes / segmentBytes)));
+            range.grow(neededBytes, maximumBytes, newBytes -> table.grow((int)(newBytes / segmentBytes)));
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
             throw new ArenaFullException("arena '" + arenaName + "' could not grow from " + range.reservedBytes()
-                + " to " + newReservedBytes + " bytes: " + refused.getMessage(), refused);
+                + " to at least " + neededBytes + " bytes: " + refused.getMessage(), refused);
         }
     }
 

@@ -136,7 +136,7 @@ class ArenaRegressionTest {
         range[0] = new ArenaRange("gate", space, gate, SEGMENT_BYTES, 4 * SEGMENT_BYTES, false);
         range[0].commit(0, 4);
 
-        range[0].grow(8 * SEGMENT_BYTES, () -> { });
+        range[0].grow(8 * SEGMENT_BYTES, 64 * SEGMENT_BYTES, newBytes -> { });
 
         assertEquals(range[0].base(), baseReadersSee[0]);
         range[0].close();
