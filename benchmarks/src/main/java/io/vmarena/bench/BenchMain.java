@@ -31,11 +31,13 @@ public final class BenchMain {
 
     /**
      * Adds the fork arguments (Agrona's flag and the machine's description, so the JSON records
-     * it) unless the caller set JVM arguments of their own.
+     * it) unless the caller set JVM arguments of their own that they would replace: -jvmArgs or
+     * -jvmArgsAppend. -jvmArgsPrepend goes before them and keeps them.
      */
     private static String[] withMachine(final String[] args) {
         for (final String arg : args) {
-            if (arg.startsWith("-jvmArgs") || arg.equals("-l") || arg.equals("-h") || arg.startsWith("-lp")) {
+            if (arg.equals("-jvmArgs") || arg.equals("-jvmArgsAppend") || arg.equals("-l") || arg.equals("-h")
+                || arg.startsWith("-lp")) {
                 return args;
             }
         }
