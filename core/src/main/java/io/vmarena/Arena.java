@@ -52,7 +52,7 @@ public final class Arena implements AutoCloseable {
      */
     public static final boolean CHECKS_ENABLED = !Boolean.getBoolean("vmarena.disable.checks");
 
-    private static final AtomicInteger TAGS = new AtomicInteger();
+    private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final String name;
     private final Threading threading;
@@ -65,10 +65,11 @@ public final class Arena implements AutoCloseable {
     private final SegmentTable table;
     private final Segments segments;
     private final BlockHeap heap;
+    private final int tag;
     private volatile boolean closed;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
-        name = builder.name != null ? builder.name : "arena-" + (TAGS.get() + 1);
+        name = builder.name != null ? builder.name : "arena-" + NAMES.incrementAndGet();
         threading = builder.threading;
         maximumBytes = geometry.maximumBytes;
         final boolean shared = threading == Threading.SHARED;
@@ -82,8 +83,9 @@ public final class Arena implements AutoCloseable {
         segments = new Segments(name, table, range, geometry.segmentBytes, geometry.maximumBytes,
             geometry.retainedBytes);
         final HandleCodec codec = geometry.codec;
-        heap = new BlockHeap(range, table, segments, codec, codec.tagOf(TAGS.incrementAndGet()),
-            CHECKS_ENABLED && builder.checked, geometry.segmentBytes);
+        tag = ArenaTags.acquire(codec.tagBits());
+        heap = new BlockHeap(range, table, segments, codec, tag, CHECKS_ENABLED && builder.checked,
+            geometry.segmentBytes);
     }
 
     public static Builder builder() {
@@ -127,16 +129,20 @@ public final class Arena implements AutoCloseable {
      *     (double free), and in checked mode a stale or another arena's handle; nothing changes
      */
     public void free(final long handle) {
+        final int verdict;
         if (lock == null) {
             ensureOwner();
-            heap.free(handle, checkHandle(handle, "free"));
-            return;
+            verdict = heap.free(handle);
+        } else {
+            lockForChange("free");
+            try {
+                verdict = heap.free(handle);
+            } finally {
+                lock.unlock();
+            }
         }
-        lockForChange("free");
-        try {
-            heap.free(handle, checkHandle(handle, "free"));
-        } finally {
-            lock.unlock();
+        if (verdict < 0) {
+            throw refused(handle, "free", verdict);
         }
     }
 
@@ -248,8 +254,9 @@ public final class Arena implements AutoCloseable {
         }
         final long inUseBytes = (long)(segments.classSegments() + segments.runSegments())
             * (range.reservedBytes() / table.segmentCount());
-        final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)heap.usedBytes() / inUseBytes;
-        return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, heap.usedBytes(),
+        final long usedBytes = heap.usedBytes();
+        final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)usedBytes / inUseBytes;
+        return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, usedBytes,
             lockedBytes, segments.retainedBytes(), mappings.size(), table.freeSegments(), segments.classSegments(),
             segments.runSegments(), fragmentation, range.grows(), range.moves());
     }
@@ -262,18 +269,27 @@ public final class Arena implements AutoCloseable {
     public ReadSection read() {
         if (phaser == null) {
             ensureOwner();
-            return new ReadSection(this, 0);
+            return new ReadSection(this, 0, true);
         }
         ensureOpen();
+        final int[] depth = readDepth.get();
+        if (depth[0] > 0) {
+            // Already inside a section, which holds moves off: entering the phaser again could
+            // wait for a move that waits for the outer section.
+            depth[0]++;
+            return new ReadSection(this, 0, true);
+        }
         final long token = phaser.enter();
-        readDepth.get()[0]++;
-        return new ReadSection(this, token);
+        depth[0]++;
+        return new ReadSection(this, token, false);
     }
 
-    void exitRead(final long token) {
+    void exitRead(final long token, final boolean nested) {
         if (phaser != null) {
             readDepth.get()[0]--;
-            phaser.exit(token);
+            if (!nested) {
+                phaser.exit(token);
+            }
         }
     }
 
@@ -290,6 +306,7 @@ public final class Arena implements AutoCloseable {
             }
             ensureOwner();
             closed = true;
+            ArenaTags.release(tag);
             range.close();
             return;
         }
@@ -300,6 +317,7 @@ public final class Arena implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                ArenaTags.release(tag);
                 range.close();
             }
         } finally {
@@ -325,7 +343,11 @@ public final class Arena implements AutoCloseable {
         if (verdict >= 0) {
             return verdict;
         }
-        throw new IllegalArgumentException(operation + "(" + handle + ") in arena '" + name + "': "
+        throw refused(handle, operation, verdict);
+    }
+
+    private IllegalArgumentException refused(final long handle, final String operation, final int verdict) {
+        return new IllegalArgumentException(operation + "(" + handle + ") in arena '" + name + "': "
             + HandleVerdicts.explain(verdict));
     }
 

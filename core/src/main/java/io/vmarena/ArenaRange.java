@@ -12,6 +12,7 @@ import io.vmarena.vm.Reservations;
 import io.vmarena.vm.VmException;
 
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * An arena's virtual memory: one reserved range, PROT_NONE until a segment is committed, moved
@@ -34,6 +35,9 @@ import java.util.List;
  * Not thread-safe: the arena serializes calls.
  */
 final class ArenaRange {
+    /** How much larger a range a growth that has to move reserves. */
+    private static final long MOVE_GROWTH_FACTOR = 4;
+
     private final String arenaName;
     private final AddressSpace space;
     private final RangeMover mover;
@@ -94,33 +98,55 @@ final class ArenaRange {
     }
 
     /**
-     * Grows the reservation to {@code newReservedBytes}: in place where the addresses after it
-     * are free, else by reserving a new range and moving the whole arena there in one
-     * {@link RangeMover} call. Every address into the arena is stale afterwards.
+     * Grows the reservation to hold at least {@code neededBytes}: in place where the addresses
+     * after it are free, doubling; else by reserving a new range four times as large and moving
+     * the whole arena there in one {@link RangeMover} call. A reservation costs no memory and a
+     * move costs a system call and TLB flushes, so a growth that has to move leaves room for two
+     * more doublings. Never past {@code maximumBytes}. Every address into the arena is stale
+     * afterwards.
      *
-     * @throws VmException when no range can be reserved or the move fails (then undone)
+     * @param bookkeeping what must change before readers of a shared arena see the new range
+     *     (the segment table's growth), given the new size; runs with the gate closed
+     * @throws VmException when no range can be reserved or the move fails (then undone); the
+     *     arena is as it was
      */
-    void grow(final long newReservedBytes) {
+    void grow(final long neededBytes, final long maximumBytes, final LongConsumer bookkeeping) {
         final Object event = ArenaEvents.beginGrow();
         final long oldReservedBytes = reservedBytes;
-        if (inPlaceGrowth && tryGrowInPlace(newReservedBytes)) {
+        final long doubledBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * reservedBytes));
+        if (inPlaceGrowth && tryGrowInPlace(doubledBytes)) {
             grows++;
-            ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, true);
+            whileClosed(() -> bookkeeping.accept(doubledBytes));
+            ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, doubledBytes, true);
             return;
         }
+        final long newReservedBytes = Math.max(neededBytes, Math.min(maximumBytes, MOVE_GROWTH_FACTOR * reservedBytes));
         final long newBase = reserveAligned(newReservedBytes);
+        gate.close();
         try {
             move(base, reservedBytes, newBase, "grow");
+            base = newBase;
+            reservedBytes = newReservedBytes;
+            grows++;
+            bookkeeping.accept(newReservedBytes);
         } catch (final MoveFailure failure) {
             if (failure.undone) {
                 space.unmap(newBase, newReservedBytes);
             }
             throw failure.error;
+        } finally {
+            gate.open();
         }
-        base = newBase;
-        reservedBytes = newReservedBytes;
-        grows++;
         ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, false);
+    }
+
+    private void whileClosed(final Runnable bookkeeping) {
+        gate.close();
+        try {
+            bookkeeping.run();
+        } finally {
+            gate.open();
+        }
     }
 
     private boolean tryGrowInPlace(final long newReservedBytes) {
@@ -143,32 +169,45 @@ final class ArenaRange {
     /**
      * Moves segments {@code [fromIndex, fromIndex + count)} to {@code [toIndex, ...)} (which must
      * not overlap) and reserves the vacated range again, PROT_NONE.
+     *
+     * @param bookkeeping what must change before readers of a shared arena come back (the
+     *     block's new place in the table); runs with the gate closed, after the move
+     * @return whether the vacated range is reserved again; if not (the kernel refused, or
+     *     another mapping took the hole), its segments must never be used again
+     * @throws VmException when the move fails (then undone): nothing changed
      */
-    void moveSegments(final int fromIndex, final int toIndex, final int count) {
+    boolean moveSegments(final int fromIndex, final int toIndex, final int count, final Runnable bookkeeping) {
         final long from = segmentAddress(fromIndex);
         final long lengthBytes = count * segmentBytes;
-        try {
-            move(from, lengthBytes, segmentAddress(toIndex), "reallocate");
-        } catch (final MoveFailure failure) {
-            throw failure.error;
-        }
-        space.map(from, lengthBytes, Protection.NONE, MapFlags.FIXED | MapFlags.NORESERVE);
-    }
-
-    private MoveResult move(final long from, final long lengthBytes, final long to, final String reason)
-        throws MoveFailure {
-        final Object event = ArenaEvents.beginMove();
         gate.close();
         try {
-            final MoveResult result = mover.move(from, lengthBytes, to);
-            moves++;
-            ArenaEvents.commitMove(event, arenaName, reason, lengthBytes, result);
-            return result;
-        } catch (final RuntimeException failure) {
-            throw new MoveFailure(failure, undoPartialMove(from, lengthBytes, to, failure));
+            move(from, lengthBytes, segmentAddress(toIndex), "reallocate");
+            bookkeeping.run();
+        } catch (final MoveFailure failure) {
+            throw failure.error;
         } finally {
             gate.open();
         }
+        try {
+            space.map(from, lengthBytes, Protection.NONE, MapFlags.FIXED | MapFlags.NORESERVE);
+            return true;
+        } catch (final VmException | IllegalArgumentException refused) {
+            return false;
+        }
+    }
+
+    /** Moves, with the gate closed by the caller; undoes a move that fails part way. */
+    private void move(final long from, final long lengthBytes, final long to, final String reason)
+        throws MoveFailure {
+        final Object event = ArenaEvents.beginMove();
+        final MoveResult result;
+        try {
+            result = mover.move(from, lengthBytes, to);
+        } catch (final RuntimeException failure) {
+            throw new MoveFailure(failure, undoPartialMove(from, lengthBytes, to, failure));
+        }
+        moves++;
+        ArenaEvents.commitMove(event, arenaName, reason, lengthBytes, result);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.vmarena;
 
+import io.vmarena.vm.VmException;
+
 /**
  * The allocator behind an {@link Arena}, single-threaded: handles in, handles out. Small blocks
  * come from {@link SmallBlocks}; a larger block is a run of whole segments, which grows by
@@ -29,9 +31,16 @@ final class BlockHeap {
     private final int tag;
     private final boolean checked;
     private final long segmentBytes;
+    private final int segmentShift;
     private final long maxClassBytes;
     private final long[] classBytes;
-    private long usedBytes;
+    /** Each class's current segment's map (SmallBlocks' own array): the allocate fast path reads it. */
+    private final SlotMap[] currentMaps;
+    // The codec's fields, copied so that the fast paths decode a handle without another load.
+    private final int handleSegmentShift;
+    private final int handleSegmentMask;
+    private final int slotMask;
+    private final int generationShift;
 
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
         final int tag, final boolean checked, final long segmentBytes) {
@@ -42,16 +51,32 @@ final class BlockHeap {
         this.tag = tag;
         this.checked = checked;
         this.segmentBytes = segmentBytes;
+        this.segmentShift = Long.numberOfTrailingZeros(segmentBytes);
         final SizeClasses classes = new SizeClasses(segmentBytes);
         this.maxClassBytes = classes.maxBytes();
         this.classBytes = new long[classes.classCount()];
         for (int sizeClass = 0; sizeClass < classBytes.length; sizeClass++) {
             classBytes[sizeClass] = SizeClasses.bytesOf(sizeClass);
         }
-        this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, checked);
+        this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, range.space().pageSize(), codec,
+            tag, checked);
+        this.currentMaps = smallBlocks.currentMaps();
+        this.handleSegmentShift = codec.segmentShift();
+        this.handleSegmentMask = (int)codec.segmentMask();
+        this.slotMask = (int)codec.slotMask();
+        this.generationShift = codec.generationShift();
     }
 
+    /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
     long usedBytes() {
+        long usedBytes = 0;
+        for (int index = 0; index < table.segmentCount(); index++) {
+            if (table.state[index] == SegmentTable.CLASS) {
+                usedBytes += table.slotMaps[index].liveCount() * classBytes[table.detail[index]];
+            } else if (table.state[index] == SegmentTable.RUN_HEAD) {
+                usedBytes += table.detail[index] * segmentBytes;
+            }
+        }
         return usedBytes;
     }
 
@@ -63,30 +88,40 @@ final class BlockHeap {
     long allocate(final long lengthBytes) {
         if (lengthBytes <= maxClassBytes) {
             final int sizeClass = SizeClasses.classOf(lengthBytes);
-            final long place = smallBlocks.allocate(sizeClass);
-            final int segmentIndex = (int)(place >>> 32);
-            final int slot = (int)place;
-            usedBytes += classBytes[sizeClass];
-            return codec.encode(tag, segmentIndex, slot, table.slotMaps[segmentIndex].generation(slot));
+            final SlotMap slotMap = currentMaps[sizeClass];
+            if (slotMap != null && !slotMap.isFull()) {
+                return slotMap.handle(slotMap.take()); // the fast path
+            }
+            return smallBlocks.allocate(sizeClass);
         }
         final int count = segmentsFor(lengthBytes);
         final int head = takeRun(count);
         segments.claim(head, count, SegmentTable.RUN_HEAD, count);
-        usedBytes += count * segmentBytes;
-        return codec.encode(tag, head, 0, table.runGeneration[head]);
+        return codec.encode(tag, head, 0, table.generation[head]);
     }
 
-    /** Frees the block of a handle that passed {@link #check}. */
-    void free(final long handle, final int segmentIndex) {
+    /**
+     * Frees the block of {@code handle}; returns 0, or a verdict of {@link #check} when the
+     * handle names no live block (nothing changes then).
+     */
+    int free(final long handle) {
+        final SlotMap slotMap = liveSmallBlock(handle);
+        if (slotMap != null) {
+            smallBlocks.free(slotMap, (int)handle & slotMask); // the fast path
+            return 0;
+        }
+        final int segmentIndex = check(handle);
+        if (segmentIndex < 0) {
+            return segmentIndex;
+        }
         if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            usedBytes -= classBytes[table.detail[segmentIndex]];
-            smallBlocks.free(segmentIndex, codec.slot(handle));
-            return;
+            smallBlocks.free(table.slotMaps[segmentIndex], codec.slot(handle));
+            return 0;
         }
         final int count = table.detail[segmentIndex];
-        table.runGeneration[segmentIndex] = HandleCodec.nextGeneration(table.runGeneration[segmentIndex]);
-        usedBytes -= count * segmentBytes;
+        table.generation[segmentIndex] = HandleCodec.nextGeneration(table.generation[segmentIndex]);
         segments.release(segmentIndex, count);
+        return 0;
     }
 
     /**
@@ -109,7 +144,6 @@ final class BlockHeap {
         final int wanted = segmentsFor(lengthBytes);
         if (wanted < count) {
             table.detail[segmentIndex] = wanted;
-            usedBytes -= (long)(count - wanted) * segmentBytes;
             segments.release(segmentIndex + wanted, count - wanted);
         } else if (wanted > count) {
             return growRun(segmentIndex, count, wanted);
@@ -120,26 +154,35 @@ final class BlockHeap {
     private long copyInto(final long handle, final int segmentIndex, final long keptBytes, final long lengthBytes) {
         final long newHandle = allocate(lengthBytes); // may move the arena: addresses after it
         MemoryCopy.copy(address(handle, segmentIndex), address(newHandle, codec.segmentIndex(newHandle)), keptBytes);
-        free(handle, segmentIndex);
+        free(handle);
         return newHandle;
     }
 
     private long growRun(final int head, final int count, final int wanted) {
-        if (freeFrom(head + count, head + wanted)) {
+        if (freeFrom(head + count, head + wanted) && segments.fits((long)head + wanted)) {
             segments.ensureSegments((long)head + wanted);
             segments.claim(head + count, wanted - count, SegmentTable.RUN_BODY, head);
             table.detail[head] = wanted;
-            usedBytes += (long)(wanted - count) * segmentBytes;
-            return codec.encode(tag, head, 0, table.runGeneration[head]);
+            return codec.encode(tag, head, 0, table.generation[head]);
         }
+        // Claim (and commit) the destination first: if that fails, the block has not moved.
         final int newHead = takeRun(wanted);
-        range.moveSegments(head, newHead, count);
-        segments.moved(newHead, count);
         segments.claim(newHead, wanted, SegmentTable.RUN_HEAD, wanted);
-        table.runGeneration[head] = HandleCodec.nextGeneration(table.runGeneration[head]);
-        segments.vacate(head, count);
-        usedBytes += (long)(wanted - count) * segmentBytes;
-        return codec.encode(tag, newHead, 0, table.runGeneration[newHead]);
+        final boolean reserved;
+        try {
+            reserved = range.moveSegments(head, newHead, count, () -> {
+                table.generation[head] = HandleCodec.nextGeneration(table.generation[head]);
+                segments.vacate(head, count);
+            });
+        } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
+            segments.release(newHead, wanted);
+            throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
+                + failure.getMessage() + "; the block is unchanged", failure);
+        }
+        if (!reserved) {
+            segments.quarantine(head, count);
+        }
+        return codec.encode(tag, newHead, 0, table.generation[newHead]);
     }
 
     /**
@@ -171,8 +214,8 @@ final class BlockHeap {
     /**
      * The segment index of a live block's handle, or why the handle is refused: {@link #NULL_HANDLE},
      * {@link #NOT_A_BLOCK} (no block starts there: forged, or from an arena of another shape),
-     * {@link #FREED}, or {@link #STALE} (checked mode: the block was freed and reused, or the
-     * handle is another arena's). Reads each array once into a local, so that a racing growth in
+     * {@link #FREED}, or {@link #STALE} (the handle is another arena's, or, in checked mode, its
+     * block was freed and the memory reused). Reads each array once into a local, so that a racing growth in
      * a shared arena yields a verdict, never an exception.
      */
     int check(final long handle) {
@@ -196,21 +239,53 @@ final class BlockHeap {
             }
             generation = slotMap.generation(slot);
         } else if (state[segmentIndex] == SegmentTable.RUN_HEAD && slot == 0) {
-            generation = table.runGeneration[segmentIndex];
+            generation = table.generation[segmentIndex];
         } else {
             return NOT_A_BLOCK;
         }
-        if (checked && (codec.generation(handle) != generation || codec.tag(handle) != tag)) {
+        // Unchecked, every small block's generation is 1: the compare still catches other arenas' handles.
+        if (codec.generation(handle) != generation || codec.tag(handle) != tag) {
             return STALE;
         }
         return segmentIndex;
     }
 
+    /**
+     * The map of the class segment that holds the live small block of {@code handle}, or null
+     * for any other handle (a run's, or one to refuse: {@link #check} says which). One compare
+     * covers tag, generation and stray high bits: they are all of the handle above the segment.
+     */
+    private SlotMap liveSmallBlock(final long handle) {
+        final SlotMap[] slotMaps = table.slotMaps;
+        final int segmentIndex = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
+        if (segmentIndex >= slotMaps.length) {
+            return null;
+        }
+        final SlotMap slotMap = slotMaps[segmentIndex];
+        final int slot = (int)handle & slotMask;
+        if (slotMap == null || slot >= slotMap.slotCount() || !slotMap.isLive(slot)
+            || handle >>> generationShift != ((long)tag << HandleCodec.GENERATION_BITS | slotMap.generation(slot))) {
+            return null;
+        }
+        return slotMap;
+    }
+
+    /** The address of a live block, or a negative verdict of {@link #check}. */
+    long addressOf(final long handle) {
+        final SlotMap slotMap = liveSmallBlock(handle);
+        if (slotMap != null) {
+            return range.base() + ((long)slotMap.segmentIndex << segmentShift)
+                + ((int)handle & slotMask) * slotMap.blockBytes(); // the fast path
+        }
+        final int segmentIndex = check(handle);
+        return segmentIndex < 0 ? segmentIndex : address(handle, segmentIndex);
+    }
+
     /** The address of a block whose handle passed {@link #check}. */
     long address(final long handle, final int segmentIndex) {
-        final long segmentAddress = range.base() + segmentIndex * segmentBytes;
+        final long segmentAddress = range.base() + ((long)segmentIndex << segmentShift);
         if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            return segmentAddress + codec.slot(handle) * classBytes[table.detail[segmentIndex]];
+            return segmentAddress + codec.slot(handle) * table.slotMaps[segmentIndex].blockBytes();
         }
         return segmentAddress;
     }
@@ -240,18 +315,20 @@ final class BlockHeap {
 
     private long trimPages(final int segmentIndex, final long pageSize, final long bytes) {
         final SlotMap slotMap = table.slotMaps[segmentIndex];
-        final long blockBytes = classBytes[table.detail[segmentIndex]];
+        final long blockBytes = slotMap.blockBytes();
         final long segmentAddress = range.segmentAddress(segmentIndex);
+        final int pageCount = (int)(segmentBytes / pageSize);
         long givenBytes = 0;
         long stretchStart = -1; // the lowest page offset of the stretch of free pages being gathered
         long stretchEnd = -1;
-        // Top down, so that a stretch of free pages at the top lowers the touched mark as it goes;
-        // one madvise per stretch of neighbouring free pages.
-        for (long pageOffset = segmentBytes - pageSize; pageOffset >= 0 && givenBytes < bytes; pageOffset -= pageSize) {
+        // One madvise per stretch of neighbouring free pages, top down.
+        for (int pageIndex = pageCount - 1; pageIndex >= 0 && givenBytes < bytes; pageIndex--) {
+            final long pageOffset = pageIndex * pageSize;
             final int firstSlot = (int)(pageOffset / blockBytes);
             final int endSlot = (int)Math.min(slotMap.slotCount(), (pageOffset + pageSize + blockBytes - 1) / blockBytes);
-            if (slotMap.allFree(firstSlot, endSlot) && slotMap.touched(firstSlot, endSlot)) {
-                slotMap.untouch(firstSlot, endSlot);
+            if (slotMap.touched(firstSlot, endSlot) && !slotMap.isReleased(pageIndex)
+                && slotMap.allFree(firstSlot, endSlot)) {
+                slotMap.markReleased(pageIndex, pageCount);
                 if (stretchStart != pageOffset + pageSize) {
                     releaseStretch(segmentAddress, stretchStart, stretchEnd);
                     stretchEnd = pageOffset + pageSize;

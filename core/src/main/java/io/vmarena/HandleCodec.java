@@ -85,9 +85,21 @@ final class HandleCodec {
         return (handle >>> tagShift) > tagMask;
     }
 
-    /** {@code seed} reduced to the tag's bits. */
-    int tagOf(final int seed) {
-        return seed & tagMask;
+    int segmentShift() {
+        return segmentShift;
+    }
+
+    long segmentMask() {
+        return segmentMask;
+    }
+
+    long slotMask() {
+        return slotMask;
+    }
+
+    /** Where the generation starts in a handle. */
+    int generationShift() {
+        return generationShift;
     }
 
     int tagBits() {

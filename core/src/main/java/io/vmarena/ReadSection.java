@@ -13,24 +13,28 @@ package io.vmarena;
  * </pre>
  *
  * Inside a section, the thread may read and write blocks but not allocate, free, reallocate,
- * trim or close: those may move memory, and a move waits for the section to end. Closing a
- * section twice does nothing the second time. A section belongs to the thread that opened it.
+ * trim or close: those may move memory, and a move waits for the section to end. Sections
+ * nest. Closing a section twice does nothing the second time. A section belongs to the thread
+ * that opened it.
  */
 public final class ReadSection implements AutoCloseable {
     private final Arena arena;
     private final long token;
+    /** Inside another section of the same thread (or of a confined arena): nothing to leave. */
+    private final boolean nested;
     private boolean open = true;
 
-    ReadSection(final Arena arena, final long token) {
+    ReadSection(final Arena arena, final long token, final boolean nested) {
         this.arena = arena;
         this.token = token;
+        this.nested = nested;
     }
 
     @Override
     public void close() {
         if (open) {
             open = false;
-            arena.exitRead(token);
+            arena.exitRead(token, nested);
         }
     }
 }

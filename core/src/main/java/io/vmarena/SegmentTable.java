@@ -7,11 +7,13 @@ import java.util.Arrays;
  * handle up allocates nothing and touches no object but the arrays:
  *
  * <pre>
- *  state     FREE | CLASS | RUN_HEAD | RUN_BODY
+ *  state     FREE | CLASS | RUN_HEAD | RUN_BODY | UNUSABLE
  *  detail    CLASS: size class;  RUN_HEAD: run length in segments;  RUN_BODY: the head's index
  *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
  *  slotMaps  CLASS: the blocks' bitmap and generations
- *  runGen    RUN_HEAD: the run's generation
+ *  generation  the generation a run starting here gets, and the first one a class segment's
+ *            blocks get: it moves past every generation the segment handed out when the
+ *            segment is freed, so no handle of an earlier use matches a later one
  *  next/prev CLASS: the links of its class's list of segments with free blocks
  *  freeBits  one bit per segment, set when FREE, for the first-fit search
  * </pre>
@@ -23,6 +25,8 @@ final class SegmentTable {
     static final byte CLASS = 1;
     static final byte RUN_HEAD = 2;
     static final byte RUN_BODY = 3;
+    /** A hole the arena could not reserve again after a move: never used again. */
+    static final byte UNUSABLE = 4;
     static final byte COMMITTED = 1;
     static final byte RETAINED = 2;
     static final int NONE = -1;
@@ -31,7 +35,7 @@ final class SegmentTable {
     byte[] state;
     byte[] flags;
     int[] detail;
-    int[] runGeneration;
+    int[] generation;
     int[] next;
     int[] prev;
     SlotMap[] slotMaps;
@@ -43,12 +47,12 @@ final class SegmentTable {
         state = new byte[segmentCount];
         flags = new byte[segmentCount];
         detail = new int[segmentCount];
-        runGeneration = new int[segmentCount];
+        generation = new int[segmentCount];
         next = new int[segmentCount];
         prev = new int[segmentCount];
         slotMaps = new SlotMap[segmentCount];
         freeBits = new long[0];
-        Arrays.fill(runGeneration, 1);
+        Arrays.fill(generation, 1);
         grow(segmentCount);
     }
 
@@ -67,9 +71,9 @@ final class SegmentTable {
             state = Arrays.copyOf(state, capacity);
             flags = Arrays.copyOf(flags, capacity);
             detail = Arrays.copyOf(detail, capacity);
-            final int oldLength = runGeneration.length;
-            runGeneration = Arrays.copyOf(runGeneration, capacity);
-            Arrays.fill(runGeneration, oldLength, capacity, 1);
+            final int oldLength = generation.length;
+            generation = Arrays.copyOf(generation, capacity);
+            Arrays.fill(generation, oldLength, capacity, 1);
             next = Arrays.copyOf(next, capacity);
             prev = Arrays.copyOf(prev, capacity);
             slotMaps = Arrays.copyOf(slotMaps, capacity);

@@ -81,14 +81,17 @@ final class Segments {
             throw new ArenaFullException("arena '" + arenaName + "' would need " + neededBytes + " bytes, more than "
                 + "its maximum of " + maximumBytes + ": free blocks, or build it with a larger maximumBytes", null);
         }
-        final long newReservedBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * range.reservedBytes()));
         try {
-            range.grow(newReservedBytes);
-        } catch (final VmException refused) {
+            range.grow(neededBytes, maximumBytes, newBytes -> table.grow((int)(newBytes / segmentBytes)));
+        } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
             throw new ArenaFullException("arena '" + arenaName + "' could not grow from " + range.reservedBytes()
-                + " to " + newReservedBytes + " bytes: " + refused.getMessage(), refused);
+                + " to at least " + neededBytes + " bytes: " + refused.getMessage(), refused);
         }
-        table.grow((int)(newReservedBytes / segmentBytes));
+    }
+
+    /** Whether the arena may grow to {@code segmentCount} segments. */
+    boolean fits(final long segmentCount) {
+        return segmentCount * segmentBytes <= maximumBytes;
     }
 
     /**
@@ -104,7 +107,7 @@ final class Segments {
             if (uncommitted && uncommittedStart == SegmentTable.NONE) {
                 uncommittedStart = index;
             } else if (!uncommitted && uncommittedStart != SegmentTable.NONE) {
-                range.commit(uncommittedStart, index - uncommittedStart);
+                commit(uncommittedStart, index - uncommittedStart);
                 uncommittedStart = SegmentTable.NONE;
             }
         }
@@ -124,6 +127,16 @@ final class Segments {
             classSegments += count;
         } else {
             runSegments += count;
+        }
+    }
+
+    /** Commits, or fails with nothing marked: the segments stay free. */
+    private void commit(final int start, final int count) {
+        try {
+            range.commit(start, count);
+        } catch (final VmException refused) {
+            throw new ArenaFullException("arena '" + arenaName + "' could not commit " + count * segmentBytes
+                + " bytes: " + refused.getMessage(), refused);
         }
     }
 
@@ -161,10 +174,10 @@ final class Segments {
         }
     }
 
-    /** Counts {@code [start, start + count)} as committed: memory was moved there. */
-    void moved(final int start, final int count) {
+    /** Takes free segments {@code [start, start + count)} out of use for good: their range is a hole. */
+    void quarantine(final int start, final int count) {
         for (int index = start; index < start + count; index++) {
-            table.set(index, SegmentTable.COMMITTED);
+            table.markUsed(index, SegmentTable.UNUSABLE, 0);
         }
     }
 

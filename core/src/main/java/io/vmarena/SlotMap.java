@@ -15,27 +15,61 @@ import java.util.Arrays;
  */
 final class SlotMap {
     private final int slotCount;
+    private final int sizeClass;
+    private final long blockBytes;
+    private final int generationShift;
     private final long[] freeBits;
     /** Checked mode only, else null: the generation of each block, 1 to 65,535. */
     private final short[] generations;
+    private final int pageShift;
+    /** Pages given back by trim since a block in them was last taken, one bit each; null until the first. */
+    private long[] releasedPages;
+    private int releasedCount;
+    private int maxGeneration;
     private int cursorWord;
     private int liveCount;
-    /** One past the highest block taken since the pages above it were last given back. */
+    /** One past the highest block taken since the map was reset: pages above it were never written. */
     private int touchedEnd;
+    /** The segment it describes, while it describes one. */
+    int segmentIndex;
+    /** The handle bits common to its blocks: the arena's tag and the segment index. */
+    long handleBase;
+    /** Whether it is its class's current map (kept when it empties). */
+    boolean current;
     /** The next map in its class's pool. */
     SlotMap nextInPool;
 
-    SlotMap(final int slotCount, final boolean checked) {
+    SlotMap(final int sizeClass, final int slotCount, final boolean checked, final int generationShift,
+        final long pageSize) {
+        this.pageShift = Long.numberOfTrailingZeros(pageSize);
+        this.sizeClass = sizeClass;
+        this.blockBytes = SizeClasses.bytesOf(sizeClass);
         this.slotCount = slotCount;
+        this.generationShift = generationShift;
         freeBits = new long[(slotCount + 63) >>> 6];
         generations = checked ? new short[slotCount] : null;
-        if (checked) {
-            Arrays.fill(generations, (short)1);
-        }
         reset();
     }
 
-    /** Every block free. Generations carry on, so handles from an earlier use stay stale. */
+    /**
+     * Checked mode: every block's generation starts at {@code generation}, which the segment
+     * table keeps past every generation the segment handed out before, so that no handle from
+     * an earlier use of the segment (a run, or blocks of another class) matches.
+     */
+    void seed(final int generation) {
+        Arrays.fill(generations, (short)generation);
+        maxGeneration = generation;
+    }
+
+    /**
+     * The highest generation of any block; once every block is free it is past every
+     * generation handed out (each free moved its block's on), so it seeds the segment's next use.
+     */
+    int maxGeneration() {
+        return maxGeneration;
+    }
+
+    /** Every block free. */
     void reset() {
         Arrays.fill(freeBits, -1L);
         final int tailBits = slotCount & 63;
@@ -45,10 +79,27 @@ final class SlotMap {
         cursorWord = 0;
         liveCount = 0;
         touchedEnd = 0;
+        if (releasedPages != null) {
+            Arrays.fill(releasedPages, 0);
+            releasedCount = 0;
+        }
     }
 
     int slotCount() {
         return slotCount;
+    }
+
+    int sizeClass() {
+        return sizeClass;
+    }
+
+    long blockBytes() {
+        return blockBytes;
+    }
+
+    /** The handle of block {@code slot}: segment, slot and the block's current generation. */
+    long handle(final int slot) {
+        return handleBase | ((long)generation(slot) << generationShift) | slot;
     }
 
     int liveCount() {
@@ -74,6 +125,9 @@ final class SlotMap {
         if (slot >= touchedEnd) {
             touchedEnd = slot + 1;
         }
+        if (releasedCount > 0) {
+            unrelease(slot);
+        }
         return slot;
     }
 
@@ -85,7 +139,11 @@ final class SlotMap {
             cursorWord = word;
         }
         if (generations != null) {
-            generations[slot] = (short)HandleCodec.nextGeneration(generations[slot] & HandleCodec.GENERATION_MASK);
+            final int generation = HandleCodec.nextGeneration(generations[slot] & HandleCodec.GENERATION_MASK);
+            generations[slot] = (short)generation;
+            if (generation > maxGeneration) {
+                maxGeneration = generation;
+            }
         }
         return --liveCount;
     }
@@ -99,19 +157,35 @@ final class SlotMap {
         return generations == null ? 1 : generations[slot] & HandleCodec.GENERATION_MASK;
     }
 
-    /**
-     * Whether a block of {@code [fromSlot, toSlot)} may have been written: one at or below the
-     * highest block taken since the pages above it were given back. Pages wholly above it were
-     * never touched, or were given back already.
-     */
+    /** Whether a block of {@code [fromSlot, toSlot)} was ever taken since the map was reset. */
     boolean touched(final int fromSlot, final int toSlot) {
         return fromSlot < touchedEnd && toSlot > fromSlot;
     }
 
-    /** The pages of {@code [fromSlot, toSlot)} were given back; if they were the top ones, lower the mark. */
-    void untouch(final int fromSlot, final int toSlot) {
-        if (toSlot >= touchedEnd) {
-            touchedEnd = fromSlot;
+    /** Whether page {@code pageIndex} of the segment was given back and no block in it taken since. */
+    boolean isReleased(final int pageIndex) {
+        return releasedPages != null && (releasedPages[pageIndex >>> 6] & (1L << pageIndex)) != 0;
+    }
+
+    /** Page {@code pageIndex} of {@code pageCount} was given back. */
+    void markReleased(final int pageIndex, final int pageCount) {
+        if (releasedPages == null) {
+            releasedPages = new long[(pageCount + 63) >>> 6];
+        }
+        releasedPages[pageIndex >>> 6] |= 1L << pageIndex;
+        releasedCount++;
+    }
+
+    /** A block is taken: the pages it covers will be written again. */
+    private void unrelease(final int slot) {
+        final int firstPage = (int)((slot * blockBytes) >>> pageShift);
+        final int lastPage = (int)(((slot + 1) * blockBytes - 1) >>> pageShift);
+        for (int pageIndex = firstPage; pageIndex <= lastPage; pageIndex++) {
+            final long bit = 1L << pageIndex;
+            if ((releasedPages[pageIndex >>> 6] & bit) != 0) {
+                releasedPages[pageIndex >>> 6] &= ~bit;
+                releasedCount--;
+            }
         }
     }
 

@@ -22,48 +22,58 @@ final class SmallBlocks {
 
     private final SegmentTable table;
     private final Segments segments;
+    private final HandleCodec codec;
+    private final int tag;
     private final boolean checked;
+    private final long pageSize;
     private final int[] slotsPerSegment;
-    private final int[] current;
+    /** Each class's current segment's map, or null. */
+    private final SlotMap[] current;
     private final int[] partialHead;
     private final SlotMap[] pool;
 
     SmallBlocks(final SegmentTable table, final Segments segments, final SizeClasses classes,
-        final long segmentBytes, final boolean checked) {
+        final long segmentBytes, final long pageSize, final HandleCodec codec, final int tag, final boolean checked) {
+        this.pageSize = pageSize;
         this.table = table;
         this.segments = segments;
+        this.codec = codec;
+        this.tag = tag;
         this.checked = checked;
         final int classCount = classes.classCount();
         slotsPerSegment = new int[classCount];
         for (int sizeClass = 0; sizeClass < classCount; sizeClass++) {
             slotsPerSegment[sizeClass] = (int)(segmentBytes / SizeClasses.bytesOf(sizeClass));
         }
-        current = new int[classCount];
+        current = new SlotMap[classCount];
         partialHead = new int[classCount];
-        Arrays.fill(current, SegmentTable.NONE);
         Arrays.fill(partialHead, SegmentTable.NONE);
         pool = new SlotMap[classCount];
     }
 
-    /** Allocates a block of {@code sizeClass}; returns its segment in the high int, slot in the low. */
-    long allocate(final int sizeClass) {
-        int segmentIndex = current[sizeClass];
-        if (segmentIndex == SegmentTable.NONE || table.slotMaps[segmentIndex].isFull()) {
-            segmentIndex = refill(sizeClass);
-        }
-        final int slot = table.slotMaps[segmentIndex].take();
-        return ((long)segmentIndex << 32) | slot;
+    /** Each class's current map, or null; the array itself never changes, so callers may keep it. */
+    SlotMap[] currentMaps() {
+        return current;
     }
 
-    /** Frees a live block. */
-    void free(final int segmentIndex, final int slot) {
-        final SlotMap slotMap = table.slotMaps[segmentIndex];
-        final boolean wasFull = slotMap.isFull();
+    /** Allocates a block of {@code sizeClass}; returns its handle. May grow (and move) the arena. */
+    long allocate(final int sizeClass) {
+        SlotMap slotMap = current[sizeClass];
+        if (slotMap == null || slotMap.isFull()) {
+            slotMap = refill(sizeClass);
+        }
+        return slotMap.handle(slotMap.take());
+    }
+
+    /** Frees a live block of the segment {@code slotMap} describes. */
+    void free(final SlotMap slotMap, final int slot) {
         final int liveCount = slotMap.give(slot);
-        final int sizeClass = table.detail[segmentIndex];
-        if (segmentIndex == current[sizeClass]) {
+        if (slotMap.current) {
             return;
         }
+        final boolean wasFull = liveCount + 1 == slotMap.slotCount();
+        final int sizeClass = slotMap.sizeClass();
+        final int segmentIndex = slotMap.segmentIndex;
         if (liveCount == 0) {
             if (!wasFull) {
                 unlink(sizeClass, segmentIndex);
@@ -74,32 +84,51 @@ final class SmallBlocks {
         }
     }
 
-    private int refill(final int sizeClass) {
-        int segmentIndex = partialHead[sizeClass];
+    private SlotMap refill(final int sizeClass) {
+        final int segmentIndex = partialHead[sizeClass];
+        final SlotMap slotMap;
         if (segmentIndex != SegmentTable.NONE) {
             unlink(sizeClass, segmentIndex);
+            slotMap = table.slotMaps[segmentIndex];
         } else {
-            segmentIndex = segments.take(1);
-            SlotMap slotMap = pool[sizeClass];
-            if (slotMap == null) {
-                slotMap = new SlotMap(slotsPerSegment[sizeClass], checked);
-            } else {
-                pool[sizeClass] = slotMap.nextInPool;
-                slotMap.nextInPool = null;
-            }
-            segments.claim(segmentIndex, 1, SegmentTable.CLASS, sizeClass);
-            table.slotMaps[segmentIndex] = slotMap;
-            table.next[segmentIndex] = UNLINKED;
-            table.prev[segmentIndex] = UNLINKED;
+            slotMap = attach(sizeClass, segments.take(1));
         }
         // The segment it replaces is full: a later free puts it on the list.
-        current[sizeClass] = segmentIndex;
-        return segmentIndex;
+        if (current[sizeClass] != null) {
+            current[sizeClass].current = false;
+        }
+        current[sizeClass] = slotMap;
+        slotMap.current = true;
+        return slotMap;
+    }
+
+    /** Makes a free segment a class segment, with a map from the class's pool or a new one. */
+    private SlotMap attach(final int sizeClass, final int segmentIndex) {
+        segments.claim(segmentIndex, 1, SegmentTable.CLASS, sizeClass);
+        SlotMap slotMap = pool[sizeClass];
+        if (slotMap == null) {
+            slotMap = new SlotMap(sizeClass, slotsPerSegment[sizeClass], checked, codec.generationShift(), pageSize);
+        } else {
+            pool[sizeClass] = slotMap.nextInPool;
+            slotMap.nextInPool = null;
+        }
+        if (checked) {
+            slotMap.seed(table.generation[segmentIndex]);
+        }
+        slotMap.segmentIndex = segmentIndex;
+        slotMap.handleBase = codec.encode(tag, segmentIndex, 0, 0);
+        table.slotMaps[segmentIndex] = slotMap;
+        table.next[segmentIndex] = UNLINKED;
+        table.prev[segmentIndex] = UNLINKED;
+        return slotMap;
     }
 
     /** Gives an empty segment back to the arena and its slot map to the class's pool. */
     private void retire(final int sizeClass, final int segmentIndex) {
         final SlotMap slotMap = table.slotMaps[segmentIndex];
+        if (checked) {
+            table.generation[segmentIndex] = slotMap.maxGeneration();
+        }
         slotMap.reset();
         slotMap.nextInPool = pool[sizeClass];
         pool[sizeClass] = slotMap;
@@ -140,10 +169,11 @@ final class SmallBlocks {
     boolean retireEmptyCurrents() {
         boolean retired = false;
         for (int sizeClass = 0; sizeClass < current.length; sizeClass++) {
-            final int segmentIndex = current[sizeClass];
-            if (segmentIndex != SegmentTable.NONE && table.slotMaps[segmentIndex].liveCount() == 0) {
-                current[sizeClass] = SegmentTable.NONE;
-                retire(sizeClass, segmentIndex);
+            final SlotMap slotMap = current[sizeClass];
+            if (slotMap != null && slotMap.liveCount() == 0) {
+                current[sizeClass] = null;
+                slotMap.current = false;
+                retire(sizeClass, slotMap.segmentIndex);
                 retired = true;
             }
         }

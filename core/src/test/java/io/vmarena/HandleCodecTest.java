@@ -18,7 +18,7 @@ class HandleCodecTest {
     void shouldDecodeWhatItEncodedAndNeverProduceTheNullHandle() {
         final SplittableRandom random = new SplittableRandom(42);
         for (int i = 0; i < 100_000; i++) {
-            final int tag = codec.tagOf(random.nextInt());
+            final int tag = random.nextInt(1 << codec.tagBits());
             final int segment = random.nextInt(1 << 19);
             final int slot = random.nextInt(1 << 17);
             final int generation = 1 + random.nextInt(HandleCodec.GENERATION_MASK);

@@ -1,97 +1,27 @@
 package io.vmarena.examples.support;
 
-import io.vmarena.vm.AddressSpace;
-import io.vmarena.vm.Advice;
-import io.vmarena.vm.Capabilities;
-import io.vmarena.vm.FaultObserver;
-import io.vmarena.vm.LockMode;
-import io.vmarena.vm.Mapping;
-import io.vmarena.vm.MappingSource;
-import io.vmarena.vm.Protection;
+import io.vmarena.support.ForwardingAddressSpace;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.agrona.concurrent.UnsafeBuffer;
-
-import java.util.List;
 
 /**
  * A simulated address space whose every mremap damages the first byte it moved, as a broken
  * move would: to prove that a check of the memory after moves notices. The simulator's memory
  * is a plain block, so the write cannot fault.
  */
-public final class CorruptingAddressSpace implements AddressSpace, FaultObserver {
-    private final SimulatedAddressSpace space;
+public final class CorruptingAddressSpace extends ForwardingAddressSpace {
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
 
     public CorruptingAddressSpace(final SimulatedAddressSpace space) {
-        this.space = space;
+        super(space);
     }
 
     @Override
     public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
-        final long movedTo = space.remap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+        final long movedTo = super.remap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
         view.wrap(movedTo, 1);
         view.putByte(0, (byte)~view.getByte(0));
         return movedTo;
-    }
-
-    @Override
-    public long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
-        return space.map(address, lengthBytes, protection, flags);
-    }
-
-    @Override
-    public void unmap(final long address, final long lengthBytes) {
-        space.unmap(address, lengthBytes);
-    }
-
-    @Override
-    public void protect(final long address, final long lengthBytes, final Protection protection) {
-        space.protect(address, lengthBytes, protection);
-    }
-
-    @Override
-    public void lock(final long address, final long lengthBytes, final LockMode mode) {
-        space.lock(address, lengthBytes, mode);
-    }
-
-    @Override
-    public void unlock(final long address, final long lengthBytes) {
-        space.unlock(address, lengthBytes);
-    }
-
-    @Override
-    public void advise(final long address, final long lengthBytes, final Advice advice) {
-        space.advise(address, lengthBytes, advice);
-    }
-
-    @Override
-    public List<Mapping> mappings(final long fromAddress, final long toAddress, final MappingSource source) {
-        return space.mappings(fromAddress, toAddress, source);
-    }
-
-    @Override
-    public boolean owns(final long address, final long lengthBytes) {
-        return space.owns(address, lengthBytes);
-    }
-
-    @Override
-    public long lockedBytes() {
-        return space.lockedBytes();
-    }
-
-    @Override
-    public long pageSize() {
-        return space.pageSize();
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return space.capabilities();
-    }
-
-    @Override
-    public void written(final long address, final long lengthBytes) {
-        space.written(address, lengthBytes);
     }
 }
