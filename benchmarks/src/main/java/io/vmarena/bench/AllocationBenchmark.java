@@ -132,7 +132,7 @@ public class AllocationBenchmark {
     /** The seeded size distribution of {@code mixed}. */
     static final class MixedSizes {
         static final long SEED = 20261130L;
-        static final int COUNT = 4096; // a power of two: the ring walks it with a mask
+        static final int COUNT = 1 << 12; // sizes, a power of two: the ring walks them with a mask
         static final int MINIMUM_BYTES = 16;
         static final int MAXIMUM_BYTES = 16 << 10;
 
