@@ -105,17 +105,21 @@ final class BlockHeap {
      * handle names no live block (nothing changes then).
      */
     int free(final long handle) {
-        final SlotMap slotMap = liveSmallBlock(handle);
+        final SlotMap slotMap = smallBlock(handle);
         if (slotMap != null) {
-            smallBlocks.free(slotMap, (int)handle & slotMask); // the fast path
-            return 0;
+            final int liveCount = slotMap.give((int)handle & slotMask); // the fast path
+            if (liveCount >= 0) {
+                smallBlocks.afterFree(slotMap, liveCount);
+                return 0;
+            }
         }
         final int segmentIndex = check(handle);
         if (segmentIndex < 0) {
             return segmentIndex;
         }
         if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            smallBlocks.free(table.slotMaps[segmentIndex], codec.slot(handle));
+            final SlotMap classMap = table.slotMaps[segmentIndex];
+            smallBlocks.afterFree(classMap, classMap.give(codec.slot(handle)));
             return 0;
         }
         final int count = table.detail[segmentIndex];
@@ -251,11 +255,12 @@ final class BlockHeap {
     }
 
     /**
-     * The map of the class segment that holds the live small block of {@code handle}, or null
-     * for any other handle (a run's, or one to refuse: {@link #check} says which). One compare
-     * covers tag, generation and stray high bits: they are all of the handle above the segment.
+     * The map of the class segment that holds the small block of {@code handle}, live or not, or
+     * null for any other handle (a run's, or one to refuse: {@link #check} says which). One
+     * compare covers tag, generation and stray high bits: they are all of the handle above the
+     * segment. Callers check the block is live.
      */
-    private SlotMap liveSmallBlock(final long handle) {
+    private SlotMap smallBlock(final long handle) {
         final SlotMap[] slotMaps = table.slotMaps;
         final int segmentIndex = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
         if (segmentIndex >= slotMaps.length) {
@@ -263,7 +268,7 @@ final class BlockHeap {
         }
         final SlotMap slotMap = slotMaps[segmentIndex];
         final int slot = (int)handle & slotMask;
-        if (slotMap == null || slot >= slotMap.slotCount() || !slotMap.isLive(slot)
+        if (slotMap == null || slot >= slotMap.slotCount()
             || handle >>> generationShift != ((long)tag << HandleCodec.GENERATION_BITS | slotMap.generation(slot))) {
             return null;
         }
@@ -272,8 +277,8 @@ final class BlockHeap {
 
     /** The address of a live block, or a negative verdict of {@link #check}. */
     long addressOf(final long handle) {
-        final SlotMap slotMap = liveSmallBlock(handle);
-        if (slotMap != null) {
+        final SlotMap slotMap = smallBlock(handle);
+        if (slotMap != null && slotMap.isLive((int)handle & slotMask)) {
             return range.base() + ((long)slotMap.segmentIndex << segmentShift)
                 + ((int)handle & slotMask) * slotMap.blockBytes(); // the fast path
         }

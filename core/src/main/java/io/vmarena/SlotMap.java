@@ -131,10 +131,18 @@ final class SlotMap {
         return slot;
     }
 
-    /** Gives the block back; the caller checked that it is live. Returns the live blocks left. */
+    /**
+     * Gives the block back, if it is live; returns the live blocks left, or -1 when the block
+     * was free already (nothing changes).
+     */
     int give(final int slot) {
         final int word = slot >>> 6;
-        freeBits[word] |= 1L << slot;
+        final long bits = freeBits[word];
+        final long bit = 1L << slot;
+        if ((bits & bit) != 0) {
+            return -1; // already free
+        }
+        freeBits[word] = bits | bit; // one load of the word, not two: the fast path waits on it
         if (word < cursorWord) {
             cursorWord = word;
         }

@@ -65,9 +65,8 @@ final class SmallBlocks {
         return slotMap.handle(slotMap.take());
     }
 
-    /** Frees a live block of the segment {@code slotMap} describes. */
-    void free(final SlotMap slotMap, final int slot) {
-        final int liveCount = slotMap.give(slot);
+    /** A block of the segment {@code slotMap} describes was given back; {@code liveCount} are left. */
+    void afterFree(final SlotMap slotMap, final int liveCount) {
         if (slotMap.current) {
             return;
         }
