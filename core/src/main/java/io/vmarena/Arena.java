@@ -33,11 +33,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #read() read section}). Every method that may move memory says so.
  *
  * <h2>Checked mode</h2>
- * Every handle is checked before use: the null handle, a handle that names no block, and a freed
- * block's handle are refused with an {@link IllegalArgumentException}, in every mode. In checked
- * mode (the default) each handle also carries its block's generation and its arena's tag, so a
- * stale handle (its block was freed and the memory reused) or another arena's handle is refused
- * too. {@link #CHECKS_ENABLED} turns checked mode off for every arena.
+ * Every handle is checked before use: the null handle, a handle that names no block, a freed
+ * block's handle and another arena's handle (each handle carries its arena's tag) are refused
+ * with an {@link IllegalArgumentException}, in every mode. In checked mode (the default) each
+ * block also keeps a generation that its handle carries, so a stale handle (its block was freed
+ * and the memory reused) is refused too. {@link #CHECKS_ENABLED} turns checked mode off for
+ * every arena.
  *
  * <h2>Threads</h2>
  * See {@link Threading}. A confined arena refuses every other thread with an
@@ -45,7 +46,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Arena implements AutoCloseable {
     /**
-     * Whether arenas check generations and tags (checked mode), unless built with
+     * Whether arenas keep and check per-block generations (checked mode), unless built with
      * {@code checked(false)}. {@code -Dvmarena.disable.checks=true} sets it false for the whole
      * process; read once, so the JIT folds the checks away. The checks that keep every address
      * inside the arena's live blocks stay on regardless.
