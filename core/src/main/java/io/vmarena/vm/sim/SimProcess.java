@@ -32,6 +32,8 @@ final class SimProcess {
     long systemCalls;
     long vmasMoved;
     long pagesMoved;
+    /** Pages a read fault gave a page of their own: always 0 where the zero page is mapped. */
+    long pagesAllocatedByReads;
 
     SimProcess(final KernelProfile profile, final long blockBytes) {
         this.profile = profile;
@@ -205,9 +207,11 @@ final class SimProcess {
      * fault, so a range that is all resident changes nothing.
      */
     void readFault(final Vma vma, final long from, final long to) {
-        if (profile.zeroPage() || pages.residentPages(from, to) == (to - from) >>> pageShift) {
+        final long absent = ((to - from) >>> pageShift) - pages.residentPages(from, to);
+        if (profile.zeroPage() || absent == 0) {
             return;
         }
+        pagesAllocatedByReads += absent;
         fault(vma, from, to);
     }
 

@@ -108,6 +108,15 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
         return new KernelCounters(process.systemCalls, process.vmasMoved, process.pagesMoved);
     }
 
+    /**
+     * Pages that a read fault (a reported read, or mlock's population of read-only memory)
+     * gave a page of their own: always 0 where the profile maps the zero page.
+     */
+    public synchronized long pagesAllocatedByReads() {
+        ensureOpen();
+        return process.pagesAllocatedByReads;
+    }
+
     @Override
     public synchronized long map(final long address, final long lengthBytes, final Protection protection,
         final int flags) {
