@@ -1,5 +1,6 @@
 package io.vmarena.ops;
 
+import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.sim.KernelProfile;
 
 import java.util.ArrayList;
@@ -7,9 +8,11 @@ import java.util.List;
 
 /**
  * The command line of {@code vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1]
- * [--page-size BYTES] [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]}. The
- * options after {@code --backend} shape the simulated kernel; on Linux the process's real kernel
- * and limits apply, so giving them with {@code --backend linux} is an error.
+ * [--page-size BYTES] [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]
+ * [--zero-page yes|no]}. The options after {@code --backend} shape the simulated kernel; on
+ * Linux the process's real kernel, limits and traits apply, so giving them with
+ * {@code --backend linux} is an error. Every {@link KernelTrait} is an option
+ * {@code --TRAIT yes|no} (its {@link KernelTrait#optionName()}), default its upstream value.
  */
 final class OpsOptions {
     final List<String> files = new ArrayList<>();
@@ -40,9 +43,9 @@ final class OpsOptions {
             throw new IllegalArgumentException("give at least one scenario file");
         }
         if ("linux".equals(options.backend) && options.simulatorOptionGiven) {
-            throw new IllegalArgumentException("--kernel, --page-size, --memlock, --no-ipc-lock and --max-map-count "
-                + "shape the simulated kernel; on Linux the real kernel and limits apply (use --backend sim, or "
-                + "prlimit and setpriv)");
+            throw new IllegalArgumentException("--kernel, --page-size, --memlock, --no-ipc-lock, --max-map-count and "
+                + traitOptions() + " shape the simulated kernel; on Linux the real kernel, limits and traits apply "
+                + "(use --backend sim, or prlimit and setpriv; vmarena doctor prints this kernel's traits)");
         }
         if (options.backend == null && options.simulatorOptionGiven) {
             options.backend = "sim";
@@ -61,7 +64,7 @@ final class OpsOptions {
             case "--kernel":
                 profile = KernelProfile.forKernel(value).withPageSize(profile.pageSize())
                     .withMemlock(profile.memlockBytes()).withIpcLock(profile.ipcLock())
-                    .withMaxMapCount(profile.maxMapCount());
+                    .withMaxMapCount(profile.maxMapCount()).withTraitsOf(profile);
                 break;
             case "--page-size":
                 profile = profile.withPageSize(number(option, value));
@@ -73,10 +76,35 @@ final class OpsOptions {
                 profile = profile.withMaxMapCount(number(option, value));
                 break;
             default:
-                throw new IllegalArgumentException("unknown option " + option + "; the options are --backend, --kernel, "
-                    + "--page-size, --memlock, --no-ipc-lock and --max-map-count");
+                final KernelTrait trait = KernelTrait.ofOptionName(option.substring(2));
+                if (trait == null) {
+                    throw new IllegalArgumentException("unknown option " + option + "; the options are --backend, "
+                        + "--kernel, --page-size, --memlock, --no-ipc-lock, --max-map-count and " + traitOptions());
+                }
+                profile = profile.withTrait(trait, yesOrNo(option, value));
+                break;
         }
         simulatorOptionGiven = true;
+    }
+
+    /** {@code --zero-page}: one option per kernel trait. */
+    static String traitOptions() {
+        final List<String> options = new ArrayList<>();
+        for (final KernelTrait trait : KernelTrait.values()) {
+            options.add("--" + trait.optionName());
+        }
+        return String.join(", ", options);
+    }
+
+    private static boolean yesOrNo(final String option, final String value) {
+        switch (value) {
+            case "yes":
+                return true;
+            case "no":
+                return false;
+            default:
+                throw new IllegalArgumentException(option + " takes yes or no, got '" + value + "'");
+        }
     }
 
     private static long number(final String option, final String value) {

@@ -2,6 +2,7 @@ package io.vmarena.ops;
 
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 
 import java.io.FileInputStream;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * {@code vmarena ops}: runs scenario files and prints their transcripts (docs/DESIGN.md, "The
@@ -44,7 +46,7 @@ public final class OpsTool {
         } catch (final IllegalArgumentException e) {
             err.println("vmarena ops: " + e.getMessage());
             err.println("usage: vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1] [--page-size BYTES] "
-                + "[--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]");
+                + "[--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N] [--zero-page yes|no]");
             return BAD_INPUT;
         }
         final List<Script> scripts = parseAll(options.files);
@@ -111,10 +113,15 @@ public final class OpsTool {
         if (!script.hasExpectation()) {
             return true;
         }
+        // The transcript for this kernel's traits: the probe's on Linux, the profile's on the simulator.
+        final Predicate<KernelTrait> kernelHas = linux != null ? linux.capabilities()::has : options.profile::trait;
+        final Expectation alternative = script.expectationFor(kernelHas);
+        final List<String> expected = script.expectedFor(kernelHas);
         final List<String> actual = Transcripts.withoutTrailingBlankLines(transcript);
-        final boolean matched = script.expected().equals(actual);
+        final boolean matched = expected.equals(actual);
         if (!matched) {
-            UnifiedDiff.diff(script.name() + " (expected)", script.expected(), script.name() + " (actual)", actual)
+            final String section = alternative == null ? "expected" : "expected, " + alternative.label();
+            UnifiedDiff.diff(script.name() + " (" + section + ")", expected, script.name() + " (actual)", actual)
                 .forEach(out::println);
         }
         if (several) {

@@ -152,7 +152,7 @@ final class ScenarioRunner {
                     }
                     return "ok";
                 default:
-                    final long differing = firstDifferingPage(pages, op.pageCount, op.seed);
+                    final long differing = firstDifferingPage(pages, address, op.pageCount, op.seed);
                     return differing < 0 ? "ok" : "differs at page " + (op.pageIndex + differing);
             }
         }
@@ -165,9 +165,12 @@ final class ScenarioRunner {
             }
         }
 
-        private long firstDifferingPage(final UnsafeBuffer pages, final long pageCount, final int seed) {
+        /** Reads page by page up to the first that differs: only the pages read are read-faulted. */
+        private long firstDifferingPage(final UnsafeBuffer pages, final long address, final long pageCount,
+            final int seed) {
             for (long page = 0; page < pageCount; page++) {
                 final int base = (int)(page * pageSize);
+                read(address + base, pageSize);
                 for (int j = 0; j < pageSize; j++) {
                     if (pages.getByte(base + j) != (byte)(seed + 31 * page + j)) {
                         return page;
@@ -180,6 +183,13 @@ final class ScenarioRunner {
         private void written(final long address, final long lengthBytes) {
             if (space instanceof FaultObserver) {
                 ((FaultObserver)space).written(address, lengthBytes);
+            }
+        }
+
+        /** Tells a simulator what was read: without the zero page, a read fault allocates. */
+        private void read(final long address, final long lengthBytes) {
+            if (space instanceof FaultObserver) {
+                ((FaultObserver)space).read(address, lengthBytes);
             }
         }
 

@@ -1,16 +1,21 @@
 package io.vmarena.ops;
 
 import io.vmarena.vm.Advice;
+import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.Protection;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Parses the scenario language (docs/DESIGN.md, "The scenario language"): one operation a line,
  * {@code #} starts a comment, tokens separated by white space, {@code window N} first, every
- * {@code P N} range inside the window, the expected transcript after a line {@code --- expect}.
+ * {@code P N} range inside the window, the expected transcript after a line {@code --- expect},
+ * and after it any alternative transcripts, each after a line {@code --- expect TRAIT=yes|no ...}
+ * naming the kernel traits under which it is printed instead.
  */
 final class ScriptParser {
     static final String EXPECT_MARKER = "--- expect";
@@ -33,10 +38,11 @@ final class ScriptParser {
         final String[] lines = text.split("\r?\n", -1);
         final List<Operation> operations = new ArrayList<>();
         List<String> expected = null;
+        final List<Expectation> alternatives = new ArrayList<>();
         for (lineNumber = 1; lineNumber <= lines.length; lineNumber++) {
             final String line = lines[lineNumber - 1];
-            if (line.strip().equals(EXPECT_MARKER)) {
-                expected = expectedAfter(lines, lineNumber);
+            if (isExpectMarker(line)) {
+                expected = expectations(lines, alternatives);
                 break;
             }
             final int comment = line.indexOf('#');
@@ -53,15 +59,84 @@ final class ScriptParser {
             lineNumber = 1;
             throw error("the script has no operations; it must start with 'window N'");
         }
-        return new Script(fileName, windowText, windowPages, List.copyOf(operations), expected);
+        return new Script(fileName, windowText, windowPages, List.copyOf(operations), expected,
+            List.copyOf(alternatives));
     }
 
-    private static List<String> expectedAfter(final String[] lines, final int markerLine) {
-        final List<String> expected = new ArrayList<>();
-        for (int i = markerLine; i < lines.length; i++) {
-            expected.add(lines[i]);
+    /** {@code --- expect}, alone or followed by conditions; no transcript line starts so. */
+    private static boolean isExpectMarker(final String line) {
+        final String stripped = line.strip();
+        return stripped.equals(EXPECT_MARKER) || stripped.startsWith(EXPECT_MARKER + " ");
+    }
+
+    /**
+     * The main transcript (from the marker at {@code lineNumber}, which must be the plain one)
+     * up to the next marker; each later marker's conditions and transcript go to
+     * {@code alternatives}.
+     */
+    private List<String> expectations(final String[] lines, final List<Expectation> alternatives)
+        throws ScriptSyntaxException {
+        if (!lines[lineNumber - 1].strip().equals(EXPECT_MARKER)) {
+            throw error("the main transcript comes first, after a plain '" + EXPECT_MARKER + "'; alternatives such as '"
+                + EXPECT_MARKER + " zero-page=no' follow it");
         }
-        return Transcripts.withoutTrailingBlankLines(expected);
+        List<String> expected = null;
+        Map<KernelTrait, Boolean> conditions = null;
+        List<String> section = new ArrayList<>();
+        for (int i = lineNumber; i <= lines.length; i++) {
+            if (i < lines.length && !isExpectMarker(lines[i])) {
+                section.add(lines[i]);
+                continue;
+            }
+            final List<String> transcript = Transcripts.withoutTrailingBlankLines(section);
+            if (expected == null) {
+                expected = transcript;
+            } else {
+                alternatives.add(new Expectation(conditions, List.copyOf(transcript)));
+            }
+            if (i < lines.length) {
+                lineNumber = i + 1;
+                conditions = conditions(lines[i].strip().substring(EXPECT_MARKER.length()).trim(), alternatives);
+                section = new ArrayList<>();
+            }
+        }
+        return expected;
+    }
+
+    /** {@code zero-page=no [TRAIT=yes|no ...]}: each known trait at most once, in a new combination. */
+    private Map<KernelTrait, Boolean> conditions(final String text, final List<Expectation> earlier)
+        throws ScriptSyntaxException {
+        if (text.isEmpty()) {
+            throw error("'" + EXPECT_MARKER + "' may appear once; an alternative transcript names the kernel traits "
+                + "it was printed under, e.g. '" + EXPECT_MARKER + " zero-page=no'");
+        }
+        final Map<KernelTrait, Boolean> conditions = new EnumMap<>(KernelTrait.class);
+        for (final String condition : text.split("\\s+")) {
+            final int equals = condition.indexOf('=');
+            final KernelTrait trait = equals < 0 ? null : KernelTrait.ofOptionName(condition.substring(0, equals));
+            final String value = condition.substring(equals + 1);
+            if (trait == null || !value.equals("yes") && !value.equals("no")) {
+                throw error("expected TRAIT=yes or TRAIT=no after '" + EXPECT_MARKER + "', got '" + condition
+                    + "'; the traits are " + traitNames());
+            }
+            if (conditions.put(trait, value.equals("yes")) != null) {
+                throw error("the trait " + trait.optionName() + " is named twice in one '" + EXPECT_MARKER + "' line");
+            }
+        }
+        for (final Expectation other : earlier) {
+            if (other.conditions().equals(conditions)) {
+                throw error("a transcript for " + other.label() + " was given already");
+            }
+        }
+        return conditions;
+    }
+
+    private static String traitNames() {
+        final List<String> names = new ArrayList<>();
+        for (final KernelTrait trait : KernelTrait.values()) {
+            names.add(trait.optionName());
+        }
+        return String.join(", ", names);
     }
 
     private Operation parseOperation(final String[] tokens) throws ScriptSyntaxException {

@@ -1,5 +1,7 @@
 package io.vmarena.vm;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,6 +25,7 @@ public final class Capabilities {
     private final long maxMapCount;
     private final String kernelRelease;
     private final String architecture;
+    private final Map<KernelTrait, Feature> traits;
 
     private Capabilities(final Builder builder) {
         backend = Objects.requireNonNull(builder.backend, "backend");
@@ -38,6 +41,10 @@ public final class Capabilities {
         maxMapCount = builder.maxMapCount;
         kernelRelease = Objects.requireNonNull(builder.kernelRelease, "kernelRelease");
         architecture = Objects.requireNonNull(builder.architecture, "architecture");
+        for (final KernelTrait trait : KernelTrait.values()) {
+            Objects.requireNonNull(builder.traits.get(trait), trait.optionName());
+        }
+        traits = new EnumMap<>(builder.traits);
     }
 
     private static long requirePowerOfTwo(final long value, final String name) {
@@ -123,6 +130,25 @@ public final class Capabilities {
         return architecture;
     }
 
+    /**
+     * Whether a read fault of untouched private memory maps the shared zero page
+     * ({@link KernelTrait#ZERO_PAGE}), measured by the probe: how read pages count in RSS, what
+     * mlock of read-only memory populates, and whether a read gives a VMA its anon_vma.
+     */
+    public Feature zeroPage() {
+        return traits.get(KernelTrait.ZERO_PAGE);
+    }
+
+    /** The kernel trait as found (or, on the simulator, as the profile plays it), with how. */
+    public Feature trait(final KernelTrait trait) {
+        return traits.get(trait);
+    }
+
+    /** Whether the kernel has {@code trait}: what tests and transcripts choose by. */
+    public boolean has(final KernelTrait trait) {
+        return traits.get(trait).available();
+    }
+
     /** Bytes this process may lock: unlimited with CAP_IPC_LOCK, else the soft limit. */
     public long lockableBytes() {
         return ipcLock.available() ? UNLIMITED : memlockSoftBytes;
@@ -135,10 +161,19 @@ public final class Capabilities {
             + ", ipcLock=" + ipcLock.available() + ", pageSize=" + pageSize + ", pmdBytes=" + pmdBytes
             + ", thpMode=" + thpMode + ", memlockSoftBytes=" + memlockSoftBytes + ", memlockHardBytes="
             + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease=" + kernelRelease
-            + ", architecture=" + architecture + '}';
+            + ", architecture=" + architecture + ", " + traitsText() + '}';
     }
 
-    /** Collects the probed values; every field must be set. */
+    private String traitsText() {
+        final StringBuilder text = new StringBuilder();
+        for (final Map.Entry<KernelTrait, Feature> trait : traits.entrySet()) {
+            text.append(text.length() == 0 ? "" : ", ").append(trait.getKey().optionName()).append('=')
+                .append(trait.getValue().available());
+        }
+        return text.toString();
+    }
+
+    /** Collects the probed values; every field and every {@link KernelTrait} must be set. */
     public static final class Builder {
         private String backend;
         private Feature multiVmaMove;
@@ -153,6 +188,7 @@ public final class Capabilities {
         private long maxMapCount;
         private String kernelRelease;
         private String architecture;
+        private final Map<KernelTrait, Feature> traits = new EnumMap<>(KernelTrait.class);
 
         private Builder() {
         }
@@ -215,6 +251,17 @@ public final class Capabilities {
 
         public Builder architecture(final String value) {
             architecture = value;
+            return this;
+        }
+
+        /** Whether a read fault maps the shared zero page ({@link KernelTrait#ZERO_PAGE}). */
+        public Builder zeroPage(final Feature value) {
+            return trait(KernelTrait.ZERO_PAGE, value);
+        }
+
+        /** Every {@link KernelTrait} must be set, each with how it was found. */
+        public Builder trait(final KernelTrait trait, final Feature value) {
+            traits.put(Objects.requireNonNull(trait, "trait"), value);
             return this;
         }
 

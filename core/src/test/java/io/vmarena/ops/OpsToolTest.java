@@ -195,7 +195,11 @@ class OpsToolTest {
         final String script = file("ok.ops", "window 1\n");
 
         assertEquals(OpsTool.BAD_INPUT, run(script, "--backend", "linux", "--kernel", "6.1"));
-        assertTrue(err().contains("shape the simulated kernel; on Linux the real kernel and limits apply"), err());
+        assertTrue(err().contains("shape the simulated kernel; on Linux the real kernel, limits and traits apply"),
+            err());
+        assertEquals(OpsTool.BAD_INPUT, run(script, "--backend", "linux", "--zero-page", "no"));
+        assertEquals(OpsTool.BAD_INPUT, run(script, "--zero-page", "maybe"));
+        assertTrue(err().contains("--zero-page takes yes or no, got 'maybe'"), err());
         assertEquals(OpsTool.BAD_INPUT, run(script, "--kernel", "5.4"));
         assertEquals(OpsTool.BAD_INPUT, run(script, "--page-size", "8192"));
         assertEquals(OpsTool.BAD_INPUT, run(script, "--memlock", "lots"));
@@ -205,5 +209,62 @@ class OpsToolTest {
         assertEquals(OpsTool.BAD_INPUT, run(directory.resolve("missing.ops").toString()));
         assertTrue(err().contains("cannot read"), err());
         assertEquals("", out());
+    }
+
+    @Test
+    void shouldPlayAKernelWithoutTheZeroPageWhenAsked() throws IOException {
+        final String script = file("read.ops", "window 4\nmap 0 2 r--\nlock 0 2\nmaps\n");
+
+        run(script, "--backend", "sim");
+        assertTrue(out().endsWith("> maps\n[0, 2) r-- rss=0 locked\n[2, 4) --- rss=0 noreserve\n"), out());
+        out.reset();
+        run(script, "--zero-page", "no", "--kernel", "6.1");
+        assertTrue(out().endsWith("> maps\n[0, 2) r-- rss=2 locked\n[2, 4) --- rss=0 noreserve\n"),
+            "a later --kernel keeps the trait: " + out());
+        out.reset();
+        run(script, "--zero-page", "yes");
+        assertTrue(out().endsWith("> maps\n[0, 2) r-- rss=0 locked\n[2, 4) --- rss=0 noreserve\n"), out());
+    }
+
+    @Test
+    void shouldCompareWithTheTranscriptOfTheSimulatedKernelsTraits() throws IOException {
+        final String body = "window 2\nmap 0 1 rw-\ncheck 0 1 0\nmaps\n--- expect\n> window 2\nok\n> map 0 1 rw-\nok\n"
+            + "> check 0 1 0\ndiffers at page 0\n> maps\n[0, 1) rw- rss=0\n[1, 2) --- rss=0 noreserve\n";
+        final String tail = "> window 2\nok\n> map 0 1 rw-\nok\n> check 0 1 0\ndiffers at page 0\n> maps\n";
+        final String right = file("right.ops", body + "--- expect zero-page=no\n" + tail
+            + "[0, 1) rw- rss=1\n[1, 2) --- rss=0 noreserve\n");
+        final String wrong = file("wrong.ops", body + "\n--- expect zero-page=no\n" + tail
+            + "[0, 1) rw- rss=0\n[1, 2) --- rss=0 noreserve\n");
+
+        assertEquals(OpsTool.MATCHED, run(right, "--backend", "sim"));
+        assertEquals(OpsTool.MATCHED, run(right, "--zero-page", "no"));
+        assertEquals(OpsTool.MATCHED, run(wrong, "--zero-page", "yes"));
+        out.reset();
+        assertEquals(OpsTool.DIFFERED, run(wrong, "--zero-page", "no"));
+        assertTrue(out().contains("--- " + wrong + " (expected, zero-page=no)\n"), out());
+        assertTrue(out().contains("-[0, 1) rw- rss=0\n+[0, 1) rw- rss=1\n"), out());
+    }
+
+    @Test
+    void shouldRefuseMalformedAlternativeTranscripts() throws IOException {
+        final List<String[]> cases = new ArrayList<>();
+        cases.add(new String[] {"window 1\n--- expect zero-page=no\n> window 1\nok\n",
+            ":2: syntax error: the main transcript comes first"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect zero-page=maybe\n",
+            ":3: syntax error: expected TRAIT=yes or TRAIT=no after '--- expect', got 'zero-page=maybe'; the traits are "
+                + "zero-page"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect huge-zero-page=no\n", ":3: syntax error: expected "
+            + "TRAIT=yes or TRAIT=no"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect zero-page=no zero-page=yes\n",
+            ":3: syntax error: the trait zero-page is named twice"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect zero-page=no\n--- expect zero-page=no\n",
+            ":4: syntax error: a transcript for zero-page=no was given already"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect\n", ":3: syntax error: '--- expect' may appear once"});
+        for (final String[] testCase : cases) {
+            err.reset();
+            final String script = file("case.ops", testCase[0]);
+            assertEquals(OpsTool.BAD_INPUT, run(script), testCase[0]);
+            assertTrue(err().contains(testCase[1]), testCase[0] + " -> " + err());
+        }
     }
 }

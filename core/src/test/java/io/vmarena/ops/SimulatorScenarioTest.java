@@ -16,6 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every conformance scenario on the simulator, against the transcript this project's build
  * machine's kernel printed. Privileged scenarios run with 4, 16 and 64 KiB pages (a transcript
  * is in pages, so it must not change); unprivileged ones with the limit their header names.
+ * Each runs under both answers of every kernel trait (the zero page mapped or not), against the
+ * transcript the scenario names for that kernel: its alternative section where it has one,
+ * else its main one.
  */
 class SimulatorScenarioTest {
     private static final long[] PAGE_SIZES = {4096, 16384, 65536};
@@ -24,13 +27,15 @@ class SimulatorScenarioTest {
     Stream<DynamicTest> shouldPrintTheKernelsTranscriptForEveryScenario() {
         final List<DynamicTest> tests = new ArrayList<>();
         for (final Scenarios.Scenario scenario : Scenarios.all()) {
-            if (scenario.unprivileged()) {
-                tests.add(test(scenario, KernelProfile.LINUX_6_17.withIpcLock(false)
-                    .withMemlock(scenario.memlockBytes())));
-                continue;
-            }
-            for (final long pageSize : PAGE_SIZES) {
-                tests.add(test(scenario, KernelProfile.LINUX_6_17.withPageSize(pageSize)));
+            for (final boolean zeroPage : new boolean[] {true, false}) {
+                final KernelProfile kernel = KernelProfile.LINUX_6_17.withZeroPage(zeroPage);
+                if (scenario.unprivileged()) {
+                    tests.add(test(scenario, kernel.withIpcLock(false).withMemlock(scenario.memlockBytes())));
+                    continue;
+                }
+                for (final long pageSize : PAGE_SIZES) {
+                    tests.add(test(scenario, kernel.withPageSize(pageSize)));
+                }
             }
         }
         return tests.stream();
@@ -50,12 +55,14 @@ class SimulatorScenarioTest {
     }
 
     private static DynamicTest test(final Scenarios.Scenario scenario, final KernelProfile profile) {
-        return DynamicTest.dynamicTest(scenario.name() + " @ " + profile.pageSize() / 1024 + " KiB", () -> {
+        final String traits = profile.zeroPage() ? "" : ", zero-page=no";
+        return DynamicTest.dynamicTest(scenario.name() + " @ " + profile.pageSize() / 1024 + " KiB" + traits, () -> {
             final Script script = Scenarios.parse(scenario);
             try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile, 64L << 20)) {
+                final List<String> expected = script.expectedFor(space.capabilities()::has);
                 final List<String> actual = Transcripts.withoutTrailingBlankLines(new ScenarioRunner(space).run(script));
-                assertEquals(String.join("\n", script.expected()), String.join("\n", actual),
-                    () -> String.join("\n", UnifiedDiff.diff("expected", script.expected(), "simulator", actual)));
+                assertEquals(String.join("\n", expected), String.join("\n", actual),
+                    () -> String.join("\n", UnifiedDiff.diff("expected", expected, "simulator", actual)));
             }
         });
     }

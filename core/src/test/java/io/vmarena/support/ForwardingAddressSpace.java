@@ -89,4 +89,9 @@ public abstract class ForwardingAddressSpace implements AddressSpace, FaultObser
     public void written(final long address, final long lengthBytes) {
         space.written(address, lengthBytes);
     }
+
+    @Override
+    public void read(final long address, final long lengthBytes) {
+        space.read(address, lengthBytes);
+    }
 }

@@ -93,6 +93,9 @@ public final class LiveBlocks {
     /** Checks the first {@code lengthBytes} of a block at {@code address} against {@code seed}'s pattern. */
     public void check(final long address, final long seed, final long lengthBytes, final String what) {
         view.wrap(address, (int)Math.min(Integer.MAX_VALUE, lengthBytes));
+        if (space instanceof FaultObserver && lengthBytes > 0) {
+            ((FaultObserver)space).read(address, lengthBytes);
+        }
         long offset = 0;
         for (; offset + 8 <= lengthBytes; offset += 8) {
             if (view.getLong((int)offset, java.nio.ByteOrder.LITTLE_ENDIAN) != pattern(seed, offset >>> 3)) {

@@ -260,6 +260,56 @@ public abstract class AddressSpaceContract {
         assertEquals(List.of("[0, 2) r--", "[3, 5) rw-"), window.layout(0, 5, MappingSource.PROC_MAPS));
     }
 
+    /** The zero-page trait as this address space has it: what a read fault does here. */
+    private boolean mapsZeroPage() {
+        return space.capabilities().zeroPage().available();
+    }
+
+    @Test
+    void shouldCountReadPagesInRssExactlyWhenTheKernelHasNoZeroPage() {
+        window.map(0, 4, Protection.READ_WRITE);
+
+        window.checksum(0, 2);
+
+        assertEquals(List.of("[0, 4) rw- rss=" + (mapsZeroPage() ? 0 : 2)), window.layout(0, 4, MappingSource.SMAPS),
+            space.capabilities().zeroPage().reason());
+        assertEquals(zeroChecksum(2), window.checksum(0, 2));
+    }
+
+    @Test
+    void shouldPopulateReadOnlyMemoryWithRealPagesOnMlockExactlyWhenTheKernelHasNoZeroPage() {
+        window.map(0, 4, Protection.READ);
+        final long lockedBefore = space.lockedBytes();
+
+        space.lock(window.page(0), window.bytes(4), LockMode.POPULATE);
+        try {
+            // populate_vma_page_range read-faults a read-only private VMA (no FOLL_WRITE).
+            final int resident = mapsZeroPage() ? 0 : 4;
+            assertEquals(List.of("[0, 4) r-- rss=" + resident + " locked"), window.layout(0, 4, MappingSource.SMAPS),
+                space.capabilities().zeroPage().reason());
+            assertEquals(resident, lockedPages(0));
+            assertEquals(window.bytes(4), space.lockedBytes() - lockedBefore);
+        } finally {
+            space.unlock(window.page(0), window.bytes(4));
+        }
+    }
+
+    @Test
+    void shouldMergeAMovedVmaThatWasOnlyReadExactlyWhenTheKernelHasTheZeroPage() {
+        window.map(0, 2, Protection.READ_WRITE);
+        window.map(8, 2, Protection.READ_WRITE);
+        window.checksum(8, 1);
+
+        space.remap(window.page(8), window.bytes(2), window.bytes(2), RemapFlags.MAYMOVE | RemapFlags.FIXED,
+            window.page(2));
+
+        // The zero page leaves the read VMA without an anon_vma: re-based on the move, it merges
+        // (kernel-semantics R9, G2). A read fault that allocates gives it one: it keeps its pgoff
+        // and stays apart (G3).
+        assertEquals(mapsZeroPage() ? List.of("[0, 4) rw- rss=0") : List.of("[0, 2) rw- rss=0", "[2, 4) rw- rss=1"),
+            window.layout(0, 4, MappingSource.SMAPS), space.capabilities().zeroPage().reason());
+    }
+
     @Test
     void shouldSplitOnProtectAndMergeWhenProtectedBack() {
         window.map(0, 4, Protection.READ_WRITE);

@@ -108,6 +108,6 @@ class ValueTypesTest {
         final Feature yes = Feature.present("test");
         return Capabilities.builder().backend("test").multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes)
             .ipcLock(yes).pageSize(pageSize).pmdBytes(pmdBytes).thpMode("madvise").maxMapCount(65530)
-            .kernelRelease("test").architecture("test").build();
+            .kernelRelease("test").architecture("test").zeroPage(yes).build();
     }
 }

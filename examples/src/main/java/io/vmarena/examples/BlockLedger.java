@@ -148,6 +148,11 @@ final class BlockLedger {
             }
             target.wrap(toAddress + copiedBytes, capacity);
             target.putBytes(0, view, 0, capacity);
+            if (space instanceof FaultObserver) {
+                // The capacity past a block's length may never have been written: reading it
+                // allocates pages where the kernel has no zero page.
+                ((FaultObserver)space).read(view.addressOffset(), capacity);
+            }
             copiedBytes += capacity;
         }
         if (space instanceof FaultObserver) {

@@ -4,6 +4,7 @@ import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Feature;
+import io.vmarena.vm.KernelTrait;
 
 import java.io.PrintStream;
 
@@ -56,12 +57,27 @@ final class Doctor {
             "per-VMA moves read VMA boundaries from /proc/self/maps (about 15 us plus 0.25 us per VMA of the "
                 + "whole process)");
         out.println(memlockLine(caps));
+        for (final KernelTrait trait : KernelTrait.values()) {
+            out.println(traitLine(trait, caps.trait(trait)));
+        }
         out.println();
         out.println("details:");
         detail("multi-VMA move", caps.multiVmaMove());
         detail("MLOCK_ONFAULT", caps.lockOnFault());
         detail("PROCMAP_QUERY", caps.procmapQuery());
         detail("CAP_IPC_LOCK", caps.ipcLock());
+        for (final KernelTrait trait : KernelTrait.values()) {
+            detail(trait.displayName(), caps.trait(trait));
+        }
+    }
+
+    /**
+     * A kernel trait is neither good nor bad, so both answers say what they mean:
+     * {@code zero page: no: a read fault allocates a page: RSS counts read pages, ...}.
+     */
+    static String traitLine(final KernelTrait trait, final Feature found) {
+        return trait.displayName() + ": " + (found.available() ? "yes" : "no") + ": "
+            + trait.meaning(found.available());
     }
 
     /**

@@ -31,6 +31,17 @@ class VmarenaCommandTest {
         }
         assertTrue(text.matches("(?s).*multi-VMA move: (yes|no \\(.+\\): moves fall back to one mremap per VMA.*).*"),
             text);
+        assertTrue(text.matches("(?s).*\nzero page: (yes|no): .*\n  zero page: .*"), text);
+    }
+
+    @Test
+    void shouldSayWhatEachAnswerOfTheZeroPageMeans() {
+        assertEquals("zero page: no: a read fault allocates a page: RSS counts read pages, mlock of read-only "
+            + "memory populates real pages, read-faulted VMAs get an anon_vma and merge less",
+            Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.absent("probed")));
+        assertEquals("zero page: yes: a read fault of untouched memory maps the shared zero page: reads cost no "
+            + "memory and leave the VMA as it was",
+            Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.present("probed")));
     }
 
     @Test
@@ -58,7 +69,7 @@ class VmarenaCommandTest {
         final Capabilities caps = Capabilities.builder().backend("test")
             .multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes).ipcLock(no).pageSize(4096).pmdBytes(2 << 20)
             .thpMode("madvise").memlock(8 << 20, 8 << 20).maxMapCount(65530).kernelRelease("6.8.0-1")
-            .architecture("amd64").build();
+            .architecture("amd64").zeroPage(yes).build();
 
         assertEquals("memlock: 8 MiB soft limit, 8 MiB hard, no CAP_IPC_LOCK: pinning limited to 8 MiB; raise with "
             + "ulimit -l / LimitMEMLOCK= / --ulimit memlock", Doctor.memlockLine(caps));

@@ -2,9 +2,11 @@ package io.vmarena.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Errno;
 import io.vmarena.vm.Feature;
+import io.vmarena.vm.Mapping;
 
 import java.util.List;
 
@@ -19,6 +21,8 @@ final class LinuxProbe {
     private static final int PROT_READ = 1;
     private static final int PROT_READ_WRITE = 3;
     private static final int MREMAP_MAYMOVE_FIXED = 3;
+    /** Pages the zero-page probe reads: more than one, so a stray count cannot pass for either answer. */
+    private static final int ZERO_PAGE_PROBE_PAGES = 4;
 
     private final long pageSize;
     private final String kernelRelease;
@@ -44,6 +48,7 @@ final class LinuxProbe {
             .maxMapCount(maxMapCount())
             .kernelRelease(kernelRelease)
             .architecture(System.getProperty("os.arch"))
+            .zeroPage(zeroPage())
             .build();
     }
 
@@ -112,6 +117,58 @@ final class LinuxProbe {
         } finally {
             LibC.munmap(scratch, pageSize);
         }
+    }
+
+    /**
+     * Reads every page of a fresh private rw- VMA and looks at its smaps Rss: 0 when the read
+     * faults mapped the shared zero page, every page when each read allocated one.
+     *
+     * <p>Why smaps Rss: it needs no privilege, it is per VMA (so other threads' memory cannot
+     * disturb it, as they would a process-wide count such as statm), and it is the very number
+     * the trait changes for the tests. mincore cannot tell (it counts a zero-page PTE as
+     * resident); /proc/self/pagemap shows the zero page's PFN only to CAP_SYS_ADMIN (zeros
+     * otherwise), and its "exclusively mapped" bit is a detail of its implementation. The VMA
+     * sits between two pages of a PROT_NONE|MAP_NORESERVE reservation, whose flags differ, so it
+     * cannot merge with anything and its Rss is its own.
+     */
+    private Feature zeroPage() {
+        final long scratch = reserve(ZERO_PAGE_PROBE_PAGES + 2);
+        try {
+            final long start = scratch + pageSize;
+            final long end = start + ZERO_PAGE_PROBE_PAGES * pageSize;
+            LibC.mmap(start, end - start, PROT_READ_WRITE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_FIXED, -1,
+                0);
+            for (long address = start; address < end; address += pageSize) {
+                new Pointer(address).getByte(0); // a native read: a real read fault, never optimised away
+            }
+            final List<Mapping> vmas = ProcMaps.parseSmaps(ProcFiles.read("/proc/self/smaps"), start, end, pageSize);
+            if (vmas.size() != 1 || vmas.get(0).startAddress() != start || vmas.get(0).endAddress() != end) {
+                return assumedZeroPage("smaps did not show the scratch VMA alone: " + vmas);
+            }
+            final long residentPages = vmas.get(0).residentPages();
+            if (residentPages == 0) {
+                return Feature.present("reading " + ZERO_PAGE_PROBE_PAGES + " untouched pages left smaps Rss of their "
+                    + "VMA at 0: read faults map the shared zero page");
+            }
+            if (residentPages == ZERO_PAGE_PROBE_PAGES) {
+                return Feature.absent("reading " + ZERO_PAGE_PROBE_PAGES + " untouched pages made all "
+                    + ZERO_PAGE_PROBE_PAGES + " resident (smaps Rss of their VMA): read faults allocate pages");
+            }
+            return assumedZeroPage("reading " + ZERO_PAGE_PROBE_PAGES + " untouched pages made " + residentPages
+                + " resident, which is neither answer");
+        } catch (final LastErrorException e) {
+            return assumedZeroPage("mmap of the scratch VMA failed with " + Errno.of(e.getErrorCode()));
+        } catch (final java.io.UncheckedIOException e) {
+            return assumedZeroPage(e.getMessage());
+        } finally {
+            LibC.munmap(scratch, (ZERO_PAGE_PROBE_PAGES + 2) * pageSize);
+        }
+    }
+
+    /** The probe could not tell: upstream's behaviour is assumed, and the reason says so. */
+    private static Feature assumedZeroPage(final String why) {
+        return Feature.present("the zero-page probe could not tell (" + why + "); assuming read faults map the "
+            + "shared zero page, as upstream x86-64 and arm64 kernels do");
     }
 
     private Feature ipcLock() {

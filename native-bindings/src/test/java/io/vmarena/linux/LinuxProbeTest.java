@@ -48,6 +48,19 @@ class LinuxProbeTest {
         }
     }
 
+    @Test
+    void shouldSayHowItFoundWhetherReadFaultsMapTheZeroPage() {
+        final String reason = capabilities.zeroPage().reason();
+
+        // Either answer is a kernel's right; what the probe owes is the measurement it made.
+        // The contract tests check the consequences (rss of read pages, mlock of r--, merges)
+        // against this answer, through other system calls than the probe's.
+        assertTrue(reason.contains("smaps Rss") || reason.contains("could not tell"), reason);
+        if (!reason.contains("could not tell")) {
+            assertEquals(reason.contains("map the shared zero page"), capabilities.zeroPage().available(), reason);
+        }
+    }
+
     private static long limit(final String field) {
         return field.equals("unlimited") ? Capabilities.UNLIMITED : Long.parseLong(field);
     }

@@ -2,6 +2,7 @@ package io.vmarena.ops;
 
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Seeded random scripts run on this machine's kernel and on the simulator (Linux 6.17
- * profile); their transcripts must be equal. {@code -Dvmarena.differential.count=N} runs N
+ * profile, with this kernel's traits as the probe found them: the zero page mapped or not);
+ * their transcripts must be equal. {@code -Dvmarena.differential.count=N} runs N
  * scripts (2,000 by default), {@code -Dvmarena.differential.seed=S} starts at seed S (0 by
  * default, so every run checks the same scripts; vary it to explore). A divergence prints the
  * seed and the shortest script that still diverges, ready to save as an .ops file.
@@ -34,7 +36,7 @@ class DifferentialTest {
         final long firstSeed = Long.getLong("vmarena.differential.seed", 0L);
         final SimulatedAddressSpace[] last = new SimulatedAddressSpace[1];
         final Differential differential = new Differential(() -> linux, () -> {
-            last[0] = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withPageSize(linux.pageSize()), 64L << 20);
+            last[0] = new SimulatedAddressSpace(profileOf(linux), 64L << 20);
             return last[0];
         }, () -> last[0].close());
         final List<String> reports = new ArrayList<>();
@@ -46,9 +48,18 @@ class DifferentialTest {
                 reports.add(report);
             }
         }
-        System.out.printf("differential: %d scripts from seed %d in %.1f s, %d divergent%s%n", seed - firstSeed,
-            firstSeed, (System.nanoTime() - started) / 1e9, reports.size(),
+        System.out.printf("differential: %d scripts from seed %d in %.1f s (%s), %d divergent%s%n", seed - firstSeed,
+            firstSeed, (System.nanoTime() - started) / 1e9, profileOf(linux), reports.size(),
             reports.size() == MAX_REPORTS ? " (stopped at the first " + MAX_REPORTS + ")" : "");
         assertEquals(List.of(), reports, () -> String.join("\n\n", reports));
+    }
+
+    /** The simulated kernel this one is compared with: its page size and every trait the probe found. */
+    static KernelProfile profileOf(final AddressSpace linux) {
+        KernelProfile profile = KernelProfile.LINUX_6_17.withPageSize(linux.pageSize());
+        for (final KernelTrait trait : KernelTrait.values()) {
+            profile = profile.withTrait(trait, linux.capabilities().has(trait));
+        }
+        return profile;
     }
 }

@@ -1,5 +1,11 @@
 package io.vmarena.vm.sim;
 
+import io.vmarena.vm.KernelTrait;
+
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * What the simulated kernel can do and the limits it runs under. Immutable; the withers return
  * a changed copy. The two kernels it plays:
@@ -10,7 +16,9 @@ package io.vmarena.vm.sim;
  *       before 6.17; no PROCMAP_QUERY (6.11+). Everything else as 6.18.</li>
  * </ul>
  * Defaults: 4 KiB pages, RLIMIT_MEMLOCK 8 MiB, CAP_IPC_LOCK held, vm.max_map_count 65530, no
- * other mappings in the process.
+ * other mappings in the process, and every {@link KernelTrait} as upstream x86-64 and arm64
+ * kernels have it (a read fault maps the shared zero page); {@link #withTrait} plays a build
+ * that differs.
  */
 public final class KernelProfile {
     /** RLIMIT_MEMLOCK without a limit. */
@@ -20,9 +28,9 @@ public final class KernelProfile {
     private static final long DEFAULT_PAGE_SIZE = 4L << 10;
 
     public static final KernelProfile LINUX_6_17 = new KernelProfile("6.17", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0);
+        true, 65530, 0, upstreamTraits());
     public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0);
+        true, 65530, 0, upstreamTraits());
 
     private final String kernel;
     private final boolean multiVmaMove;
@@ -32,10 +40,12 @@ public final class KernelProfile {
     private final boolean ipcLock;
     private final long maxMapCount;
     private final long otherMappings;
+    /** The traits this kernel has (an unmodifiable copy). */
+    private final Set<KernelTrait> traits;
 
     private KernelProfile(final String kernel, final boolean multiVmaMove, final boolean procmapQuery,
         final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
-        final long otherMappings) {
+        final long otherMappings, final Set<KernelTrait> traits) {
         if (pageSize != 4L << 10 && pageSize != 16L << 10 && pageSize != 64L << 10) { // the 4, 16 and 64 KiB of arm64
             throw new IllegalArgumentException("the simulated page size must be 4, 16 or 64 KiB (4096, 16384 or "
                 + "65536 bytes), got " + pageSize);
@@ -51,6 +61,17 @@ public final class KernelProfile {
         this.ipcLock = ipcLock;
         this.maxMapCount = maxMapCount;
         this.otherMappings = otherMappings;
+        this.traits = traits;
+    }
+
+    private static Set<KernelTrait> upstreamTraits() {
+        final Set<KernelTrait> upstream = EnumSet.noneOf(KernelTrait.class);
+        for (final KernelTrait trait : KernelTrait.values()) {
+            if (trait.upstream()) {
+                upstream.add(trait);
+            }
+        }
+        return Collections.unmodifiableSet(upstream);
     }
 
     /** {@code 6.17} or {@code 6.1}. */
@@ -67,29 +88,71 @@ public final class KernelProfile {
 
     public KernelProfile withPageSize(final long bytes) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, bytes, memlockBytes, ipcLock, maxMapCount,
-            otherMappings);
+            otherMappings, traits);
     }
 
     /** RLIMIT_MEMLOCK (soft and hard) in bytes, or {@link #UNLIMITED}. */
     public KernelProfile withMemlock(final long bytes) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, bytes, ipcLock, maxMapCount,
-            otherMappings);
+            otherMappings, traits);
     }
 
     public KernelProfile withIpcLock(final boolean held) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, held, maxMapCount,
-            otherMappings);
+            otherMappings, traits);
     }
 
     public KernelProfile withMaxMapCount(final long count) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, count,
-            otherMappings);
+            otherMappings, traits);
     }
 
     /** VMAs the simulated process has besides the ones made through the simulator (the JVM's own). */
     public KernelProfile withOtherMappings(final long count) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            count);
+            count, traits);
+    }
+
+    /**
+     * This profile with {@code trait} held or not: {@code withTrait(ZERO_PAGE, false)} plays a
+     * build whose read faults allocate pages.
+     */
+    public KernelProfile withTrait(final KernelTrait trait, final boolean held) {
+        final Set<KernelTrait> changed = traits.isEmpty() ? EnumSet.noneOf(KernelTrait.class) : EnumSet.copyOf(traits);
+        if (held) {
+            changed.add(trait);
+        } else {
+            changed.remove(trait);
+        }
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
+            otherMappings, Collections.unmodifiableSet(changed));
+    }
+
+    /**
+     * Whether a read fault of untouched private memory maps the shared zero page (true, the
+     * default, as upstream x86-64 and arm64) or allocates a page (kernel-semantics, "One build,
+     * not every kernel").
+     */
+    public KernelProfile withZeroPage(final boolean mapsZeroPage) {
+        return withTrait(KernelTrait.ZERO_PAGE, mapsZeroPage);
+    }
+
+    /** This profile with every trait of {@code other}: what changing the kernel keeps. */
+    public KernelProfile withTraitsOf(final KernelProfile other) {
+        KernelProfile changed = this;
+        for (final KernelTrait trait : KernelTrait.values()) {
+            changed = changed.withTrait(trait, other.trait(trait));
+        }
+        return changed;
+    }
+
+    public boolean trait(final KernelTrait trait) {
+        return traits.contains(trait);
+    }
+
+    /** Whether a read fault maps the shared zero page ({@link #withZeroPage}). */
+    public boolean zeroPage() {
+        return trait(KernelTrait.ZERO_PAGE);
     }
 
     public String kernel() {
@@ -133,6 +196,17 @@ public final class KernelProfile {
     public String toString() {
         return "Linux " + kernel + " (simulated; " + pageSize / 1024 + " KiB pages, memlock "
             + (memlockBytes == UNLIMITED ? "unlimited" : memlockBytes + " bytes") + (ipcLock ? ", CAP_IPC_LOCK" : "")
-            + ", max_map_count " + maxMapCount + ")";
+            + ", max_map_count " + maxMapCount + traitsText() + ")";
+    }
+
+    /** The traits that differ from upstream, e.g. {@code , no zero page}. */
+    private String traitsText() {
+        final StringBuilder text = new StringBuilder();
+        for (final KernelTrait trait : KernelTrait.values()) {
+            if (trait(trait) != trait.upstream()) {
+                text.append(trait(trait) ? ", " : ", no ").append(trait.displayName());
+            }
+        }
+        return text.toString();
     }
 }

@@ -32,6 +32,8 @@ final class SimProcess {
     long systemCalls;
     long vmasMoved;
     long pagesMoved;
+    /** Pages a read fault gave a page of their own: always 0 where the zero page is mapped. */
+    long pagesAllocatedByReads;
 
     SimProcess(final KernelProfile profile, final long blockBytes) {
         this.profile = profile;
@@ -181,6 +183,38 @@ final class SimProcess {
         }
     }
 
+    /**
+     * The first read of each page of {@code [from, to)} that lies in a readable VMA. Where the
+     * kernel maps the shared zero page nothing changes: smaps does not count the zero page, and
+     * do_anonymous_page takes that branch before it prepares an anon_vma. Elsewhere each read
+     * fault is a write fault's twin, a page of its own and the VMA's anon_vma.
+     */
+    void read(final long from, final long to) {
+        if (profile.zeroPage()) {
+            return;
+        }
+        for (final Vma vma : vmas.intersecting(from, to)) {
+            if (vma.protection.canRead()) {
+                readFault(vma, Math.max(from, vma.start), Math.min(to, vma.end));
+            }
+        }
+    }
+
+    /**
+     * A read fault of {@code [from, to)} in {@code vma} (do_anonymous_page without
+     * FAULT_FLAG_WRITE): the shared zero page, which is not resident and leaves the VMA as it
+     * is; or, on a kernel without it, the same as a write fault. Pages already present do not
+     * fault, so a range that is all resident changes nothing.
+     */
+    void readFault(final Vma vma, final long from, final long to) {
+        final long absent = ((to - from) >>> pageShift) - pages.residentPages(from, to);
+        if (profile.zeroPage() || absent == 0) {
+            return;
+        }
+        pagesAllocatedByReads += absent;
+        fault(vma, from, to);
+    }
+
     /** A write fault: the VMA gets its anon_vma (anon_vma_prepare), the pages become resident. */
     void fault(final Vma vma, final long from, final long to) {
         if (vma.anonVma == null) {
@@ -212,8 +246,10 @@ final class SimProcess {
 
     /**
      * __mm_populate: faults in every page of the range's VMAs, in order, as mlock and growth of
-     * a locked VMA do. Lock-on-fault VMAs are skipped; a read-only VMA maps the zero page (not
-     * resident); a PROT_NONE VMA stops the walk with EFAULT unless errors are ignored.
+     * a locked VMA do. Lock-on-fault VMAs are skipped; a writable VMA is write-faulted; a
+     * read-only one is read-faulted (populate_vma_page_range asks FOLL_WRITE only of writable
+     * private VMAs), which maps the zero page (not resident) or, without it, real pages; a
+     * PROT_NONE VMA stops the walk with EFAULT unless errors are ignored.
      *
      * @return 0, or -EFAULT
      */
@@ -230,6 +266,8 @@ final class SimProcess {
             }
             if (vma.protection.canWrite()) {
                 fault(vma, Math.max(from, vma.start), Math.min(to, vma.end));
+            } else {
+                readFault(vma, Math.max(from, vma.start), Math.min(to, vma.end));
             }
         }
         return 0;

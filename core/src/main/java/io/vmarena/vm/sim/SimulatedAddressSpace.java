@@ -32,7 +32,9 @@ import java.util.List;
  * do as Linux does) and poisons the old range ({@code 0xA5}) so a stale read shows; DONTNEED
  * zeroes. The simulator cannot see the CPU's page faults: code that writes through raw
  * addresses reports it with {@link #written} (a {@link FaultObserver}), which makes the pages
- * resident and gives the VMA its anon_vma, as the first write does on Linux.
+ * resident and gives the VMA its anon_vma, as the first write does on Linux; code that reads
+ * reports it with {@link #read}, which does the same where the profile plays a kernel without
+ * the shared zero page ({@link KernelProfile#withZeroPage}) and nothing where it has one.
  *
  * <p>Not modelled: transparent huge pages (residency is counted in base pages), file and shared
  * mappings, sealing, userfaultfd, RLIMIT_AS. Thread-safe (one lock). Close it to free the block.
@@ -89,6 +91,11 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
             .maxMapCount(profile.maxMapCount())
             .kernelRelease(profile.kernel() + " (simulated)")
             .architecture("sim")
+            .zeroPage(profile.zeroPage()
+                ? Feature.present(kernel + " maps the shared zero page on a read fault (the profile's default, as "
+                    + "upstream x86-64 and arm64)")
+                : Feature.absent(kernel + " allocates a page on a read fault (the profile plays a build without the "
+                    + "zero page)"))
             .build();
     }
 
@@ -99,6 +106,15 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
     public synchronized KernelCounters counters() {
         ensureOpen();
         return new KernelCounters(process.systemCalls, process.vmasMoved, process.pagesMoved);
+    }
+
+    /**
+     * Pages that a read fault (a reported read, or mlock's population of read-only memory)
+     * gave a page of their own: always 0 where the profile maps the zero page.
+     */
+    public synchronized long pagesAllocatedByReads() {
+        ensureOpen();
+        return process.pagesAllocatedByReads;
     }
 
     @Override
@@ -210,6 +226,14 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
         ensureOpen();
         if (lengthBytes > 0) {
             process.written(address & ~process.pageMask, guard.pageCeil(address + lengthBytes));
+        }
+    }
+
+    @Override
+    public synchronized void read(final long address, final long lengthBytes) {
+        ensureOpen();
+        if (lengthBytes > 0) {
+            process.read(address & ~process.pageMask, guard.pageCeil(address + lengthBytes));
         }
     }
 

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Nested;
 
 /**
  * The AddressSpace and RangeMover contracts on the simulator: Linux 6.17 with 4, 16 and 64 KiB
- * pages, and Linux 6.1 (no multi-VMA moves). The very assertions the Linux backend passes.
+ * pages, Linux 6.1 (no multi-VMA moves), and a 6.17 build whose read faults allocate pages
+ * instead of mapping the zero page. The very assertions the Linux backend passes; where an
+ * assertion depends on a kernel trait, it expects what the address space's capabilities say.
  */
 class SimContractTests {
     private static final long BLOCK_BYTES = 256L << 20;
@@ -96,6 +98,27 @@ class SimContractTests {
     class MoverLinux617Page64K extends Mover {
         MoverLinux617Page64K() {
             super(KernelProfile.LINUX_6_17.withPageSize(65536));
+        }
+    }
+
+    @Nested
+    class Linux617WithoutZeroPage extends Space {
+        Linux617WithoutZeroPage() {
+            super(KernelProfile.LINUX_6_17.withZeroPage(false));
+        }
+    }
+
+    @Nested
+    class MoverLinux617WithoutZeroPage extends Mover {
+        MoverLinux617WithoutZeroPage() {
+            super(KernelProfile.LINUX_6_17.withZeroPage(false));
+        }
+    }
+
+    @Nested
+    class MoverLinux61WithoutZeroPage extends Mover {
+        MoverLinux61WithoutZeroPage() {
+            super(KernelProfile.LINUX_6_1.withZeroPage(false));
         }
     }
 }

@@ -76,12 +76,20 @@ public final class Window implements AutoCloseable {
         }
     }
 
+    /** Tells a simulator what was read: on a kernel without the zero page, a read fault allocates. */
+    private void read(final long address, final long lengthBytes) {
+        if (addressSpace instanceof FaultObserver) {
+            ((FaultObserver)addressSpace).read(address, lengthBytes);
+        }
+    }
+
     /** The first page (window index) whose bytes differ from the pattern, or -1. */
     public int firstDifference(final int pageIndex, final int count, final int seed) {
         requireAccess(pageIndex, count, false);
         final UnsafeBuffer buffer = new UnsafeBuffer(page(pageIndex), (int)bytes(count));
         for (int i = 0; i < count; i++) {
             final int pageOffset = (int)(i * pageSize);
+            read(page(pageIndex + i), pageSize);
             for (int j = 0; j < pageSize; j++) {
                 if (buffer.getByte(pageOffset + j) != (byte)(seed + 31 * i + j)) {
                     return pageIndex + i;
@@ -105,6 +113,7 @@ public final class Window implements AutoCloseable {
         requireAccess(pageIndex, count, false);
         final byte[] bytes = new byte[(int)bytes(count)];
         new UnsafeBuffer(page(pageIndex), bytes.length).getBytes(0, bytes);
+        read(page(pageIndex), bytes.length);
         final CRC32 crc = new CRC32();
         crc.update(bytes);
         return crc.getValue();
