@@ -5,6 +5,7 @@ import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.Mapping;
 import org.agrona.MutableDirectBuffer;
 
+import java.lang.ref.Reference;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,7 +43,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Threads</h2>
  * See {@link Threading}. A confined arena refuses every other thread with an
- * {@link IllegalStateException}.
+ * {@link IllegalStateException}, except for {@link #close()} once its owner thread has ended.
+ *
+ * <h2>Lifecycle</h2>
+ * Close every arena: {@link #close()} gives its memory back at once. An arena that becomes
+ * unreachable without it is released by a cleaner thread after the garbage collector finds it
+ * (its range is unmapped, whatever read sections were left open), and the leak is logged
+ * through {@link System.Logger} {@code io.vmarena.Arena}: the first of the process as a
+ * WARNING, later ones as DEBUG. {@code -Dvmarena.debug.leaks=true} records where each arena is
+ * built and logs every leak as a WARNING with that stack trace. Addresses, like handles, are
+ * valid only while their arena can be reached: keep a reference to it for as long as you use
+ * its memory.
  */
 public final class Arena implements AutoCloseable {
     /**
@@ -67,6 +78,7 @@ public final class Arena implements AutoCloseable {
     private final Segments segments;
     private final BlockHeap heap;
     private final int tag;
+    private final ArenaCleanup cleanup;
     private volatile boolean closed;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
@@ -87,6 +99,7 @@ public final class Arena implements AutoCloseable {
         tag = ArenaTags.acquire(codec.tagBits());
         heap = new BlockHeap(range, table, segments, codec, tag, CHECKS_ENABLED && builder.checked,
             geometry.segmentBytes);
+        cleanup = ArenaCleanup.register(this, name, range, tag, lock);
     }
 
     public static Builder builder() {
@@ -113,7 +126,11 @@ public final class Arena implements AutoCloseable {
     public long allocate(final long lengthBytes) {
         if (lock == null) {
             ensureOwner();
-            return heap.allocate(checkLength(lengthBytes));
+            try {
+                return heap.allocate(checkLength(lengthBytes));
+            } finally {
+                Reference.reachabilityFence(this); // see ArenaCleanup
+            }
         }
         lockForChange("allocate");
         try {
@@ -133,7 +150,11 @@ public final class Arena implements AutoCloseable {
         final int verdict;
         if (lock == null) {
             ensureOwner();
-            verdict = heap.free(handle);
+            try {
+                verdict = heap.free(handle);
+            } finally {
+                Reference.reachabilityFence(this);
+            }
         } else {
             lockForChange("free");
             try {
@@ -159,7 +180,11 @@ public final class Arena implements AutoCloseable {
     public long reallocate(final long handle, final long lengthBytes) {
         if (lock == null) {
             ensureOwner();
-            return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
+            try {
+                return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
+            } finally {
+                Reference.reachabilityFence(this);
+            }
         }
         lockForChange("reallocate");
         try {
@@ -220,7 +245,11 @@ public final class Arena implements AutoCloseable {
         }
         if (lock == null) {
             ensureOwner();
-            return heap.trim(bytes);
+            try {
+                return heap.trim(bytes);
+            } finally {
+                Reference.reachabilityFence(this);
+            }
         }
         lockForChange("trim");
         try {
@@ -234,7 +263,11 @@ public final class Arena implements AutoCloseable {
     public ArenaStats stats() {
         if (lock == null) {
             ensureOwner();
-            return snapshot();
+            try {
+                return snapshot();
+            } finally {
+                Reference.reachabilityFence(this);
+            }
         }
         lockForChange("stats");
         try {
@@ -297,7 +330,11 @@ public final class Arena implements AutoCloseable {
     /**
      * Unmaps the arena's memory: every handle and address is invalid afterwards, and every call
      * but {@code close()} throws {@link IllegalStateException}. In a shared arena it waits for
-     * open read sections to close. Closing twice does nothing.
+     * open read sections to close. Closing twice does nothing. A confined arena is closed by its
+     * owner thread, or by any thread once the owner has ended.
+     *
+     * <p>An arena that becomes unreachable without {@code close()} is released by a cleaner
+     * when the garbage collector finds it, and the leak is logged (see the class comment).
      */
     @Override
     public void close() {
@@ -305,7 +342,10 @@ public final class Arena implements AutoCloseable {
             if (closed) {
                 return;
             }
-            ensureOwner();
+            ensureOwnerOrEnded();
+            if (!cleanup.claim()) {
+                return; // another thread closed it first: its owner has ended
+            }
             closed = true;
             ArenaTags.release(tag);
             range.close();
@@ -318,6 +358,7 @@ public final class Arena implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                cleanup.claim();
                 ArenaTags.release(tag);
                 range.close();
             }
@@ -352,11 +393,22 @@ public final class Arena implements AutoCloseable {
             + HandleVerdicts.explain(verdict));
     }
 
+    /**
+     * For close(): the owner, or any thread once the owner has ended (Thread.isAlive() false,
+     * which also makes every write of the owner visible here).
+     */
+    private void ensureOwnerOrEnded() {
+        if (Thread.currentThread() == owner || owner.isAlive()) {
+            ensureOwner();
+        }
+    }
+
     private void ensureOwner() {
         if (Thread.currentThread() != owner) {
             throw new IllegalStateException(closed ? closedMessage() : "arena '" + name + "' is confined to thread '"
-                + owner.getName() + "', and '" + Thread.currentThread().getName() + "' called it: build it with "
-                + "threading(Threading.SHARED) to use it from several threads");
+                + owner.getName() + "', and '" + Thread.currentThread().getName() + "' called it: "
+                + (owner.isAlive() ? "build it with threading(Threading.SHARED) to use it from several threads"
+                : "that thread has ended, so only close() is allowed now, from any thread"));
         }
         if (closed) {
             throw new IllegalStateException(closedMessage());

@@ -261,6 +261,15 @@ final class ArenaRange {
         }
     }
 
+    /**
+     * Unmaps the whole range without passing the move gate: for an arena that became
+     * unreachable, which no reader can be in, and whose phaser a section dropped without
+     * close() may have left waiting forever (see {@link ArenaCleanup}).
+     */
+    void closeUnreachable() {
+        space.unmap(base, reservedBytes);
+    }
+
     /** The VMAs of the range with their resident and locked pages (from smaps, or the simulator's). */
     List<Mapping> mappings() {
         return space.mappings(base, base + reservedBytes, MappingSource.SMAPS);

@@ -16,7 +16,14 @@ class LinuxArenaTest extends ArenaContract {
         return AddressSpaces.open("linux");
     }
 
-    /** Read /proc/self/smaps itself, not through the backend, and sum Rss and Locked over the arena's VMAs. */
+    /**
+     * Read /proc/self/smaps itself, not through the backend, and sum Rss and Locked over the
+     * arena's VMAs. Resident bytes are exactly the pages the test wrote (the arena writes nothing
+     * into blocks itself), unless transparent huge pages are "always", which may back a written
+     * stretch with a huge page. Locked bytes are 0 on both sides: nothing locks an arena's memory
+     * until pinning lands (issue 11), so that comparison proves nothing yet and becomes meaningful
+     * then.
+     */
     @Test
     void shouldReportResidentAndLockedBytesAsSmapsDoes() throws java.io.IOException {
         try (Arena arena = arena().initialBytes(16 * segmentBytes).build()) {
@@ -46,9 +53,29 @@ class LinuxArenaTest extends ArenaContract {
             }
             assertEquals(vmas, stats.vmaCount());
             assertEquals(rssBytes, stats.residentBytes());
+            assertEquals(0, lockedBytes, "nothing locks an arena before pinning (issue 11): update this test then");
             assertEquals(lockedBytes, stats.lockedBytes());
-            assertTrue(stats.residentBytes() >= 5 * segmentBytes, "what was written is resident: " + stats);
+            final long writtenBytes = writtenPages(arena, blocks) * space.pageSize();
+            if (space.capabilities().thpMode().equals("always")) {
+                assertTrue(stats.residentBytes() >= writtenBytes && stats.residentBytes() <= stats.committedBytes(),
+                    "written <= resident <= committed with THP always: " + writtenBytes + ", " + stats);
+            } else {
+                assertEquals(writtenBytes, stats.residentBytes(), "resident pages are the pages written: " + stats);
+            }
         }
+    }
+
+    /** The distinct pages the blocks' bytes lie in: what writing every byte of them made resident. */
+    private long writtenPages(final Arena arena, final io.vmarena.support.LiveBlocks blocks) {
+        final java.util.Set<Long> pages = new java.util.HashSet<>();
+        for (final io.vmarena.support.LiveBlocks.Block block : blocks.blocks()) {
+            final long address = arena.address(block.handle);
+            for (long page = address / space.pageSize(); page <= (address + block.lengthBytes - 1) / space.pageSize();
+                page++) {
+                pages.add(page);
+            }
+        }
+        return pages.size();
     }
 
     private static long kilobytes(final String smapsLine) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What the allocation suite promises scripts and readers, checked without running it: its
@@ -31,12 +32,24 @@ class AllocationBenchmarkTest {
     @Test
     void shouldSkipFfmWithTheReasonBeforeJdk22() {
         final int feature = Runtime.version().feature();
-        if (feature >= 22) {
-            return; // ffm-confined runs here
-        }
+        assumeTrue(feature < 22, "this JVM is " + feature + ", where ffm-confined runs: "
+            + "shouldRunFfmFromJdk22 checks it instead");
         final IllegalStateException skipped = assertThrows(IllegalStateException.class,
             () -> Contender.of("ffm-confined"));
         assertEquals("skipped: ffm-confined needs JDK 22+, running on " + feature, skipped.getMessage());
+    }
+
+    @Test
+    void shouldRunFfmFromJdk22() {
+        final int feature = Runtime.version().feature();
+        assumeTrue(feature >= 22, "ffm-confined needs JDK 22+ and this JVM is " + feature
+            + ": shouldSkipFfmWithTheReasonBeforeJdk22 checks the refusal instead");
+        try (Contender ffm = Contender.of("ffm-confined")) {
+            ffm.ring(2);
+            ffm.replace(0, 64);
+            ffm.replace(1, 16384);
+            ffm.replace(0, 1024);
+        }
     }
 
     @Test

@@ -19,7 +19,11 @@ import java.util.TreeMap;
  * A range inside a lease that also covers holes is {@link Coverage#LEASED}: the backend must
  * look at the VMAs there first, because the kernel may have placed someone else's mapping in a
  * hole (malloc does). Anything else is {@link Coverage#FOREIGN}. A lease ends when none of its
- * pages is mapped any more. Callers hold their own lock across check, call and bookkeeping.
+ * pages is mapped any more.
+ *
+ * <p>Each method is atomic (one short lock, this object's). That does not make a check and the
+ * call it allowed atomic: callers also hold the call's range across check, call and
+ * bookkeeping ({@link RangeGuard#enter}).
  */
 public final class OwnedRanges {
     /** How much of a range is known to be ours. */
@@ -33,7 +37,7 @@ public final class OwnedRanges {
      */
     private final TreeMap<Long, Long> leaseEndByStart = new TreeMap<>();
 
-    public Coverage coverage(final long start, final long end) {
+    public synchronized Coverage coverage(final long start, final long end) {
         if (mapped.covers(start, end)) {
             return Coverage.MAPPED;
         }
@@ -68,7 +72,7 @@ public final class OwnedRanges {
     }
 
     /** Whether every VMA of {@code vmas} that meets {@code [start, end)} is ours there. */
-    public boolean onlyOurs(final List<Mapping> vmas, final long start, final long end) {
+    public synchronized boolean onlyOurs(final List<Mapping> vmas, final long start, final long end) {
         for (final Mapping vma : vmas) {
             if (!mapped.covers(Math.max(start, vma.startAddress()), Math.min(end, vma.endAddress()))) {
                 return false;
@@ -78,18 +82,18 @@ public final class OwnedRanges {
     }
 
     /** The kernel placed {@code [start, end)} for us: a new lease, all of it mapped. */
-    public void placed(final long start, final long end) {
+    public synchronized void placed(final long start, final long end) {
         lease(start, end);
         mapped.add(start, end);
     }
 
     /** We mapped {@code [start, end)} (inside a lease) at a fixed address. */
-    public void mappedFixed(final long start, final long end) {
+    public synchronized void mappedFixed(final long start, final long end) {
         mapped.add(start, end);
     }
 
     /** {@code [start, end)} is no longer mapped; leases with nothing left mapped end. */
-    public void unmapped(final long start, final long end) {
+    public synchronized void unmapped(final long start, final long end) {
         mapped.remove(start, end);
         endEmptyLeases(start, end);
     }
@@ -113,7 +117,7 @@ public final class OwnedRanges {
      * kernel's effect depends on VMAs we do not track: it may forget pages that are ours (a
      * later call then looks), never claim pages that are not.
      */
-    public void remapped(final long oldAddress, final long oldLength, final long newLength, final int flags,
+    public synchronized void remapped(final long oldAddress, final long oldLength, final long newLength, final int flags,
         final long result) {
         if (result == oldAddress) {
             if (newLength > oldLength) {
@@ -156,7 +160,7 @@ public final class OwnedRanges {
      *
      * @param sourceNow the VMAs in the source range now
      */
-    public void moveFailed(final long oldAddress, final long length, final long newAddress,
+    public synchronized void moveFailed(final long oldAddress, final long length, final long newAddress,
         final List<Mapping> sourceNow) {
         final IntervalSet stillThere = new IntervalSet();
         for (final Mapping vma : sourceNow) {
@@ -181,7 +185,7 @@ public final class OwnedRanges {
     }
 
     /** Whether nothing is leased (every mapping handed out has been given back). */
-    public boolean isEmpty() {
+    public synchronized boolean isEmpty() {
         return leaseEndByStart.isEmpty() && mapped.isEmpty();
     }
 }

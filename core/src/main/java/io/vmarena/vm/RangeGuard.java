@@ -6,10 +6,26 @@ import java.util.List;
  * The safety check every backend makes before a system call: is this range memory the
  * address space handed out? Wraps {@link OwnedRanges} with the kernel's rounding, refuses
  * ranges that reach beyond user space, and looks at the real VMAs when a range covers holes of
- * a lease. Not thread-safe: the backend holds one lock across check, call and bookkeeping.
+ * a lease.
+ *
+ * <p>Threads: the bookkeeping ({@link OwnedRanges}) is under its own short lock, and a backend
+ * that lets calls run in parallel holds the call's range from before the check until after the
+ * bookkeeping ({@link #enter}, {@link #leave}): a check and the call it allowed must not
+ * interleave with another thread's change of the same pages (thread A finds R ours, B unmaps R,
+ * the kernel hands R to someone else, A's call changes foreign memory). Calls on disjoint
+ * ranges proceed at the same time. A call the kernel places (mmap without MAP_FIXED, mremap
+ * without MREMAP_FIXED) holds its result only once the kernel returns it, for its bookkeeping:
+ * until a thread that unmapped those pages has recorded it, the new owner's record would be
+ * undone. Such a call may hold its source while it waits for its result; that cannot deadlock,
+ * since the result was free when the kernel placed it, so no call that started earlier can be
+ * holding it as a source of its own and waiting in turn.
  */
 public final class RangeGuard {
+    /** {@link #leave} ignores it: a call that holds no range. */
+    public static final int NO_TICKET = 0;
+
     private final OwnedRanges owned = new OwnedRanges();
+    private final RangeLocks inFlight = new RangeLocks();
     private final long pageSize;
     private final long pageMask;
 
@@ -20,6 +36,63 @@ public final class RangeGuard {
 
     public OwnedRanges owned() {
         return owned;
+    }
+
+    /**
+     * Holds the pages a call on {@code [address, address + lengthBytes)} may touch (at least
+     * the page at {@code address}; all of them when the range wraps), waiting while another
+     * call holds any of them.
+     *
+     * @return the ticket to {@link #leave} with once the call's bookkeeping is done
+     */
+    public int enter(final long address, final long lengthBytes) {
+        return enter(address, lengthBytes, 0, 0);
+    }
+
+    /**
+     * Holds two ranges at once (an mremap's source and fixed destination); a length of 0 for
+     * the second holds nothing there.
+     */
+    public int enter(final long address, final long lengthBytes, final long otherAddress, final long otherLengthBytes) {
+        final long otherStart = otherLengthBytes == 0 ? 0 : spanStart(otherAddress, otherLengthBytes);
+        final long otherEnd = otherLengthBytes == 0 ? 0 : spanEnd(otherAddress, otherLengthBytes);
+        return inFlight.acquire(NO_TICKET, spanStart(address, lengthBytes), spanEnd(address, lengthBytes), otherStart,
+            otherEnd);
+    }
+
+    /**
+     * Adds a range the kernel placed to what {@code ticket} holds ({@link #NO_TICKET}: a new
+     * hold), waiting only for other calls' holds: the result of a MAYMOVE may lie where the
+     * call's own source could have grown.
+     */
+    public int hold(final int ticket, final long address, final long lengthBytes) {
+        return inFlight.acquire(ticket, spanStart(address, lengthBytes), spanEnd(address, lengthBytes), 0, 0);
+    }
+
+    /** Ends the hold {@link #enter} returned; {@link #NO_TICKET} does nothing. */
+    public void leave(final int ticket) {
+        if (ticket != NO_TICKET) {
+            inFlight.release(ticket);
+        }
+    }
+
+    /** The first address a call's span holds: its page, or the whole line for a range that wraps. */
+    private long spanStart(final long address, final long lengthBytes) {
+        return wraps(address, lengthBytes) ? Long.MIN_VALUE : address & ~pageMask;
+    }
+
+    /** The end of a call's span: whole pages, at least one, up to the line's end for a range that wraps. */
+    private long spanEnd(final long address, final long lengthBytes) {
+        if (wraps(address, lengthBytes)) {
+            return Long.MAX_VALUE;
+        }
+        final long end = pageCeil(address + lengthBytes);
+        return Math.max(end, (address & ~pageMask) + pageSize);
+    }
+
+    /** A span that is not a plain positive range: it takes the whole line, conservatively. */
+    private boolean wraps(final long address, final long lengthBytes) {
+        return address < 0 || lengthBytes < 0 || address + lengthBytes + pageMask < address;
     }
 
     public long pageCeil(final long address) {

@@ -23,9 +23,11 @@ import java.util.List;
  * The process's real address space: each method is one system call through {@link LibC},
  * with the kernel's errno turned into a {@link VmException} that says what to change. Before
  * the call it checks that the range is one this address space handed out ({@link OwnedRanges}),
- * so no caller can unmap or move the JVM's own memory. One lock covers check, call and
- * bookkeeping, so two threads cannot interleave between a check and the call it allowed.
- * Success paths build no strings.
+ * so no caller can unmap or move the JVM's own memory. Each call holds the pages it may change
+ * across check, call and bookkeeping ({@link RangeGuard#enter}), so no other thread's call on
+ * those pages can come between a check and the call it allowed, while calls on disjoint ranges
+ * (other arenas' commits, trims and moves) run at the same time; only the bookkeeping itself is
+ * under one short lock. Success paths build no strings.
  */
 final class LinuxAddressSpace implements AddressSpace {
     private final Capabilities capabilities;
@@ -36,6 +38,13 @@ final class LinuxAddressSpace implements AddressSpace {
     /** /proc/self/maps is read into this, reused (guarded by {@code this}). */
     private byte[] mapsBuffer = new byte[64 << 10];
     private final int[] mapsLength = new int[1];
+    /** For tests: called inside each changing call's window, after its check, before its system call. */
+    volatile CallWindow callWindow;
+
+    /** What a test runs inside a call's window (see {@link #callWindow}). */
+    interface CallWindow {
+        void entered(String operation, long address);
+    }
 
     LinuxAddressSpace(final Capabilities capabilities) {
         this.capabilities = capabilities;
@@ -46,96 +55,155 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
+    public long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
         MapFlags.validate(flags);
         final boolean fixed = (flags & MapFlags.FIXED) != 0;
-        if (fixed) {
-            guard.require("mmap", address, lengthBytes, this);
-        }
-        final int nativeFlags = LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS
-            | (fixed ? LibC.MAP_FIXED : 0)
-            | ((flags & MapFlags.NORESERVE) != 0 ? LibC.MAP_NORESERVE : 0)
-            | ((flags & MapFlags.FIXED_NOREPLACE) != 0 ? LibC.MAP_FIXED_NOREPLACE : 0);
-        final long result;
+        // Only MAP_FIXED changes what is there; otherwise the kernel picks free pages (or, with
+        // FIXED_NOREPLACE, refuses), and the result is held only for the bookkeeping.
+        int ticket = fixed ? guard.enter(address, lengthBytes) : RangeGuard.NO_TICKET;
         try {
-            result = LibC.mmap(address, lengthBytes, protection.bits(), nativeFlags, -1, 0);
-        } catch (final LastErrorException e) {
-            throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes), SyscallText.protection(protection),
-                SyscallText.mapFlags(flags), "-1", "0");
-        }
-        guard.mapped(result, lengthBytes, flags);
-        return result;
-    }
-
-    @Override
-    public synchronized void unmap(final long address, final long lengthBytes) {
-        guard.require("munmap", address, lengthBytes, this);
-        try {
-            LibC.munmap(address, lengthBytes);
-        } catch (final LastErrorException e) {
-            throw failure("munmap", e, lengthBytes, hex(address), Long.toString(lengthBytes));
-        }
-        guard.unmapped(address, lengthBytes);
-    }
-
-    @Override
-    public synchronized void protect(final long address, final long lengthBytes, final Protection protection) {
-        guard.require("mprotect", address, lengthBytes, this);
-        try {
-            LibC.mprotect(address, lengthBytes, protection.bits());
-        } catch (final LastErrorException e) {
-            throw failure("mprotect", e, lengthBytes, hex(address), Long.toString(lengthBytes), SyscallText.protection(protection));
+            if (fixed) {
+                guard.require("mmap", address, lengthBytes, this);
+            }
+            final int nativeFlags = LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS
+                | (fixed ? LibC.MAP_FIXED : 0)
+                | ((flags & MapFlags.NORESERVE) != 0 ? LibC.MAP_NORESERVE : 0)
+                | ((flags & MapFlags.FIXED_NOREPLACE) != 0 ? LibC.MAP_FIXED_NOREPLACE : 0);
+            final long result;
+            entered("mmap", address);
+            try {
+                result = LibC.mmap(address, lengthBytes, protection.bits(), nativeFlags, -1, 0);
+            } catch (final LastErrorException e) {
+                throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes),
+                    SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
+            }
+            if (!fixed) {
+                ticket = guard.hold(ticket, result, lengthBytes);
+            }
+            guard.mapped(result, lengthBytes, flags);
+            return result;
+        } finally {
+            guard.leave(ticket);
         }
     }
 
     @Override
-    public synchronized long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
+    public void unmap(final long address, final long lengthBytes) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            guard.require("munmap", address, lengthBytes, this);
+            entered("munmap", address);
+            try {
+                LibC.munmap(address, lengthBytes);
+            } catch (final LastErrorException e) {
+                throw failure("munmap", e, lengthBytes, hex(address), Long.toString(lengthBytes));
+            }
+            guard.unmapped(address, lengthBytes);
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    @Override
+    public void protect(final long address, final long lengthBytes, final Protection protection) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            guard.require("mprotect", address, lengthBytes, this);
+            entered("mprotect", address);
+            try {
+                LibC.mprotect(address, lengthBytes, protection.bits());
+            } catch (final LastErrorException e) {
+                throw failure("mprotect", e, lengthBytes, hex(address), Long.toString(lengthBytes),
+                    SyscallText.protection(protection));
+            }
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    /**
+     * Holds the source, as far as it may grow in place, and a MREMAP_FIXED destination; a
+     * destination the kernel picks is held once it is known, for the bookkeeping.
+     */
+    @Override
+    public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
-        guard.require("mremap", oldAddress, oldLengthBytes, this);
-        if ((flags & RemapFlags.FIXED) != 0) {
-            guard.require("mremap", newAddress, newLengthBytes, this);
-        }
-        final long result;
+        final boolean fixed = (flags & RemapFlags.FIXED) != 0;
+        final long sourceBytes = fixed || Long.compareUnsigned(oldLengthBytes, newLengthBytes) >= 0 ? oldLengthBytes
+            : newLengthBytes;
+        int ticket = guard.enter(oldAddress, sourceBytes, newAddress, fixed ? newLengthBytes : 0);
         try {
-            result = LibC.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
-        } catch (final LastErrorException e) {
-            guard.remapFailed(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress, this);
-            throw failure("mremap", e, newLengthBytes, hex(oldAddress), Long.toString(oldLengthBytes),
-                Long.toString(newLengthBytes), RemapFlags.describe(flags), hex(newAddress));
-        }
-        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
-        return result;
-    }
-
-    @Override
-    public synchronized void lock(final long address, final long lengthBytes, final LockMode mode) {
-        guard.require("mlock2", address, lengthBytes, this);
-        final int flags = mode == LockMode.ON_FAULT ? LibC.MLOCK_ONFAULT : 0;
-        try {
-            Mlock2.mlock2(address, lengthBytes, flags);
-        } catch (final LastErrorException e) {
-            throw failure("mlock2", e, lengthBytes, hex(address), Long.toString(lengthBytes),
-                SyscallText.lockFlags(mode));
-        }
-    }
-
-    @Override
-    public synchronized void unlock(final long address, final long lengthBytes) {
-        guard.require("munlock", address, lengthBytes, this);
-        try {
-            LibC.munlock(address, lengthBytes);
-        } catch (final LastErrorException e) {
-            throw failure("munlock", e, lengthBytes, hex(address), Long.toString(lengthBytes));
+            guard.require("mremap", oldAddress, oldLengthBytes, this);
+            if (fixed) {
+                guard.require("mremap", newAddress, newLengthBytes, this);
+            }
+            final long result;
+            entered("mremap", oldAddress);
+            try {
+                result = LibC.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+            } catch (final LastErrorException e) {
+                guard.remapFailed(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress, this);
+                throw failure("mremap", e, newLengthBytes, hex(oldAddress), Long.toString(oldLengthBytes),
+                    Long.toString(newLengthBytes), RemapFlags.describe(flags), hex(newAddress));
+            }
+            if (!fixed && result != oldAddress) {
+                ticket = guard.hold(ticket, result, newLengthBytes);
+            }
+            guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
+            return result;
+        } finally {
+            guard.leave(ticket);
         }
     }
 
     @Override
-    public synchronized void advise(final long address, final long lengthBytes, final Advice advice) {
-        guard.require("madvise", address, lengthBytes, this);
+    public void lock(final long address, final long lengthBytes, final LockMode mode) {
+        final int ticket = guard.enter(address, lengthBytes);
         try {
-            LibC.madvise(address, lengthBytes, adviceValue(advice));
-        } catch (final LastErrorException e) {
-            throw failure("madvise", e, lengthBytes, hex(address), Long.toString(lengthBytes), SyscallText.advice(advice));
+            guard.require("mlock2", address, lengthBytes, this);
+            final int flags = mode == LockMode.ON_FAULT ? LibC.MLOCK_ONFAULT : 0;
+            entered("mlock2", address);
+            try {
+                Mlock2.mlock2(address, lengthBytes, flags);
+            } catch (final LastErrorException e) {
+                throw failure("mlock2", e, lengthBytes, hex(address), Long.toString(lengthBytes),
+                    SyscallText.lockFlags(mode));
+            }
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    @Override
+    public void unlock(final long address, final long lengthBytes) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            guard.require("munlock", address, lengthBytes, this);
+            entered("munlock", address);
+            try {
+                LibC.munlock(address, lengthBytes);
+            } catch (final LastErrorException e) {
+                throw failure("munlock", e, lengthBytes, hex(address), Long.toString(lengthBytes));
+            }
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    @Override
+    public void advise(final long address, final long lengthBytes, final Advice advice) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            guard.require("madvise", address, lengthBytes, this);
+            entered("madvise", address);
+            try {
+                LibC.madvise(address, lengthBytes, adviceValue(advice));
+            } catch (final LastErrorException e) {
+                throw failure("madvise", e, lengthBytes, hex(address), Long.toString(lengthBytes),
+                    SyscallText.advice(advice));
+            }
+        } finally {
+            guard.leave(ticket);
         }
     }
 
@@ -190,8 +258,20 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized boolean owns(final long address, final long lengthBytes) {
-        return guard.owns(address, lengthBytes, this);
+    public boolean owns(final long address, final long lengthBytes) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            return guard.owns(address, lengthBytes, this);
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    private void entered(final String operation, final long address) {
+        final CallWindow window = callWindow;
+        if (window != null) {
+            window.entered(operation, address);
+        }
     }
 
     private VmException failure(final String operation, final LastErrorException e, final long lengthBytes,
