@@ -69,6 +69,15 @@ public final class RangeGuard {
         return inFlight.acquire(ticket, spanStart(address, lengthBytes), spanEnd(address, lengthBytes), 0, 0);
     }
 
+    /**
+     * Gives up what {@code ticket} holds of its span at {@code address} beyond
+     * {@code lengthBytes}: an mremap that moved keeps only its old range for its bookkeeping
+     * (see {@link RangeLocks#narrow} for why it must, before it {@link #hold}s its result).
+     */
+    public void narrow(final int ticket, final long address, final long lengthBytes) {
+        inFlight.narrow(ticket, spanStart(address, lengthBytes), spanEnd(address, lengthBytes));
+    }
+
     /** Ends the hold {@link #enter} returned; {@link #NO_TICKET} does nothing. */
     public void leave(final int ticket) {
         if (ticket != NO_TICKET) {

@@ -56,6 +56,23 @@ final class RangeLocks {
         return held;
     }
 
+    /**
+     * Ends the hold of {@code ticket} on the pages of its range that starts at {@code start}
+     * from {@code end} on, and wakes the calls waiting for them: an mremap that moved instead of
+     * growing in place no longer needs the pages it might have grown into. That is what keeps
+     * two moving mremaps from waiting for each other: a call that waits for its result then
+     * holds only pages that were mapped until its own move, so it can only wait for calls whose
+     * move came earlier than its own, never in a cycle.
+     */
+    synchronized void narrow(final int ticket, final long start, final long end) {
+        for (int index = 0; index < count; index++) {
+            if (tickets[index] == ticket && starts[index] == start && ends[index] > end) {
+                ends[index] = Math.max(start, end);
+            }
+        }
+        notifyAll();
+    }
+
     /** Ends the hold of {@code ticket} on its ranges and wakes the calls waiting for them. */
     synchronized void release(final int ticket) {
         int index = 0;

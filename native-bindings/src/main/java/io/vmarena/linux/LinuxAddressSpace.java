@@ -147,6 +147,8 @@ final class LinuxAddressSpace implements AddressSpace {
                     Long.toString(newLengthBytes), RemapFlags.describe(flags), hex(newAddress));
             }
             if (!fixed && result != oldAddress) {
+                // It moved: the pages it could have grown into are no longer its to hold.
+                guard.narrow(ticket, oldAddress, oldLengthBytes);
                 ticket = guard.hold(ticket, result, newLengthBytes);
             }
             guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
