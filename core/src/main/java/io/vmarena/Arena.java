@@ -177,7 +177,11 @@ public final class Arena implements AutoCloseable {
      */
     public long address(final long handle) {
         ensureReadable();
-        return heap.address(handle, checkHandle(handle, "address"));
+        final long address = heap.addressOf(handle);
+        if (address < 0) {
+            throw refused(handle, "address", (int)address);
+        }
+        return address;
     }
 
     /** The block's usable length in bytes: at least what was asked for. */
@@ -340,7 +344,7 @@ public final class Arena implements AutoCloseable {
     }
 
     private int checkHandle(final long handle, final String operation) {
-        final int verdict = heap.check(handle);
+        final int verdict = heap.liveSegment(handle);
         if (verdict >= 0) {
             return verdict;
         }

@@ -14,7 +14,10 @@ final class HandleVerdicts {
             case BlockHeap.FREED:
                 return "the block was freed (a double free, or use after free)";
             case BlockHeap.STALE:
-                return "the handle is stale (its block was freed and the memory reused) or belongs to another arena";
+                return "the handle is stale: its block was freed and its slot or segment handed out again since "
+                    + "(use after free)";
+            case BlockHeap.OTHER_ARENA:
+                return "the handle belongs to another arena (its tag is not this arena's)";
             default:
                 throw new IllegalArgumentException("not a verdict: " + verdict);
         }
