@@ -45,13 +45,14 @@ final class BlockHeap {
     /** This arena's tag where a handle shifted right by generationShift has it. */
     private final long tagAboveGeneration;
 
+    /** @param tag the arena's tag, or the {@link ArenaTags} ticket that carries it */
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
         final int tag, final boolean checked, final long segmentBytes) {
         this.range = range;
         this.table = table;
         this.segments = segments;
         this.codec = codec;
-        this.tag = tag;
+        this.tag = ArenaTags.tagOf(tag); // Arena passes its ticket
         this.checked = checked;
         this.segmentBytes = segmentBytes;
         this.segmentShift = Long.numberOfTrailingZeros(segmentBytes);
@@ -62,7 +63,7 @@ final class BlockHeap {
             classBytes[sizeClass] = SizeClasses.bytesOf(sizeClass);
         }
         this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, range.space().pageSize(), codec,
-            tag, checked);
+            this.tag, checked);
         this.currentMaps = smallBlocks.currentMaps();
         this.handleSegmentShift = codec.segmentShift();
         this.handleSegmentMask = (int)codec.segmentMask();
@@ -259,12 +260,12 @@ final class BlockHeap {
             }
             generation = slotMap.generation(slot);
         } else if (state[segmentIndex] == SegmentTable.RUN_HEAD) {
-            final int[] runSerial = table.runSerial;
-            if (segmentIndex >= runSerial.length || slot != runSerial[segmentIndex]) {
-                return NOT_A_BLOCK;
-            }
             if (codec.tag(handle) != tag) {
                 return OTHER_ARENA;
+            }
+            final int[] runSerial = table.runSerial;
+            if (segmentIndex >= runSerial.length || slot != runSerial[segmentIndex]) {
+                return STALE; // an earlier run's serial, or a block's slot from an earlier use
             }
             generation = table.generation[segmentIndex];
         } else {
