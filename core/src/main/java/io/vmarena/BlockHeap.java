@@ -245,7 +245,8 @@ final class BlockHeap {
         final int slot = codec.slot(handle);
         final int generation;
         if (state[segmentIndex] == SegmentTable.CLASS) {
-            final SlotMap slotMap = table.slotMaps[segmentIndex];
+            final SlotMap[] slotMaps = table.slotMaps;
+            final SlotMap slotMap = segmentIndex < slotMaps.length ? slotMaps[segmentIndex] : null;
             if (slotMap == null || slot >= slotMap.slotCount()) {
                 return NOT_A_BLOCK;
             }
@@ -264,10 +265,14 @@ final class BlockHeap {
                 return OTHER_ARENA;
             }
             final int[] runSerial = table.runSerial;
-            if (segmentIndex >= runSerial.length || slot != runSerial[segmentIndex]) {
+            final int[] floors = table.generation;
+            if (segmentIndex >= runSerial.length || segmentIndex >= floors.length) {
+                return NOT_A_BLOCK; // a racing growth: the arrays are being replaced
+            }
+            if (slot != runSerial[segmentIndex]) {
                 return STALE; // an earlier run's serial, or a block's slot from an earlier use
             }
-            generation = table.generation[segmentIndex];
+            generation = floors[segmentIndex];
         } else {
             return NOT_A_BLOCK;
         }

@@ -10,7 +10,8 @@ final class HandleVerdicts {
             case BlockHeap.NULL_HANDLE:
                 return "the null handle (0) names no block";
             case BlockHeap.NOT_A_BLOCK:
-                return "no block of this arena has this handle: it was never allocated here, or it was forged";
+                return "no block of this arena has this handle: its block was freed and its segment given back, or it "
+                    + "was never allocated here (forged, or from an arena of another shape)";
             case BlockHeap.FREED:
                 return "the block was freed (a double free, or use after free)";
             case BlockHeap.STALE:

@@ -45,7 +45,6 @@ final class SlotMap {
     private int liveCount;
     /** Blocks neither live nor retired: what take() can still hand out. */
     private int freeCount;
-    private int retiredCount;
     /** One past the highest block taken since the map was reset: pages above it were never written. */
     private int touchedEnd;
     /** The segment it describes, while it describes one. */
@@ -108,7 +107,6 @@ final class SlotMap {
         cursorWord = 0;
         liveCount = 0;
         freeCount = slotCount;
-        retiredCount = 0;
         touchedEnd = 0;
         if (releasedPages != null) {
             Arrays.fill(releasedPages, 0);
@@ -140,10 +138,6 @@ final class SlotMap {
     /** Whether no block can be taken: each is live or retired. */
     boolean isFull() {
         return freeCount == 0;
-    }
-
-    int retiredCount() {
-        return retiredCount;
     }
 
     /** Takes the lowest free block; the caller checks {@link #isFull()} first. */
@@ -190,8 +184,7 @@ final class SlotMap {
                 maxOffset = offset + 1;
             }
             if (offset + 1 == retiredOffset) {
-                retiredCount++; // its free bit stays clear: take() never finds it
-                return --liveCount;
+                return --liveCount; // retired: its free bit stays clear, so take() never finds it
             }
         }
         freeBits[word] = bits | bit; // one load of the word, not two: the fast path waits on it
