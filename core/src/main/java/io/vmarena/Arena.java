@@ -91,6 +91,7 @@ public final class Arena implements AutoCloseable {
     private final SegmentTable table;
     private final Segments segments;
     private final BlockHeap heap;
+    /** The {@link ArenaTags} ticket: this arena's tag, and its width for the release. */
     private final int tag;
     private volatile boolean closed;
 
