@@ -34,12 +34,37 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #read() read section}). Every method that may move memory says so.
  *
  * <h2>Checked mode</h2>
- * Every handle is checked before use: the null handle, a handle that names no block, a freed
- * block's handle and another arena's handle (each handle carries its arena's tag) are refused
- * with an {@link IllegalArgumentException}, in every mode. In checked mode (the default) each
- * block also keeps a generation that its handle carries, so a stale handle (its block was freed
- * and the memory reused) is refused too. {@link #CHECKS_ENABLED} turns checked mode off for
- * every arena.
+ * Every handle is checked before use, and a refused one is an {@link IllegalArgumentException}
+ * that says why; nothing changes. A handle carries its arena's tag (T bits), a generation (G
+ * bits), a segment index and a slot; with the default geometry (2 MiB segments, 1 TiB) G = 20
+ * and T = 7 ({@code HandleCodec} draws the layout). What is refused, exactly:
+ * <ul>
+ * <li>In every mode: the null handle (0); a handle with bits where the arena's layout has none;
+ * a handle that names no block (forged, or its block was freed and its segment given back); a
+ * handle whose block is free and not yet handed out again (a double free, or use after free).</li>
+ * <li>In every mode, a handle of another arena of the same geometry, unless that arena has this
+ * one's tag. Tags of a width are handed out round robin, skipping tags that open arenas hold:
+ * while fewer than 2^T arenas of the width are open, no two share a tag; a closed arena's tag is
+ * handed out again only once every other tag free meanwhile has been (2^T - 1 arenas later when
+ * no other stays open: 127 by default). With 2^T or more open, a new arena shares the next tag
+ * in turn with an open one, and handles between the two are told apart only by chance. An
+ * arena of another geometry lays its handles out differently: refused by chance, not by rule.</li>
+ * <li>In checked mode (the default), a stale handle (its block was freed and its slot handed
+ * out again), unless the slot's generation has since advanced by exactly a multiple of
+ * 2^G - 1. Within one use of a segment a slot never repeats a generation: after 65,535 handles
+ * it retires instead (its memory unused) until its segment is next given back, when the
+ * segment's generations move past all it handed out. So a stale handle can be accepted only
+ * after its segment was given back and taken again at least 2^(G-16) times (16 by default),
+ * up to 65,535 handles of one slot each time: never in a loop on a segment that stays in use.
+ * A run's handle carries a serial in its slot: runs alone started at the same segment bring it
+ * back only after (2^G - 1) * 2^slotBits of them (about 2^37 by default).</li>
+ * <li>Unchecked (blocks keep no generation of their own): a stale handle is refused only if its
+ * segment was given back and taken again since (fewer than 2^G - 1 times); one whose slot was
+ * handed out again in the same use of its segment is accepted and names the new block.</li>
+ * </ul>
+ * These checks catch mistakes; they are not a security boundary: a handle's fields are in plain
+ * sight, and anyone who can read one can make one that passes. {@link #CHECKS_ENABLED} turns
+ * checked mode off for every arena.
  *
  * <h2>Threads</h2>
  * See {@link Threading}. A confined arena refuses every other thread with an
@@ -77,6 +102,7 @@ public final class Arena implements AutoCloseable {
     private final SegmentTable table;
     private final Segments segments;
     private final BlockHeap heap;
+    /** The {@link ArenaTags} ticket: this arena's tag, and its width for the release. */
     private final int tag;
     private final ArenaCleanup cleanup;
     private volatile boolean closed;
@@ -143,8 +169,8 @@ public final class Arena implements AutoCloseable {
     /**
      * Frees a block. Its handle, and any address into it, is invalid afterwards.
      *
-     * @throws IllegalArgumentException for the null handle, a handle that names no live block
-     *     (double free), and in checked mode a stale or another arena's handle; nothing changes
+     * @throws IllegalArgumentException for a handle the checks of the class comment refuse (the
+     *     null handle, no live block, a double free, another arena's, a stale one); nothing changes
      */
     public void free(final long handle) {
         final int verdict;
@@ -202,7 +228,11 @@ public final class Arena implements AutoCloseable {
      */
     public long address(final long handle) {
         ensureReadable();
-        return heap.address(handle, checkHandle(handle, "address"));
+        final long address = heap.addressOf(handle);
+        if (address < 0) {
+            throw refused(handle, "address", (int)address);
+        }
+        return address;
     }
 
     /** The block's usable length in bytes: at least what was asked for. */
@@ -381,7 +411,7 @@ public final class Arena implements AutoCloseable {
     }
 
     private int checkHandle(final long handle, final String operation) {
-        final int verdict = heap.check(handle);
+        final int verdict = heap.liveSegment(handle);
         if (verdict >= 0) {
             return verdict;
         }

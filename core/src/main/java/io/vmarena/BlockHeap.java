@@ -22,6 +22,7 @@ final class BlockHeap {
     static final int NOT_A_BLOCK = -2;
     static final int FREED = -3;
     static final int STALE = -4;
+    static final int OTHER_ARENA = -5;
 
     private final SegmentTable table;
     private final Segments segments;
@@ -41,14 +42,17 @@ final class BlockHeap {
     private final int handleSegmentMask;
     private final int slotMask;
     private final int generationShift;
+    /** This arena's tag where a handle shifted right by generationShift has it. */
+    private final long tagAboveGeneration;
 
+    /** @param tag the arena's tag, or the {@link ArenaTags} ticket that carries it */
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
         final int tag, final boolean checked, final long segmentBytes) {
         this.range = range;
         this.table = table;
         this.segments = segments;
         this.codec = codec;
-        this.tag = tag;
+        this.tag = ArenaTags.tagOf(tag); // Arena passes its ticket
         this.checked = checked;
         this.segmentBytes = segmentBytes;
         this.segmentShift = Long.numberOfTrailingZeros(segmentBytes);
@@ -59,12 +63,13 @@ final class BlockHeap {
             classBytes[sizeClass] = SizeClasses.bytesOf(sizeClass);
         }
         this.smallBlocks = new SmallBlocks(table, segments, classes, segmentBytes, range.space().pageSize(), codec,
-            tag, checked);
+            this.tag, checked);
         this.currentMaps = smallBlocks.currentMaps();
         this.handleSegmentShift = codec.segmentShift();
         this.handleSegmentMask = (int)codec.segmentMask();
         this.slotMask = (int)codec.slotMask();
         this.generationShift = codec.generationShift();
+        this.tagAboveGeneration = (long)tag << codec.generationBits();
     }
 
     /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
@@ -97,7 +102,12 @@ final class BlockHeap {
         final int count = segmentsFor(lengthBytes);
         final int head = takeRun(count);
         segments.claim(head, count, SegmentTable.RUN_HEAD, count);
-        return codec.encode(tag, head, 0, table.generation[head]);
+        return runHandle(head);
+    }
+
+    /** A run's handle: its head's floor as generation, the head's run serial as slot. */
+    private long runHandle(final int head) {
+        return codec.encode(tag, head, table.runSerial[head], table.generation[head]);
     }
 
     /**
@@ -123,7 +133,7 @@ final class BlockHeap {
             return 0;
         }
         final int count = table.detail[segmentIndex];
-        table.generation[segmentIndex] = HandleCodec.nextGeneration(table.generation[segmentIndex]);
+        table.retireRun(segmentIndex, codec);
         segments.release(segmentIndex, count);
         return 0;
     }
@@ -167,7 +177,7 @@ final class BlockHeap {
             segments.ensureSegments((long)head + wanted);
             segments.claim(head + count, wanted - count, SegmentTable.RUN_BODY, head);
             table.detail[head] = wanted;
-            return codec.encode(tag, head, 0, table.generation[head]);
+            return runHandle(head);
         }
         // Claim (and commit) the destination first: if that fails, the block has not moved.
         final int newHead = takeRun(wanted);
@@ -175,7 +185,7 @@ final class BlockHeap {
         final boolean reserved;
         try {
             reserved = range.moveSegments(head, newHead, count, () -> {
-                table.generation[head] = HandleCodec.nextGeneration(table.generation[head]);
+                table.retireRun(head, codec);
                 segments.vacate(head, count);
             });
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
@@ -186,7 +196,7 @@ final class BlockHeap {
         if (!reserved) {
             segments.quarantine(head, count);
         }
-        return codec.encode(tag, newHead, 0, table.generation[newHead]);
+        return runHandle(newHead);
     }
 
     /**
@@ -218,9 +228,10 @@ final class BlockHeap {
     /**
      * The segment index of a live block's handle, or why the handle is refused: {@link #NULL_HANDLE},
      * {@link #NOT_A_BLOCK} (no block starts there: forged, or from an arena of another shape),
-     * {@link #FREED}, or {@link #STALE} (the handle is another arena's, or, in checked mode, its
-     * block was freed and the memory reused). Reads each array once into a local, so that a racing growth in
-     * a shared arena yields a verdict, never an exception.
+     * {@link #FREED} (its block is free, or its slot retired after handing this handle out last),
+     * {@link #STALE} (its block was freed and the slot or segment handed out again since), or
+     * {@link #OTHER_ARENA} (the tag is another arena's). Reads each array once into a local, so
+     * that a racing growth in a shared arena yields a verdict, never an exception.
      */
     int check(final long handle) {
         if (handle == 0) {
@@ -234,31 +245,48 @@ final class BlockHeap {
         final int slot = codec.slot(handle);
         final int generation;
         if (state[segmentIndex] == SegmentTable.CLASS) {
-            final SlotMap slotMap = table.slotMaps[segmentIndex];
+            final SlotMap[] slotMaps = table.slotMaps;
+            final SlotMap slotMap = segmentIndex < slotMaps.length ? slotMaps[segmentIndex] : null;
             if (slotMap == null || slot >= slotMap.slotCount()) {
                 return NOT_A_BLOCK;
             }
-            if (!slotMap.isLive(slot)) {
+            if (codec.tag(handle) != tag) {
+                return OTHER_ARENA;
+            }
+            if (slotMap.isRetired(slot)) {
+                return codec.generation(handle) == slotMap.lastGeneration() ? FREED : STALE;
+            }
+            if (!slotMap.isTaken(slot)) {
                 return FREED;
             }
             generation = slotMap.generation(slot);
-        } else if (state[segmentIndex] == SegmentTable.RUN_HEAD && slot == 0) {
-            generation = table.generation[segmentIndex];
+        } else if (state[segmentIndex] == SegmentTable.RUN_HEAD) {
+            if (codec.tag(handle) != tag) {
+                return OTHER_ARENA;
+            }
+            final int[] runSerial = table.runSerial;
+            final int[] floors = table.generation;
+            if (segmentIndex >= runSerial.length || segmentIndex >= floors.length) {
+                return NOT_A_BLOCK; // a racing growth: the arrays are being replaced
+            }
+            if (slot != runSerial[segmentIndex]) {
+                return STALE; // an earlier run's serial, or a block's slot from an earlier use
+            }
+            generation = floors[segmentIndex];
         } else {
             return NOT_A_BLOCK;
         }
-        // Unchecked, every small block's generation is 1: the compare still catches other arenas' handles.
-        if (codec.generation(handle) != generation || codec.tag(handle) != tag) {
-            return STALE;
-        }
-        return segmentIndex;
+        // Unchecked, a class segment's blocks all have its floor: the compare still catches
+        // handles from an earlier use of the segment.
+        return codec.generation(handle) != generation ? STALE : segmentIndex;
     }
 
     /**
      * The map of the class segment that holds the small block of {@code handle}, live or not, or
      * null for any other handle (a run's, or one to refuse: {@link #check} says which). One
      * compare covers tag, generation and stray high bits: they are all of the handle above the
-     * segment. Callers check the block is live.
+     * segment. A retired slot's generation is 0, which no handle has. Callers check the block is
+     * live.
      */
     private SlotMap smallBlock(final long handle) {
         final SlotMap[] slotMaps = table.slotMaps;
@@ -269,7 +297,7 @@ final class BlockHeap {
         final SlotMap slotMap = slotMaps[segmentIndex];
         final int slot = (int)handle & slotMask;
         if (slotMap == null || slot >= slotMap.slotCount()
-            || handle >>> generationShift != ((long)tag << HandleCodec.GENERATION_BITS | slotMap.generation(slot))) {
+            || handle >>> generationShift != (tagAboveGeneration | slotMap.generation(slot))) {
             return null;
         }
         return slotMap;
@@ -278,12 +306,21 @@ final class BlockHeap {
     /** The address of a live block, or a negative verdict of {@link #check}. */
     long addressOf(final long handle) {
         final SlotMap slotMap = smallBlock(handle);
-        if (slotMap != null && slotMap.isLive((int)handle & slotMask)) {
+        if (slotMap != null && slotMap.isTaken((int)handle & slotMask)) {
             return range.base() + ((long)slotMap.segmentIndex << segmentShift)
                 + ((int)handle & slotMask) * slotMap.blockBytes(); // the fast path
         }
         final int segmentIndex = check(handle);
         return segmentIndex < 0 ? segmentIndex : address(handle, segmentIndex);
+    }
+
+    /** {@link #check}, with the fast path of {@link #addressOf} first for a live small block. */
+    int liveSegment(final long handle) {
+        final SlotMap slotMap = smallBlock(handle);
+        if (slotMap != null && slotMap.isTaken((int)handle & slotMask)) {
+            return slotMap.segmentIndex;
+        }
+        return check(handle);
     }
 
     /** The address of a block whose handle passed {@link #check}. */

@@ -11,9 +11,13 @@ import java.util.Arrays;
  *  detail    CLASS: size class;  RUN_HEAD: run length in segments;  RUN_BODY: the head's index
  *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
  *  slotMaps  CLASS: the blocks' bitmap and generations
- *  generation  the generation a run starting here gets, and the first one a class segment's
- *            blocks get: it moves past every generation the segment handed out when the
- *            segment is freed, so no handle of an earlier use matches a later one
+ *  generation  the segment's floor: the generation a run starting here gets, and the first
+ *            one a class segment's blocks get; it moves past every generation the segment
+ *            handed out when the segment is freed, so no handle of an earlier use matches a
+ *            later one (up to the codec's cycle of 2^G - 1 generations)
+ *  runSerial the slot field of the next run headed here: each run freed (or moved away) moves
+ *            it on, and the floor moves on one only when it wraps, so runs spend the floor's
+ *            generations 2^slotBits times slower than one per run
  *  next/prev CLASS: the links of its class's list of segments with free blocks
  *  freeBits  one bit per segment, set when FREE, for the first-fit search
  * </pre>
@@ -36,6 +40,7 @@ final class SegmentTable {
     byte[] flags;
     int[] detail;
     int[] generation;
+    int[] runSerial;
     int[] next;
     int[] prev;
     SlotMap[] slotMaps;
@@ -48,6 +53,7 @@ final class SegmentTable {
         flags = new byte[segmentCount];
         detail = new int[segmentCount];
         generation = new int[segmentCount];
+        runSerial = new int[segmentCount];
         next = new int[segmentCount];
         prev = new int[segmentCount];
         slotMaps = new SlotMap[segmentCount];
@@ -74,6 +80,7 @@ final class SegmentTable {
             final int oldLength = generation.length;
             generation = Arrays.copyOf(generation, capacity);
             Arrays.fill(generation, oldLength, capacity, 1);
+            runSerial = Arrays.copyOf(runSerial, capacity);
             next = Arrays.copyOf(next, capacity);
             prev = Arrays.copyOf(prev, capacity);
             slotMaps = Arrays.copyOf(slotMaps, capacity);
@@ -146,6 +153,30 @@ final class SegmentTable {
         state[index] = FREE;
         detail[index] = 0;
         slotMaps[index] = null;
+    }
+
+    /**
+     * The floor for a class segment starting at {@code index}: past the generation of any run
+     * handed out there since the floor last moved (a run's handle has the floor's generation
+     * and its serial as slot, which a block's handle could otherwise equal).
+     */
+    int classFloor(final int index, final HandleCodec codec) {
+        if (runSerial[index] != 0) {
+            runSerial[index] = 0;
+            generation[index] = codec.advance(generation[index], 1);
+        }
+        return generation[index];
+    }
+
+    /** The run headed at {@code index} is freed or has moved away: its handle must never match again. */
+    void retireRun(final int index, final HandleCodec codec) {
+        final int serial = runSerial[index] + 1;
+        if (serial > codec.slotMask()) {
+            runSerial[index] = 0;
+            generation[index] = codec.advance(generation[index], 1);
+        } else {
+            runSerial[index] = serial;
+        }
     }
 
     boolean has(final int index, final byte flag) {

@@ -8,6 +8,17 @@ import java.util.Arrays;
  * writes to a freed block corrupts nothing of the allocator's, and a page with no live block can
  * be given back without losing any bookkeeping.
  *
+ * <p>Generations: the segment has a <em>floor</em>, the generation every block starts at in this
+ * use of the segment, and each block keeps in checked mode a 16-bit <em>offset</em> from it (2
+ * bytes per block, as a 16-bit generation cost), moved on by one at every free. A block's
+ * generation is floor + offset in the codec's cycle of 2^G - 1. A slot whose offset reaches
+ * {@link #retiredOffset} (65,535, or 2^G - 1 if that is less) is <em>retired</em> instead of
+ * wrapping: it is neither free nor live, never handed out again in this use, and no handle
+ * matches it; so within one use of a segment no slot hands out the same generation twice. When
+ * the segment is given back, {@link #nextFloor} (past every generation it handed out) seeds its
+ * next use and its retired slots come back. Unchecked, there are no offsets: every block has the
+ * floor's generation and no slot retires.
+ *
  * <p>Allocation takes the lowest free block at or after a cursor word (so a segment fills from
  * its start and its tail pages stay untouched); free sets the block's bit and moves the cursor
  * back if it is lower. A map is reused for another segment of the same class (the arena keeps a
@@ -18,16 +29,22 @@ final class SlotMap {
     private final int sizeClass;
     private final long blockBytes;
     private final int generationShift;
+    private final HandleCodec codec;
+    private final int retiredOffset;
     private final long[] freeBits;
-    /** Checked mode only, else null: the generation of each block, 1 to 65,535. */
-    private final short[] generations;
+    /** Checked mode only, else null: each block's generation as an offset from {@link #floor}. */
+    private final char[] offsets;
     private final int pageShift;
     /** Pages given back by trim since a block in them was last taken, one bit each; null until the first. */
     private long[] releasedPages;
     private int releasedCount;
-    private int maxGeneration;
+    /** The generation every block starts at in this use of the segment. */
+    private int floor;
+    private int maxOffset;
     private int cursorWord;
     private int liveCount;
+    /** Blocks neither live nor retired: what take() can still hand out. */
+    private int freeCount;
     /** One past the highest block taken since the map was reset: pages above it were never written. */
     private int touchedEnd;
     /** The segment it describes, while it describes one. */
@@ -39,34 +56,45 @@ final class SlotMap {
     /** The next map in its class's pool. */
     SlotMap nextInPool;
 
-    SlotMap(final int sizeClass, final int slotCount, final boolean checked, final int generationShift,
+    SlotMap(final int sizeClass, final int slotCount, final boolean checked, final HandleCodec codec,
         final long pageSize) {
         this.pageShift = Long.numberOfTrailingZeros(pageSize);
         this.sizeClass = sizeClass;
         this.blockBytes = SizeClasses.bytesOf(sizeClass);
         this.slotCount = slotCount;
-        this.generationShift = generationShift;
+        this.codec = codec;
+        this.generationShift = codec.generationShift();
+        this.retiredOffset = retiredOffset(codec);
         freeBits = new long[(slotCount + 63) >>> 6];
-        generations = checked ? new short[slotCount] : null;
+        offsets = checked ? new char[slotCount] : null;
         reset();
     }
 
-    /**
-     * Checked mode: every block's generation starts at {@code generation}, which the segment
-     * table keeps past every generation the segment handed out before, so that no handle from
-     * an earlier use of the segment (a run, or blocks of another class) matches.
-     */
-    void seed(final int generation) {
-        Arrays.fill(generations, (short)generation);
-        maxGeneration = generation;
+    /** The offset at which a slot retires: 65,535 (a char's last value), or 2^G - 1 if less, so one use never wraps. */
+    static int retiredOffset(final HandleCodec codec) {
+        return Math.min(Character.MAX_VALUE, codec.maxGeneration());
     }
 
     /**
-     * The highest generation of any block; once every block is free it is past every
-     * generation handed out (each free moved its block's on), so it seeds the segment's next use.
+     * Every block's generation starts at {@code floorGeneration}, which the segment table keeps
+     * past every generation the segment handed out before, so that no handle from an earlier use
+     * of the segment (a run, or blocks of another class) matches, up to the cycle of 2^G - 1.
      */
-    int maxGeneration() {
-        return maxGeneration;
+    void seed(final int floorGeneration) {
+        floor = floorGeneration;
+        maxOffset = 0;
+        if (offsets != null) {
+            Arrays.fill(offsets, (char)0);
+        }
+    }
+
+    /**
+     * The floor of the segment's next use, once every block is free: past every generation this
+     * use handed out (each free moved its block's offset on, a retired slot's to the retired
+     * offset, which no handle has), or one past the floor when unchecked.
+     */
+    int nextFloor() {
+        return codec.advance(floor, offsets == null ? 1 : maxOffset);
     }
 
     /** Every block free. */
@@ -78,6 +106,7 @@ final class SlotMap {
         }
         cursorWord = 0;
         liveCount = 0;
+        freeCount = slotCount;
         touchedEnd = 0;
         if (releasedPages != null) {
             Arrays.fill(releasedPages, 0);
@@ -106,8 +135,9 @@ final class SlotMap {
         return liveCount;
     }
 
+    /** Whether no block can be taken: each is live or retired. */
     boolean isFull() {
-        return liveCount == slotCount;
+        return freeCount == 0;
     }
 
     /** Takes the lowest free block; the caller checks {@link #isFull()} first. */
@@ -121,6 +151,7 @@ final class SlotMap {
         final int bit = Long.numberOfTrailingZeros(bits);
         freeBits[word] = bits & ~(1L << bit);
         liveCount++;
+        freeCount--;
         final int slot = (word << 6) | bit;
         if (slot >= touchedEnd) {
             touchedEnd = slot + 1;
@@ -133,7 +164,8 @@ final class SlotMap {
 
     /**
      * Gives the block back, if it is live; returns the live blocks left, or -1 when the block
-     * was free already (nothing changes).
+     * was free or retired already (nothing changes). In checked mode the block's generation
+     * moves on; a block whose offset reaches the retired offset retires instead of becoming free.
      */
     int give(final int slot) {
         final int word = slot >>> 6;
@@ -142,27 +174,57 @@ final class SlotMap {
         if ((bits & bit) != 0) {
             return -1; // already free
         }
+        if (offsets != null) {
+            final int offset = offsets[slot];
+            if (offset == retiredOffset) {
+                return -1;
+            }
+            offsets[slot] = (char)(offset + 1);
+            if (offset + 1 > maxOffset) {
+                maxOffset = offset + 1;
+            }
+            if (offset + 1 == retiredOffset) {
+                return --liveCount; // retired: its free bit stays clear, so take() never finds it
+            }
+        }
         freeBits[word] = bits | bit; // one load of the word, not two: the fast path waits on it
         if (word < cursorWord) {
             cursorWord = word;
         }
-        if (generations != null) {
-            final int generation = HandleCodec.nextGeneration(generations[slot] & HandleCodec.GENERATION_MASK);
-            generations[slot] = (short)generation;
-            if (generation > maxGeneration) {
-                maxGeneration = generation;
-            }
-        }
+        freeCount++;
         return --liveCount;
     }
 
+    /** Whether the block is live: taken and not given back (a retired block is not). */
     boolean isLive(final int slot) {
+        return (freeBits[slot >>> 6] & (1L << slot)) == 0 && !isRetired(slot);
+    }
+
+    /** Whether the free bit is clear: live, or retired (the fast paths rule that out by the generation). */
+    boolean isTaken(final int slot) {
         return (freeBits[slot >>> 6] & (1L << slot)) == 0;
     }
 
-    /** The block's generation: 1 when unchecked. */
+    /** Whether the slot retired in this use of the segment: checked mode only. */
+    boolean isRetired(final int slot) {
+        return offsets != null && offsets[slot] == retiredOffset;
+    }
+
+    /**
+     * The block's generation, 1 to 2^G - 1: the floor when unchecked; 0 for a retired slot, so
+     * that no handle (none has generation 0) matches it.
+     */
     int generation(final int slot) {
-        return generations == null ? 1 : generations[slot] & HandleCodec.GENERATION_MASK;
+        if (offsets == null) {
+            return floor;
+        }
+        final int offset = offsets[slot];
+        return offset == retiredOffset ? 0 : codec.advance(floor, offset);
+    }
+
+    /** The generation of the last handle a retired slot handed out. */
+    int lastGeneration() {
+        return codec.advance(floor, retiredOffset - 1);
     }
 
     /** Whether a block of {@code [fromSlot, toSlot)} was ever taken since the map was reset. */
@@ -197,7 +259,7 @@ final class SlotMap {
         }
     }
 
-    /** Whether blocks {@code [fromSlot, toSlot)} are all free. */
+    /** Whether no block of {@code [fromSlot, toSlot)} is live (free or retired: no one writes them). */
     boolean allFree(final int fromSlot, final int toSlot) {
         for (int slot = fromSlot; slot < toSlot; slot++) {
             if (isLive(slot)) {

@@ -15,6 +15,12 @@ import java.util.Arrays;
  * A segment whose last block is freed goes back to the arena's free segments, except the
  * class's current one: an allocate-free loop then never takes and gives back a segment, so the
  * fast path makes no system call and allocates nothing. Not thread-safe.
+ *
+ * <p>A segment is on its class's list while it has a block to hand out and is not current. In
+ * checked mode a slot may retire (see {@link SlotMap}): it is neither free nor live, so a
+ * segment can be full with few live blocks, and a current segment can be full with none; such a
+ * current is given back when the class moves on from it, and its retired slots come back with
+ * the segment's next use.
  */
 final class SmallBlocks {
     /** next/prev value of a segment on no list. */
@@ -65,20 +71,23 @@ final class SmallBlocks {
         return slotMap.handle(slotMap.take());
     }
 
-    /** A block of the segment {@code slotMap} describes was given back; {@code liveCount} are left. */
+    /**
+     * A block of the segment {@code slotMap} describes was given back (or retired);
+     * {@code liveCount} are left.
+     */
     void afterFree(final SlotMap slotMap, final int liveCount) {
         if (slotMap.current) {
             return;
         }
-        final boolean wasFull = liveCount + 1 == slotMap.slotCount();
         final int sizeClass = slotMap.sizeClass();
         final int segmentIndex = slotMap.segmentIndex;
+        final boolean listed = table.next[segmentIndex] != UNLINKED;
         if (liveCount == 0) {
-            if (!wasFull) {
+            if (listed) {
                 unlink(sizeClass, segmentIndex);
             }
             retire(sizeClass, segmentIndex);
-        } else if (wasFull) {
+        } else if (!listed && !slotMap.isFull()) {
             link(sizeClass, segmentIndex);
         }
     }
@@ -92,9 +101,14 @@ final class SmallBlocks {
         } else {
             slotMap = attach(sizeClass, segments.take(1));
         }
-        // The segment it replaces is full: a later free puts it on the list.
-        if (current[sizeClass] != null) {
-            current[sizeClass].current = false;
+        // The segment it replaces is full: a later free puts it on the list. Full of retired
+        // slots and nothing live, no free will: it goes back now.
+        final SlotMap replaced = current[sizeClass];
+        if (replaced != null) {
+            replaced.current = false;
+            if (replaced.liveCount() == 0) {
+                retire(sizeClass, replaced.segmentIndex);
+            }
         }
         current[sizeClass] = slotMap;
         slotMap.current = true;
@@ -106,14 +120,12 @@ final class SmallBlocks {
         segments.claim(segmentIndex, 1, SegmentTable.CLASS, sizeClass);
         SlotMap slotMap = pool[sizeClass];
         if (slotMap == null) {
-            slotMap = new SlotMap(sizeClass, slotsPerSegment[sizeClass], checked, codec.generationShift(), pageSize);
+            slotMap = new SlotMap(sizeClass, slotsPerSegment[sizeClass], checked, codec, pageSize);
         } else {
             pool[sizeClass] = slotMap.nextInPool;
             slotMap.nextInPool = null;
         }
-        if (checked) {
-            slotMap.seed(table.generation[segmentIndex]);
-        }
+        slotMap.seed(table.classFloor(segmentIndex, codec));
         slotMap.segmentIndex = segmentIndex;
         slotMap.handleBase = codec.encode(tag, segmentIndex, 0, 0);
         table.slotMaps[segmentIndex] = slotMap;
@@ -125,9 +137,7 @@ final class SmallBlocks {
     /** Gives an empty segment back to the arena and its slot map to the class's pool. */
     private void retire(final int sizeClass, final int segmentIndex) {
         final SlotMap slotMap = table.slotMaps[segmentIndex];
-        if (checked) {
-            table.generation[segmentIndex] = slotMap.maxGeneration();
-        }
+        table.generation[segmentIndex] = slotMap.nextFloor();
         slotMap.reset();
         slotMap.nextInPool = pool[sizeClass];
         pool[sizeClass] = slotMap;

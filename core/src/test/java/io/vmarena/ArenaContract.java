@@ -321,6 +321,60 @@ public abstract class ArenaContract {
         }
     }
 
+    /**
+     * A slot's generations never wrap while its segment stays in use: after 65,535 reuses the
+     * slot retires (until its segment is given back) instead of handing its first handle out
+     * again, so every handle it ever gave out stays refused. (Issue 9: with 16-bit generations
+     * the 65,536th handle equalled the first, and address and free accepted the stale one.)
+     */
+    @Test
+    void shouldNeverAcceptAStaleHandleWhenOneSlotIsReusedPastItsGenerations() {
+        try (Arena arena = arena().build()) {
+            final long keeper = arena.allocate(64); // keeps the segment in use throughout
+            final long first = arena.allocate(64);
+            final long slotAddress = arena.address(first);
+            final java.util.Set<Long> handles = new java.util.HashSet<>();
+            handles.add(first);
+            long handle = first;
+            for (int reuse = 1; reuse <= 70_000; reuse++) {
+                arena.free(handle);
+                handle = arena.allocate(64);
+                assertTrue(handles.add(handle), "handle " + handle + " handed out twice, at reuse " + reuse);
+            }
+            final long current = handle;
+            assertNotEquals(slotAddress, arena.address(current), "the slot retired after 65,535 reuses");
+            final IllegalArgumentException stale = assertThrows(IllegalArgumentException.class,
+                () -> arena.address(first));
+            assertTrue(stale.getMessage().contains("stale"), stale.getMessage());
+            final IllegalArgumentException lastOfSlot = assertThrows(IllegalArgumentException.class,
+                () -> arena.free(first));
+            assertTrue(lastOfSlot.getMessage().contains("stale"), lastOfSlot.getMessage());
+            arena.free(current);
+            arena.free(keeper);
+        }
+    }
+
+    /**
+     * Tags go round robin: the arena built next after one is closed has another tag, so the
+     * closed arena's handles are refused by it. (Issue 9: the lowest free tag came back at once,
+     * and the next arena accepted the closed one's first handle.)
+     */
+    @Test
+    void shouldRefuseAClosedArenasHandleInTheNextArenaBuilt() {
+        final long closedHandle;
+        try (Arena closed = arena().build()) {
+            closedHandle = closed.allocate(64);
+        }
+        try (Arena next = arena().build()) {
+            final long own = next.allocate(64);
+            final IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> next.address(closedHandle));
+            assertTrue(other.getMessage().contains("another arena"), other.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> next.free(closedHandle));
+            next.free(own);
+        }
+    }
+
     protected final LiveBlocks.Block allocateAndWrite(final Arena arena, final LiveBlocks blocks, final long lengthBytes,
         final long seed) {
         final LiveBlocks.Block block = blocks.add(arena.allocate(lengthBytes), lengthBytes, seed);

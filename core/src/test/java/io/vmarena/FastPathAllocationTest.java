@@ -1,7 +1,9 @@
 package io.vmarena;
 
+import io.vmarena.support.CountingAddressSpace;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The fast path allocates nothing on the heap: the thread's allocated-bytes counter does not move
  * across a million allocate-free pairs of small blocks, alone or among a few hundred live blocks
- * of mixed sizes (Netty's approach: count bytes, never time anything).
+ * of mixed sizes, each block resolved with address, capacity and wrap, and a run's too (Netty's
+ * approach: count bytes, never time anything); and the address space sees no call meanwhile.
  */
 class FastPathAllocationTest {
     private static final int LIVE_BLOCKS = 256;
@@ -23,16 +26,18 @@ class FastPathAllocationTest {
 
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-    private SimulatedAddressSpace space;
+    private SimulatedAddressSpace simulator;
+    private CountingAddressSpace space;
 
     @BeforeEach
     void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
+        simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
+        space = new CountingAddressSpace(simulator);
     }
 
     @AfterEach
     void close() {
-        space.close();
+        simulator.close();
     }
 
     @ParameterizedTest
@@ -45,30 +50,48 @@ class FastPathAllocationTest {
                 lengths[index] = 16 + random.nextInt(4096);
             }
             final long[] live = new long[LIVE_BLOCKS];
-            churn(arena, live, lengths, ROUNDS); // warm up: every class has its segment, the JIT has compiled
+            final long run = arena.allocate(4L << 20);
+            final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+            long checksum = churn(arena, live, lengths, ROUNDS, run, view); // warm up: segments taken, JIT compiled
 
             final long before = threads.getCurrentThreadAllocatedBytes();
             final long calibration = threads.getCurrentThreadAllocatedBytes() - before;
+            final long systemCalls = space.systemCalls();
             final long start = threads.getCurrentThreadAllocatedBytes();
-            churn(arena, live, lengths, ROUNDS);
+            checksum += churn(arena, live, lengths, ROUNDS, run, view);
             final long allocated = threads.getCurrentThreadAllocatedBytes() - start - calibration;
+            assertEquals(systemCalls, space.systemCalls(), "system calls made by " + ROUNDS + " rounds");
 
-            assertEquals(0, allocated, "bytes allocated on the heap by " + ROUNDS + " rounds of allocate and free");
+            assertEquals(0, allocated, "bytes allocated on the heap by " + ROUNDS + " rounds of allocate, "
+                + "address, capacity, wrap and free (checksum " + checksum + ")");
             for (final long handle : live) {
                 arena.free(handle);
             }
+            arena.free(run);
         }
     }
 
-    /** Each round: allocate and free 64 bytes, then replace one of the live blocks of mixed sizes. */
-    private static void churn(final Arena arena, final long[] live, final long[] lengths, final int rounds) {
+    /**
+     * Each round: allocate, resolve and free 64 bytes, then replace one of the live blocks of
+     * mixed sizes and resolve it and the run; returns a sum of what was resolved, so that none
+     * of it is dead code.
+     */
+    private static long churn(final Arena arena, final long[] live, final long[] lengths, final int rounds,
+        final long run, final UnsafeBuffer view) {
+        long checksum = 0;
         for (int round = 0; round < rounds; round++) {
-            arena.free(arena.allocate(64));
+            final long handle = arena.allocate(64);
+            checksum += arena.address(handle);
+            arena.free(handle);
             final int index = round & (LIVE_BLOCKS - 1);
             if (live[index] != 0) {
                 arena.free(live[index]);
             }
             live[index] = arena.allocate(lengths[(index * 31 + round) & (LIVE_BLOCKS - 1)]);
+            checksum += arena.address(live[index]) + arena.capacity(live[index]);
+            arena.wrap(view, live[index]);
+            checksum += view.capacity() + arena.address(run) + arena.capacity(run);
         }
+        return checksum;
     }
 }
