@@ -43,6 +43,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Threads</h2>
  * See {@link Threading}. A confined arena refuses every other thread with an
  * {@link IllegalStateException}.
+ *
+ * <h2>Failure</h2>
+ * A call the system refuses part way through a move is undone, and the arena is unchanged
+ * ({@link ArenaFullException}). If the undo fails too, the arena's memory is split between two
+ * places and it is <em>failed</em>: that call, and every later one but {@link #close()}, throws
+ * an {@link IllegalStateException} that says which move failed and where the pieces are; close
+ * unmaps what the arena owns. Its range is leased to it ({@link io.vmarena.vm.Lease}): the
+ * address space refuses everyone else's calls over it.
  */
 public final class Arena implements AutoCloseable {
     /**
@@ -68,6 +76,12 @@ public final class Arena implements AutoCloseable {
     private final BlockHeap heap;
     private final int tag;
     private volatile boolean closed;
+    /**
+     * Why the arena has failed (a move that could not be undone, memory close could not unmap),
+     * or null: set with {@link #closed}, so every call that checks it refuses with this message.
+     */
+    private volatile String failure;
+    private boolean tagReleased;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
         name = builder.name != null ? builder.name : "arena-" + NAMES.incrementAndGet();
@@ -79,7 +93,7 @@ public final class Arena implements AutoCloseable {
         phaser = shared ? new ReadPhaser() : null;
         readDepth = shared ? ThreadLocal.withInitial(() -> new int[1]) : null;
         range = new ArenaRange(name, geometry.space, shared ? phaser : MoveGate.NONE, geometry.segmentBytes,
-            geometry.initialBytes, builder.inPlaceGrowth);
+            geometry.initialBytes, builder.inPlaceGrowth, this::fail);
         table = new SegmentTable((int)(geometry.initialBytes / geometry.segmentBytes));
         segments = new Segments(name, table, range, geometry.segmentBytes, geometry.maximumBytes,
             geometry.retainedBytes);
@@ -298,32 +312,55 @@ public final class Arena implements AutoCloseable {
      * Unmaps the arena's memory: every handle and address is invalid afterwards, and every call
      * but {@code close()} throws {@link IllegalStateException}. In a shared arena it waits for
      * open read sections to close. Closing twice does nothing.
+     *
+     * <p>A failed arena (see {@link #allocate}) is closed the same way: close unmaps what the
+     * arena owns, wherever a failed move left it.
+     *
+     * @throws IllegalStateException when some of the memory could not be unmapped, saying what
+     *     is still mapped; the arena is failed then, and a later {@code close()} tries again
      */
     @Override
     public void close() {
         if (lock == null) {
-            if (closed) {
+            if (range.released()) {
                 return;
             }
-            ensureOwner();
-            closed = true;
-            ArenaTags.release(tag);
-            range.close();
+            if (Thread.currentThread() != owner) {
+                ensureOwner();
+            }
+            release();
             return;
         }
-        if (closed) {
+        if (range.released()) {
             return;
         }
         lockForChange("close");
         try {
-            if (!closed) {
-                closed = true;
-                ArenaTags.release(tag);
-                range.close();
+            if (!range.released()) {
+                release();
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Marks the arena closed and unmaps what it owns; see {@link #close}. */
+    private void release() {
+        closed = true;
+        if (!tagReleased) {
+            tagReleased = true;
+            ArenaTags.release(tag);
+        }
+        range.close(segments.ownedStretches());
+    }
+
+    /**
+     * Enters the failed state (called by the range, under the arena's lock or on its thread):
+     * every later call but close is refused with {@code message}.
+     */
+    private void fail(final String message) {
+        failure = message;
+        closed = true;
     }
 
     /** The arena's range, for tests: its first address. */
@@ -391,6 +428,10 @@ public final class Arena implements AutoCloseable {
     }
 
     private String closedMessage() {
+        final String failed = failure;
+        if (failed != null) {
+            return failed;
+        }
         return "arena '" + name + "' is closed: its memory is unmapped and its handles are invalid";
     }
 

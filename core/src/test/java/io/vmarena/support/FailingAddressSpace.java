@@ -12,6 +12,8 @@ import io.vmarena.vm.sim.SimulatedAddressSpace;
  */
 public final class FailingAddressSpace extends ForwardingAddressSpace {
     private int remapsBeforeFailure = -1;
+    /** Whether every mremap fails once one has (an undo then fails too). */
+    private boolean remapsKeepFailing;
     private int protectsBeforeFailure = -1;
 
     public FailingAddressSpace(final SimulatedAddressSpace space) {
@@ -21,6 +23,16 @@ public final class FailingAddressSpace extends ForwardingAddressSpace {
     /** The next {@code remaps} mremap calls succeed, the one after fails; -1 for never. */
     public void failRemapAfter(final int remaps) {
         remapsBeforeFailure = remaps;
+        remapsKeepFailing = false;
+    }
+
+    /**
+     * The next {@code remaps} mremap calls succeed, and every one after fails, until
+     * {@link #failRemapAfter} is called: a move that fails part way cannot be moved back.
+     */
+    public void failRemapsFrom(final int remaps) {
+        remapsBeforeFailure = remaps;
+        remapsKeepFailing = true;
     }
 
     /** The next {@code protects} mprotect calls succeed, the one after fails; -1 for never. */
@@ -32,7 +44,7 @@ public final class FailingAddressSpace extends ForwardingAddressSpace {
     public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
         if (remapsBeforeFailure == 0) {
-            remapsBeforeFailure = -1;
+            remapsBeforeFailure = remapsKeepFailing ? 0 : -1;
             throw injected("mremap");
         }
         if (remapsBeforeFailure > 0) {

@@ -6,6 +6,9 @@ import io.vmarena.vm.Advice;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Errno;
 import io.vmarena.vm.ErrnoHints;
+import io.vmarena.vm.Lease;
+import io.vmarena.vm.LeasedCalls;
+import io.vmarena.vm.LeasedView;
 import io.vmarena.vm.LockBudget;
 import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
@@ -27,7 +30,7 @@ import java.util.List;
  * bookkeeping, so two threads cannot interleave between a check and the call it allowed.
  * Success paths build no strings.
  */
-final class LinuxAddressSpace implements AddressSpace {
+final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
     private final Capabilities capabilities;
     private final long pageSize;
     private final long pageMask;
@@ -46,11 +49,19 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
+    public long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
+        return map(null, address, lengthBytes, protection, flags);
+    }
+
+    @Override
+    public synchronized long map(final Lease lease,
+        final long address, final long lengthBytes, final Protection protection, final int flags) {
         MapFlags.validate(flags);
         final boolean fixed = (flags & MapFlags.FIXED) != 0;
         if (fixed) {
-            guard.require("mmap", address, lengthBytes, this);
+            guard.require("mmap", address, lengthBytes, this, lease);
+        } else if ((flags & MapFlags.FIXED_NOREPLACE) != 0) {
+            guard.requireNotHeld("mmap", address, lengthBytes, lease);
         }
         final int nativeFlags = LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS
             | (fixed ? LibC.MAP_FIXED : 0)
@@ -68,8 +79,13 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized void unmap(final long address, final long lengthBytes) {
-        guard.require("munmap", address, lengthBytes, this);
+    public void unmap(final long address, final long lengthBytes) {
+        unmap(null, address, lengthBytes);
+    }
+
+    @Override
+    public synchronized void unmap(final Lease lease, final long address, final long lengthBytes) {
+        guard.require("munmap", address, lengthBytes, this, lease);
         try {
             LibC.munmap(address, lengthBytes);
         } catch (final LastErrorException e) {
@@ -79,8 +95,14 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized void protect(final long address, final long lengthBytes, final Protection protection) {
-        guard.require("mprotect", address, lengthBytes, this);
+    public void protect(final long address, final long lengthBytes, final Protection protection) {
+        protect(null, address, lengthBytes, protection);
+    }
+
+    @Override
+    public synchronized void protect(final Lease lease,
+        final long address, final long lengthBytes, final Protection protection) {
+        guard.require("mprotect", address, lengthBytes, this, lease);
         try {
             LibC.mprotect(address, lengthBytes, protection.bits());
         } catch (final LastErrorException e) {
@@ -89,11 +111,18 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
+    public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
-        guard.require("mremap", oldAddress, oldLengthBytes, this);
+        return remap(null, oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+    }
+
+    @Override
+    public synchronized long remap(final Lease lease,
+        final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
+        final long newAddress) {
+        guard.require("mremap", oldAddress, oldLengthBytes, this, lease);
         if ((flags & RemapFlags.FIXED) != 0) {
-            guard.require("mremap", newAddress, newLengthBytes, this);
+            guard.require("mremap", newAddress, newLengthBytes, this, lease);
         }
         final long result;
         try {
@@ -103,13 +132,18 @@ final class LinuxAddressSpace implements AddressSpace {
             throw failure("mremap", e, newLengthBytes, hex(oldAddress), Long.toString(oldLengthBytes),
                 Long.toString(newLengthBytes), RemapFlags.describe(flags), hex(newAddress));
         }
-        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
+        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
         return result;
     }
 
     @Override
-    public synchronized void lock(final long address, final long lengthBytes, final LockMode mode) {
-        guard.require("mlock2", address, lengthBytes, this);
+    public void lock(final long address, final long lengthBytes, final LockMode mode) {
+        lock(null, address, lengthBytes, mode);
+    }
+
+    @Override
+    public synchronized void lock(final Lease lease, final long address, final long lengthBytes, final LockMode mode) {
+        guard.require("mlock2", address, lengthBytes, this, lease);
         final int flags = mode == LockMode.ON_FAULT ? LibC.MLOCK_ONFAULT : 0;
         try {
             Mlock2.mlock2(address, lengthBytes, flags);
@@ -120,8 +154,13 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized void unlock(final long address, final long lengthBytes) {
-        guard.require("munlock", address, lengthBytes, this);
+    public void unlock(final long address, final long lengthBytes) {
+        unlock(null, address, lengthBytes);
+    }
+
+    @Override
+    public synchronized void unlock(final Lease lease, final long address, final long lengthBytes) {
+        guard.require("munlock", address, lengthBytes, this, lease);
         try {
             LibC.munlock(address, lengthBytes);
         } catch (final LastErrorException e) {
@@ -130,8 +169,14 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized void advise(final long address, final long lengthBytes, final Advice advice) {
-        guard.require("madvise", address, lengthBytes, this);
+    public void advise(final long address, final long lengthBytes, final Advice advice) {
+        advise(null, address, lengthBytes, advice);
+    }
+
+    @Override
+    public synchronized void advise(final Lease lease,
+        final long address, final long lengthBytes, final Advice advice) {
+        guard.require("madvise", address, lengthBytes, this, lease);
         try {
             LibC.madvise(address, lengthBytes, adviceValue(advice));
         } catch (final LastErrorException e) {
@@ -174,6 +219,21 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
+    public synchronized void hold(final Lease lease, final long address, final long lengthBytes) {
+        guard.hold(lease, address, lengthBytes, this);
+    }
+
+    @Override
+    public synchronized void unhold(final Lease lease, final long address, final long lengthBytes) {
+        guard.unhold(lease, address, lengthBytes);
+    }
+
+    @Override
+    public AddressSpace actingFor(final Lease lease) {
+        return new LeasedView(this, this, lease);
+    }
+
+    @Override
     public long lockedBytes() {
         final String vmLck = ProcFiles.field(ProcFiles.read("/proc/self/status"), "VmLck");
         return vmLck == null ? 0 : ProcFiles.kilobytes(vmLck);
@@ -190,8 +250,13 @@ final class LinuxAddressSpace implements AddressSpace {
     }
 
     @Override
-    public synchronized boolean owns(final long address, final long lengthBytes) {
-        return guard.owns(address, lengthBytes, this);
+    public boolean owns(final long address, final long lengthBytes) {
+        return owns(null, address, lengthBytes);
+    }
+
+    @Override
+    public synchronized boolean owns(final Lease lease, final long address, final long lengthBytes) {
+        return guard.owns(address, lengthBytes, this, lease);
     }
 
     private VmException failure(final String operation, final LastErrorException e, final long lengthBytes,
