@@ -476,7 +476,10 @@ public final class Arena implements AutoCloseable {
 
         /**
          * The unit of relocation: a power of two, a multiple of the page size, 512 bytes at
-         * least; default 2 MiB. Small blocks go up to a quarter of it.
+         * least and 256 MiB at most; default 2 MiB. Small blocks go up to a quarter of it. The
+         * bound keeps a segment's bookkeeping small: it lives on the Java heap, a bit and (in
+         * checked mode) a generation per block, 1/8 of a segment of 16-byte blocks, taken whole
+         * when the segment is, and a segment's block count must fit an int.
          */
         public Builder segmentBytes(final long value) {
             segmentBytes = value;

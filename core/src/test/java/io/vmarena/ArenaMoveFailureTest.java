@@ -98,7 +98,7 @@ class ArenaMoveFailureTest {
     }
 
     /** Runs moved within the arena leave VMAs the kernel does not merge back. */
-    private static void fragmentIntoManyVmas(final Arena arena, final LiveBlocks blocks) {
+    static void fragmentIntoManyVmas(final Arena arena, final LiveBlocks blocks) {
         final long small = arena.allocate(100);
         blocks.write(arena.address(small), blocks.add(small, 100, 1), 0);
         final long first = arena.allocate(SEGMENT_BYTES);

@@ -322,6 +322,14 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
         return result;
     }
 
+    /** Unmaps a mapping made with {@link #mapForeign}: munmap past this address space's bookkeeping. */
+    public synchronized void unmapForeign(final long address, final long lengthBytes) {
+        ensureOpen();
+        process.systemCalls++;
+        check("munmap", mmap.munmap(address, lengthBytes), lengthBytes, SyscallText.hex(address),
+            Long.toString(lengthBytes));
+    }
+
     /** The VMAs the simulated process has, for tests and diagnostics: its whole map count. */
     public synchronized int vmaCount() {
         ensureOpen();
