@@ -84,6 +84,33 @@ class ArenaOwnershipTest {
     }
 
     /**
+     * Issue 9: close marked the arena closed and then failed in munmap, so its memory stayed
+     * mapped for good. Now it says what is still mapped, refuses every other call, and a later
+     * close tries again.
+     */
+    @Test
+    void shouldSayWhatIsLeftMappedWhenCloseCannotUnmapAndTryAgainOnTheNextClose() {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            final FailingAddressSpace space = new FailingAddressSpace(simulator);
+            final Arena arena = builder(space).name("sticky").build();
+            final long handle = arena.allocate(3 * SEGMENT_BYTES);
+            final long base = arena.baseAddress();
+            space.failUnmapAfter(0);
+
+            final IllegalStateException failure = assertThrows(IllegalStateException.class, arena::close);
+
+            assertTrue(failure.getMessage().contains("could not unmap all of its memory on close; still mapped: [0x"
+                + Long.toHexString(base) + ", +" + 8 * SEGMENT_BYTES + ")"), failure.getMessage());
+            assertEquals(failure.getMessage(), assertThrows(IllegalStateException.class, () -> arena.free(handle))
+                .getMessage());
+            assertTrue(!simulator.mappings(base, base + 8 * SEGMENT_BYTES).isEmpty(), "still mapped");
+            arena.close();
+            assertEquals(List.of(), simulator.mappings(0, Long.MAX_VALUE), "the second close unmapped it");
+            arena.close();
+        }
+    }
+
+    /**
      * A foreign mapping that lands in a hole a move left keeps the hole from being reserved
      * again: close unmaps everything else and leaves it alone, and growth by moving moves only
      * the arena's own stretches (and can use those segments again in its new range).

@@ -6,7 +6,7 @@ import io.vmarena.vm.VmException;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 
 /**
- * A simulated address space whose mremap or mprotect fails on demand (ENOMEM, as when memory for
+ * A simulated address space whose mremap, mprotect or munmap fails on demand (ENOMEM, as when memory for
  * page tables runs out part way through a move, or vm.max_map_count is reached), to test what
  * callers do with a call that fails half way through their work.
  */
@@ -15,6 +15,7 @@ public final class FailingAddressSpace extends ForwardingAddressSpace {
     /** Whether every mremap fails once one has (an undo then fails too). */
     private boolean remapsKeepFailing;
     private int protectsBeforeFailure = -1;
+    private int unmapsBeforeFailure = -1;
 
     public FailingAddressSpace(final SimulatedAddressSpace space) {
         super(space);
@@ -38,6 +39,23 @@ public final class FailingAddressSpace extends ForwardingAddressSpace {
     /** The next {@code protects} mprotect calls succeed, the one after fails; -1 for never. */
     public void failProtectAfter(final int protects) {
         protectsBeforeFailure = protects;
+    }
+
+    /** The next {@code unmaps} munmap calls succeed, the one after fails; -1 for never. */
+    public void failUnmapAfter(final int unmaps) {
+        unmapsBeforeFailure = unmaps;
+    }
+
+    @Override
+    public void unmap(final long address, final long lengthBytes) {
+        if (unmapsBeforeFailure == 0) {
+            unmapsBeforeFailure = -1;
+            throw injected("munmap");
+        }
+        if (unmapsBeforeFailure > 0) {
+            unmapsBeforeFailure--;
+        }
+        super.unmap(address, lengthBytes);
     }
 
     @Override
