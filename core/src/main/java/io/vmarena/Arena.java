@@ -123,6 +123,8 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalArgumentException when {@code lengthBytes} is not positive or exceeds the
      *     arena's maximum size
      * @throws ArenaFullException when the arena cannot grow enough; nothing is allocated
+     * @throws IllegalStateException when the arena is closed, or has failed (see Failure in the
+     *     class comment): a growth that moved it failed and could not be undone
      */
     public long allocate(final long lengthBytes) {
         if (lock == null) {
@@ -169,6 +171,8 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalArgumentException for a bad handle (see {@link #free}) or length (see
      *     {@link #allocate}); the block is unchanged
      * @throws ArenaFullException when the arena cannot grow enough; the block is unchanged
+     * @throws IllegalStateException when the arena is closed, or has failed (see Failure in the
+     *     class comment): a move of the block or of the arena failed and could not be undone
      */
     public long reallocate(final long handle, final long lengthBytes) {
         if (lock == null) {

@@ -44,6 +44,9 @@ import java.util.function.LongConsumer;
  * own while moves leave it unmapped in parts. Stretches that another mapping took (a vacated
  * hole that could not be reserved again) are never touched: close and moves are given the
  * stretches the arena owns. Not thread-safe: the arena serializes calls.
+ *
+ * <p>Longer than most classes here: reservation, growth, moves with their undo and close all
+ * change the same state (base, size, lease, what a failure left behind) under the same gate.
  */
 final class ArenaRange {
     /** How much larger a range a growth that has to move reserves. */
@@ -240,7 +243,11 @@ final class ArenaRange {
             space.unmap(placed, extraBytes); // a kernel that took FIXED_NOREPLACE as a hint
             return false;
         }
-        space.hold(lease, end, extraBytes);
+        try {
+            holdOrGiveBack(end, extraBytes);
+        } catch (final IllegalArgumentException heldElsewhere) {
+            return false;
+        }
         reservedBytes = newReservedBytes;
         return true;
     }
@@ -457,8 +464,25 @@ final class ArenaRange {
         if (tailBytes > 0) {
             space.unmap(aligned + lengthBytes, tailBytes);
         }
-        space.hold(lease, aligned, lengthBytes);
+        holdOrGiveBack(aligned, lengthBytes);
         return aligned;
+    }
+
+    /**
+     * Holds a range just mapped, or, when another lease holds part of it (the kernel placed it
+     * in a hole another arena is about to map again), unmaps it and throws.
+     */
+    private void holdOrGiveBack(final long address, final long lengthBytes) {
+        try {
+            space.hold(lease, address, lengthBytes);
+        } catch (final IllegalArgumentException heldElsewhere) {
+            try {
+                space.unmap(address, lengthBytes);
+            } catch (final RuntimeException refused) {
+                heldElsewhere.addSuppressed(refused); // inside the other's hole: the address space keeps it
+            }
+            throw heldElsewhere;
+        }
     }
 
     private long alignmentFor(final long lengthBytes) {
