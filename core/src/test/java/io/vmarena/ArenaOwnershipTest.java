@@ -216,25 +216,24 @@ class ArenaOwnershipTest {
     /** A simulator's block is the arenas' memory: closing it under an open arena is refused, naming it. */
     @Test
     void shouldRefuseToCloseASimulatorThatAnArenaStillUses() {
-        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
-            final LiveBlocks blocks = new LiveBlocks(simulator);
-            final Arena first = builder(simulator).name("first").build();
-            final Arena second = builder(simulator).name("second").build();
-            allocateAndWrite(first, blocks, 100, 81);
+        final SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
+        final LiveBlocks blocks = new LiveBlocks(simulator);
+        final Arena first = builder(simulator).name("first").build();
+        final Arena second = builder(simulator).name("second").build();
+        allocateAndWrite(first, blocks, 100, 81);
 
-            final IllegalStateException refused = assertThrows(IllegalStateException.class, simulator::close);
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, simulator::close);
 
-            assertTrue(refused.getMessage().contains("still leased to arena 'first', arena 'second'"),
-                refused.getMessage());
-            final LiveBlocks.Block block = blocks.blocks().get(0);
-            block.handle = first.reallocate(block.handle, 4 * SEGMENT_BYTES);
-            blocks.checkAll(first::address, first::capacity, "the arena still works");
-            first.close();
-            assertThrows(IllegalStateException.class, simulator::close);
-            second.close();
-            simulator.close();
-            assertThrows(IllegalStateException.class, () -> simulator.mappings(0, 1), "closed now");
-        }
+        assertTrue(refused.getMessage().contains("still leased to arena 'first', arena 'second'"),
+            refused.getMessage());
+        final LiveBlocks.Block block = blocks.blocks().get(0);
+        block.handle = first.reallocate(block.handle, 4 * SEGMENT_BYTES);
+        blocks.checkAll(first::address, first::capacity, "the arena still works");
+        first.close();
+        assertThrows(IllegalStateException.class, simulator::close);
+        second.close();
+        simulator.close();
+        assertThrows(IllegalStateException.class, () -> simulator.mappings(0, 1), "closed now");
     }
 
     private static void assertEveryCallRefused(final Arena arena, final long handle, final String message) {
