@@ -6,10 +6,12 @@ import io.vmarena.vm.Mapping;
 import org.agrona.MutableDirectBuffer;
 
 import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * An off-heap arena: a growable range of virtual memory from which blocks are allocated and
@@ -79,6 +81,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * built and logs every leak as a WARNING with that stack trace. Addresses, like handles, are
  * valid only while their arena can be reached: keep a reference to it for as long as you use
  * its memory.
+ *
+ * <h2>Failure</h2>
+ * A call the system refuses part way through a move is undone, and the arena is unchanged
+ * ({@link ArenaFullException}). If the undo fails too, the arena's memory is split between two
+ * places and it is <em>failed</em>: that call, and every later one but {@link #close()}, throws
+ * an {@link IllegalStateException} that says which move failed and where the pieces are; close
+ * unmaps what the arena owns. Its range is leased to it ({@link io.vmarena.vm.Lease}): the
+ * address space refuses everyone else's calls over it.
  */
 public final class Arena implements AutoCloseable {
     /**
@@ -106,6 +116,12 @@ public final class Arena implements AutoCloseable {
     private final int tag;
     private final ArenaCleanup cleanup;
     private volatile boolean closed;
+    /**
+     * Why the arena has failed (a move that could not be undone, memory close could not unmap),
+     * or null: set with {@link #closed}, so every call that checks it refuses with this message.
+     */
+    private volatile String failure;
+    private boolean tagReleased;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
         name = builder.name != null ? builder.name : "arena-" + NAMES.incrementAndGet();
@@ -117,7 +133,7 @@ public final class Arena implements AutoCloseable {
         phaser = shared ? new ReadPhaser() : null;
         readDepth = shared ? ThreadLocal.withInitial(() -> new int[1]) : null;
         range = new ArenaRange(name, geometry.space, shared ? phaser : MoveGate.NONE, geometry.segmentBytes,
-            geometry.initialBytes, builder.inPlaceGrowth);
+            geometry.initialBytes, builder.inPlaceGrowth, new FailureSink(this));
         table = new SegmentTable((int)(geometry.initialBytes / geometry.segmentBytes));
         segments = new Segments(name, table, range, geometry.segmentBytes, geometry.maximumBytes,
             geometry.retainedBytes);
@@ -125,7 +141,7 @@ public final class Arena implements AutoCloseable {
         tag = ArenaTags.acquire(codec.tagBits());
         heap = new BlockHeap(range, table, segments, codec, tag, CHECKS_ENABLED && builder.checked,
             geometry.segmentBytes);
-        cleanup = ArenaCleanup.register(this, name, range, tag, lock);
+        cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
     }
 
     public static Builder builder() {
@@ -148,6 +164,8 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalArgumentException when {@code lengthBytes} is not positive or exceeds the
      *     arena's maximum size
      * @throws ArenaFullException when the arena cannot grow enough; nothing is allocated
+     * @throws IllegalStateException when the arena is closed, or has failed (see Failure in the
+     *     class comment): a growth that moved it failed and could not be undone
      */
     public long allocate(final long lengthBytes) {
         if (lock == null) {
@@ -202,6 +220,8 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalArgumentException for a bad handle (see {@link #free}) or length (see
      *     {@link #allocate}); the block is unchanged
      * @throws ArenaFullException when the arena cannot grow enough; the block is unchanged
+     * @throws IllegalStateException when the arena is closed, or has failed (see Failure in the
+     *     class comment): a move of the block or of the arena failed and could not be undone
      */
     public long reallocate(final long handle, final long lengthBytes) {
         if (lock == null) {
@@ -365,35 +385,82 @@ public final class Arena implements AutoCloseable {
      *
      * <p>An arena that becomes unreachable without {@code close()} is released by a cleaner
      * when the garbage collector finds it, and the leak is logged (see the class comment).
+     *
+     * <p>A failed arena (see {@link #allocate}) is closed the same way: close unmaps what the
+     * arena owns, wherever a failed move left it.
+     *
+     * @throws IllegalStateException when some of the memory could not be unmapped, saying what
+     *     is still mapped; the arena is failed then, and a later {@code close()} tries again
      */
     @Override
     public void close() {
         if (lock == null) {
-            if (closed) {
+            if (range.released()) {
                 return;
             }
             ensureOwnerOrEnded();
-            if (!cleanup.claim()) {
-                return; // another thread closed it first: its owner has ended
-            }
-            closed = true;
-            ArenaTags.release(tag);
-            range.close();
+            release();
             return;
         }
-        if (closed) {
+        if (range.released()) {
             return;
         }
         lockForChange("close");
         try {
-            if (!closed) {
-                closed = true;
-                cleanup.claim();
-                ArenaTags.release(tag);
-                range.close();
+            if (!range.released()) {
+                release();
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Marks the arena closed and unmaps what it owns; see {@link #close}. Synchronized on the
+     * cleanup: a confined arena whose owner has ended may be closed by two threads at once, and a
+     * close that could not unmap everything is tried again by the next.
+     */
+    private void release() {
+        synchronized (cleanup) {
+            if (range.released()) {
+                return; // another thread closed it meanwhile
+            }
+            cleanup.claim(); // from now on the cleaner leaves it alone; false on a retry
+            closed = true;
+            if (!tagReleased) {
+                tagReleased = true;
+                ArenaTags.release(tag);
+            }
+            range.close(segments.ownedStretches());
+        }
+    }
+
+    /**
+     * Enters the failed state (called by the range, under the arena's lock or on its thread):
+     * every later call but close is refused with {@code message}.
+     */
+    private void fail(final String message) {
+        failure = message;
+        closed = true;
+    }
+
+    /**
+     * Passes a failure of the range on to its arena without keeping the arena reachable: the
+     * cleaner's action holds the range, and a reference back would keep a dropped arena forever.
+     */
+    private static final class FailureSink implements Consumer<String> {
+        private final WeakReference<Arena> arena;
+
+        FailureSink(final Arena arena) {
+            this.arena = new WeakReference<>(arena);
+        }
+
+        @Override
+        public void accept(final String message) {
+            final Arena failed = arena.get();
+            if (failed != null) {
+                failed.fail(message);
+            }
         }
     }
 
@@ -428,8 +495,8 @@ public final class Arena implements AutoCloseable {
      * which also makes every write of the owner visible here).
      */
     private void ensureOwnerOrEnded() {
-        if (Thread.currentThread() == owner || owner.isAlive()) {
-            ensureOwner();
+        if (Thread.currentThread() != owner && owner.isAlive()) {
+            ensureOwner(); // throws: confined to a thread that still runs
         }
     }
 
@@ -473,6 +540,10 @@ public final class Arena implements AutoCloseable {
     }
 
     private String closedMessage() {
+        final String failed = failure;
+        if (failed != null) {
+            return failed;
+        }
         return "arena '" + name + "' is closed: its memory is unmapped and its handles are invalid";
     }
 
@@ -517,7 +588,10 @@ public final class Arena implements AutoCloseable {
 
         /**
          * The unit of relocation: a power of two, a multiple of the page size, 512 bytes at
-         * least; default 2 MiB. Small blocks go up to a quarter of it.
+         * least and 256 MiB at most; default 2 MiB. Small blocks go up to a quarter of it. The
+         * bound keeps a segment's bookkeeping small: it lives on the Java heap, a bit and (in
+         * checked mode) a generation per block, 1/8 of a segment of 16-byte blocks, taken whole
+         * when the segment is, and a segment's block count must fit an int.
          */
         public Builder segmentBytes(final long value) {
             segmentBytes = value;

@@ -6,9 +6,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Gives back the memory of an arena that became unreachable without {@link Arena#close()}:
- * unmaps its range, releases its tag and reports the leak ({@link ArenaLeaks}). Registered with
- * one {@link Cleaner} for all arenas (thread {@code vmarena-cleaner}); it references the
- * arena's range, tag and lock, never the arena, or the arena would never become unreachable.
+ * unmaps what it owns of its range, ends its lease, releases its tag and reports the leak
+ * ({@link ArenaLeaks}). Registered with one {@link Cleaner} for all arenas (thread
+ * {@code vmarena-cleaner}); it references the arena's range, segments, tag and lock, never the
+ * arena, or the arena would never become unreachable.
  *
  * <p>Why this is safe. An unreachable arena has no caller: no thread can call it again, and
  * no read section of it is open in a live sense, since a {@link ReadSection} references its
@@ -29,6 +30,7 @@ final class ArenaCleanup implements Runnable {
 
     private final String arenaName;
     private final ArenaRange range;
+    private final Segments segments;
     private final int tag;
     private final ReentrantLock lock;
     private final Throwable builtAt;
@@ -36,9 +38,11 @@ final class ArenaCleanup implements Runnable {
     private final AtomicBoolean claimed = new AtomicBoolean();
     private Cleaner.Cleanable cleanable;
 
-    private ArenaCleanup(final String arenaName, final ArenaRange range, final int tag, final ReentrantLock lock) {
+    private ArenaCleanup(final String arenaName, final ArenaRange range, final Segments segments, final int tag,
+        final ReentrantLock lock) {
         this.arenaName = arenaName;
         this.range = range;
+        this.segments = segments;
         this.tag = tag;
         this.lock = lock;
         this.reporter = ArenaLeaks.current();
@@ -50,9 +54,9 @@ final class ArenaCleanup implements Runnable {
      *
      * @param lock the shared arena's lock, or null for a confined arena
      */
-    static ArenaCleanup register(final Arena arena, final String arenaName, final ArenaRange range, final int tag,
-        final ReentrantLock lock) {
-        final ArenaCleanup cleanup = new ArenaCleanup(arenaName, range, tag, lock);
+    static ArenaCleanup register(final Arena arena, final String arenaName, final ArenaRange range,
+        final Segments segments, final int tag, final ReentrantLock lock) {
+        final ArenaCleanup cleanup = new ArenaCleanup(arenaName, range, segments, tag, lock);
         cleanup.cleanable = CLEANER.register(arena, cleanup);
         return cleanup;
     }
@@ -88,7 +92,7 @@ final class ArenaCleanup implements Runnable {
             reservedBytes = range.reservedBytes();
             ArenaTags.release(tag);
             try {
-                range.closeUnreachable();
+                range.closeUnreachable(segments.ownedStretches());
             } catch (final RuntimeException refused) {
                 failure = refused; // e.g. its address space was closed first; nothing else to do
             }

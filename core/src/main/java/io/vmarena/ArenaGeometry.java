@@ -18,6 +18,14 @@ final class ArenaGeometry {
     private static final long DEFAULT_RETAINED_SEGMENTS = 16;
     /** Below this SizeClasses has no room for its classes. */
     private static final long MIN_SEGMENT_BYTES = 512;
+    /**
+     * 256 MiB: a class segment's bookkeeping lives on the Java heap, taken whole when the segment
+     * is: a bit per block and, in checked mode, a generation per block, so a segment of 16-byte
+     * blocks costs 1/8 of its size in heap (34 MiB at this bound, 1 GiB at 8 GiB), and its block
+     * count must fit an int (2^32 blocks at 64 GiB do not). It covers the huge-page (PMD) size of
+     * 4 and 16 KiB pages.
+     */
+    static final long MAX_SEGMENT_BYTES = 256L << 20;
 
     final AddressSpace space;
     final long segmentBytes;
@@ -34,6 +42,11 @@ final class ArenaGeometry {
         if (segmentBytes < MIN_SEGMENT_BYTES || Long.bitCount(segmentBytes) != 1 || segmentBytes % pageSize != 0) {
             throw new IllegalArgumentException("segmentBytes must be a power of two, at least " + MIN_SEGMENT_BYTES
                 + " and a multiple of the page size (" + pageSize + "), got " + segmentBytes);
+        }
+        if (segmentBytes > MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("segmentBytes must be at most " + MAX_SEGMENT_BYTES + " (256 MiB), got "
+                + segmentBytes + ": a segment of small blocks keeps a bit and, in checked mode, a generation per "
+                + "16-byte block on the Java heap (1/8 of the segment), and its block count must fit an int");
         }
         this.segmentBytes = segmentBytes;
         if (maximumBytes <= 0) {

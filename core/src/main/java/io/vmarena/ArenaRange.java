@@ -2,6 +2,7 @@ package io.vmarena;
 
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Advice;
+import io.vmarena.vm.Lease;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
@@ -11,7 +12,9 @@ import io.vmarena.vm.RangeMover;
 import io.vmarena.vm.Reservations;
 import io.vmarena.vm.VmException;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -32,14 +35,33 @@ import java.util.function.LongConsumer;
  * <p>Every move goes through {@link RangeMover} and through the {@link MoveGate}, which keeps
  * readers of a shared arena out while memory moves. A move that fails part way is undone: the
  * pieces that left are moved back, so the arena's contents are never split between two places.
- * Not thread-safe: the arena serializes calls.
+ * If the undo fails too, the range is <em>failed</em>: it tells the arena (which refuses every
+ * later call with what happened) and keeps what it must release on close.
+ *
+ * <p>Every range it reserves is held under the arena's {@link Lease} for as long as the arena
+ * uses it, and every call goes through the address space acting for that lease: no one else can
+ * change the arena's memory through the address space, and the range stays the address space's
+ * own while moves leave it unmapped in parts. Stretches that another mapping took (a vacated
+ * hole that could not be reserved again) are never touched: close and moves are given the
+ * stretches the arena owns. Not thread-safe: the arena serializes calls.
+ *
+ * <p>Longer than most classes here: reservation, growth, moves with their undo and close all
+ * change the same state (base, size, lease, what a failure left behind) under the same gate.
  */
 final class ArenaRange {
     /** How much larger a range a growth that has to move reserves. */
     private static final long MOVE_GROWTH_FACTOR = 4;
 
     private final String arenaName;
+    private final Lease lease;
+    /** The address space acting for {@link #lease}: every call of the arena goes through it. */
     private final AddressSpace space;
+    /** Told, once, what happened when a failed move could not be undone or close could not unmap. */
+    private final Consumer<String> onFailure;
+    /** Ranges besides the arena's own that a failed move left holding its pages, to unmap on close. */
+    private final List<long[]> strandedRanges = new ArrayList<>(0);
+    /** What close could not unmap yet, as {start, length} pairs; null until close runs. */
+    private List<long[]> leftMapped;
     private final RangeMover mover;
     private final MoveGate gate;
     private final long segmentBytes;
@@ -51,10 +73,12 @@ final class ArenaRange {
     private long moves;
 
     ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
-        final long reservedBytes, final boolean inPlaceGrowth) {
+        final long reservedBytes, final boolean inPlaceGrowth, final Consumer<String> onFailure) {
         this.arenaName = arenaName;
-        this.space = space;
-        this.mover = new RangeMover(space);
+        this.lease = new Lease("arena '" + arenaName + "'");
+        this.space = space.actingFor(lease);
+        this.onFailure = onFailure;
+        this.mover = new RangeMover(this.space);
         this.gate = gate;
         this.segmentBytes = segmentBytes;
         this.pageSize = space.pageSize();
@@ -99,18 +123,24 @@ final class ArenaRange {
 
     /**
      * Grows the reservation to hold at least {@code neededBytes}: in place where the addresses
-     * after it are free, doubling; else by reserving a new range four times as large and moving
-     * the whole arena there in one {@link RangeMover} call. A reservation costs no memory and a
-     * move costs a system call and TLB flushes, so a growth that has to move leaves room for two
-     * more doublings. Never past {@code maximumBytes}. Every address into the arena is stale
+     * after it are free, doubling; else by reserving a new range four times as large (or, when
+     * the system refuses that, half as large, down to what is needed) and moving the arena's
+     * owned stretches there, one {@link RangeMover} call each. A reservation costs no memory and
+     * a move costs a system call and TLB flushes, so a growth that has to move leaves room for
+     * two more doublings. Never past {@code maximumBytes}. Every address into the arena is stale
      * afterwards.
      *
      * @param bookkeeping what must change before readers of a shared arena see the new range
      *     (the segment table's growth), given the new size; runs with the gate closed
+     * @param ownedStretches the arena's own parts of the range, {offset, length} pairs in bytes
+     *     in address order: a growth that moves moves these and nothing else
+     * @return whether the arena moved (the stretches it did not own are left behind)
      * @throws VmException when no range can be reserved or the move fails (then undone); the
      *     arena is as it was
+     * @throws IllegalStateException when a failed move could not be undone: the arena has failed
      */
-    void grow(final long neededBytes, final long maximumBytes, final LongConsumer bookkeeping) {
+    boolean grow(final long neededBytes, final long maximumBytes, final LongConsumer bookkeeping,
+        final List<long[]> ownedStretches) {
         final Object event = ArenaEvents.beginGrow();
         final long oldReservedBytes = reservedBytes;
         final long doubledBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * reservedBytes));
@@ -118,26 +148,77 @@ final class ArenaRange {
             grows++;
             whileClosed(() -> bookkeeping.accept(doubledBytes));
             ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, doubledBytes, true);
-            return;
+            return false;
         }
-        final long newReservedBytes = Math.max(neededBytes, Math.min(maximumBytes, MOVE_GROWTH_FACTOR * reservedBytes));
-        final long newBase = reserveAligned(newReservedBytes);
+        final long oldBase = base;
+        final long[] reservation = reserveForMove(neededBytes,
+            Math.max(neededBytes, Math.min(maximumBytes, MOVE_GROWTH_FACTOR * reservedBytes)));
+        final long newBase = reservation[0];
+        final long newReservedBytes = reservation[1];
         gate.close();
         try {
-            move(base, reservedBytes, newBase, "grow");
+            moveStretches(ownedStretches, oldBase, newBase);
             base = newBase;
             reservedBytes = newReservedBytes;
             grows++;
             bookkeeping.accept(newReservedBytes);
         } catch (final MoveFailure failure) {
-            if (failure.undone) {
-                space.unmap(newBase, newReservedBytes);
+            if (!failure.undone) {
+                strandedRanges.add(new long[] {newBase, newReservedBytes});
+                throw failed("growing from " + oldReservedBytes + " to " + newReservedBytes + " bytes", oldBase, newBase,
+                    oldReservedBytes, failure.error);
             }
+            discard(newBase, newReservedBytes);
             throw failure.error;
         } finally {
             gate.open();
         }
+        space.unhold(lease, oldBase, oldReservedBytes);
         ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, false);
+        return true;
+    }
+
+    /**
+     * A held reservation of {@code preferredBytes}, or, when the system refuses that (no room,
+     * RLIMIT_AS), of half as much, and so on down to {@code neededBytes}: {base, length}.
+     *
+     * @throws VmException when not even {@code neededBytes} can be reserved
+     */
+    private long[] reserveForMove(final long neededBytes, final long preferredBytes) {
+        long lengthBytes = preferredBytes;
+        while (true) {
+            try {
+                return new long[] {reserveAligned(lengthBytes), lengthBytes};
+            } catch (final VmException refused) {
+                if (lengthBytes <= neededBytes) {
+                    throw refused;
+                }
+                lengthBytes = Math.max(neededBytes, (lengthBytes / 2 + segmentBytes - 1) & -segmentBytes);
+            }
+        }
+    }
+
+    /** Moves each stretch from {@code fromBase} to the same offset from {@code toBase}; undoes all on failure. */
+    private void moveStretches(final List<long[]> stretches, final long fromBase, final long toBase)
+        throws MoveFailure {
+        for (int index = 0; index < stretches.size(); index++) {
+            final long offset = stretches.get(index)[0];
+            try {
+                move(fromBase + offset, stretches.get(index)[1], toBase + offset, "grow");
+            } catch (final MoveFailure failure) {
+                boolean undone = failure.undone;
+                for (int back = index - 1; back >= 0 && undone; back--) {
+                    final long backOffset = stretches.get(back)[0];
+                    try {
+                        mover.move(toBase + backOffset, stretches.get(back)[1], fromBase + backOffset);
+                    } catch (final RuntimeException undo) {
+                        failure.error.addSuppressed(undo);
+                        undone = false;
+                    }
+                }
+                throw new MoveFailure(failure.error, undone);
+            }
+        }
     }
 
     private void whileClosed(final Runnable bookkeeping) {
@@ -162,19 +243,26 @@ final class ArenaRange {
             space.unmap(placed, extraBytes); // a kernel that took FIXED_NOREPLACE as a hint
             return false;
         }
+        try {
+            holdOrGiveBack(end, extraBytes);
+        } catch (final IllegalArgumentException heldElsewhere) {
+            return false;
+        }
         reservedBytes = newReservedBytes;
         return true;
     }
 
     /**
      * Moves segments {@code [fromIndex, fromIndex + count)} to {@code [toIndex, ...)} (which must
-     * not overlap) and reserves the vacated range again, PROT_NONE.
+     * not overlap) and reserves the vacated range again, PROT_NONE, with MAP_FIXED_NOREPLACE: if
+     * another mapping took the hole meanwhile, the kernel refuses instead of replacing it.
      *
      * @param bookkeeping what must change before readers of a shared arena come back (the
      *     block's new place in the table); runs with the gate closed, after the move
      * @return whether the vacated range is reserved again; if not (the kernel refused, or
      *     another mapping took the hole), its segments must never be used again
      * @throws VmException when the move fails (then undone): nothing changed
+     * @throws IllegalStateException when a failed move could not be undone: the arena has failed
      */
     boolean moveSegments(final int fromIndex, final int toIndex, final int count, final Runnable bookkeeping) {
         final long from = segmentAddress(fromIndex);
@@ -184,16 +272,62 @@ final class ArenaRange {
             move(from, lengthBytes, segmentAddress(toIndex), "reallocate");
             bookkeeping.run();
         } catch (final MoveFailure failure) {
+            if (!failure.undone) {
+                throw failed("moving a block of " + lengthBytes + " bytes (reallocate)", from, segmentAddress(toIndex),
+                    lengthBytes, failure.error);
+            }
             throw failure.error;
         } finally {
             gate.open();
         }
+        return reserveAgain(from, lengthBytes);
+    }
+
+    /** Maps PROT_NONE over a hole the arena left, unless anything is there now. */
+    private boolean reserveAgain(final long address, final long lengthBytes) {
+        final long placed;
         try {
-            space.map(from, lengthBytes, Protection.NONE, MapFlags.FIXED | MapFlags.NORESERVE);
-            return true;
+            placed = space.map(address, lengthBytes, Protection.NONE, MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE);
         } catch (final VmException | IllegalArgumentException refused) {
+            return false; // EEXIST: someone's mapping is in the hole now
+        }
+        if (placed != address) {
+            space.unmap(placed, lengthBytes); // a kernel that took FIXED_NOREPLACE as a hint (before 4.17)
             return false;
         }
+        return true;
+    }
+
+    /**
+     * Enters the failed state: tells the arena what happened and where the pieces are, and
+     * returns the exception to throw. Claims nothing about the contents: they are split.
+     */
+    private IllegalStateException failed(final String what, final long from, final long to, final long lengthBytes,
+        final RuntimeException error) {
+        final String message = "arena '" + arenaName + "' has failed: " + what + " from " + hex(from) + " to "
+            + hex(to) + " failed (" + error.getMessage() + ") and moving the pieces back failed too, so its memory is "
+            + "split: of [" + hex(from) + ", +" + lengthBytes + ") " + describe(from, lengthBytes) + " are still there, "
+            + "of [" + hex(to) + ", +" + lengthBytes + ") " + describe(to, lengthBytes) + " hold moved pages; every "
+            + "call is refused from now on, and close() unmaps what the arena owns";
+        onFailure.accept(message);
+        return new IllegalStateException(message, error);
+    }
+
+    private String describe(final long address, final long lengthBytes) {
+        try {
+            final List<String> pieces = new ArrayList<>();
+            for (final Mapping mapping : space.mappings(address, address + lengthBytes, MappingSource.AUTO)) {
+                pieces.add("[" + hex(Math.max(address, mapping.startAddress())) + ", "
+                    + hex(Math.min(address + lengthBytes, mapping.endAddress())) + ") " + mapping.protection().symbol());
+            }
+            return pieces.isEmpty() ? "no mappings" : "the mappings " + String.join(" ", pieces);
+        } catch (final RuntimeException unreadable) {
+            return "mappings that could not be read (" + unreadable.getMessage() + ")";
+        }
+    }
+
+    private static String hex(final long address) {
+        return "0x" + Long.toHexString(address);
     }
 
     /** Moves, with the gate closed by the caller; undoes a move that fails part way. */
@@ -232,8 +366,7 @@ final class ArenaRange {
             return true;
         } catch (final RuntimeException undo) {
             failure.addSuppressed(new IllegalStateException("arena '" + arenaName + "': the failed move could not "
-                + "be undone; part of its memory is at " + Long.toHexString(to) + ", the rest at "
-                + Long.toHexString(from), undo));
+                + "be undone; part of its memory is at " + hex(to) + ", the rest at " + hex(from), undo));
             return false;
         }
     }
@@ -251,23 +384,79 @@ final class ArenaRange {
         }
     }
 
-    /** Unmaps the whole range. */
-    void close() {
-        gate.close();
-        try {
-            space.unmap(base, reservedBytes);
-        } finally {
-            gate.open();
-        }
+    /**
+     * Unmaps the arena's own stretches of its range and of any range a failed move left pages
+     * in, then ends the lease on them. A stretch the address space refuses or the kernel fails
+     * to unmap is kept for a later close to try again; the rest is released regardless.
+     *
+     * @param ownedStretches the arena's own parts of its range, {offset, length} in bytes
+     * @throws IllegalStateException saying what is still mapped, when something could not be
+     *     unmapped (the arena is failed then, and a later close tries again)
+     */
+    void close(final List<long[]> ownedStretches) {
+        release(ownedStretches, true);
     }
 
     /**
-     * Unmaps the whole range without passing the move gate: for an arena that became
-     * unreachable, which no reader can be in, and whose phaser a section dropped without
-     * close() may have left waiting forever (see {@link ArenaCleanup}).
+     * {@link #close} for an arena the garbage collector found unreachable, without passing the
+     * move gate: no one can be in a read section of it, and a section dropped without close()
+     * would make the gate wait forever.
      */
-    void closeUnreachable() {
-        space.unmap(base, reservedBytes);
+    void closeUnreachable(final List<long[]> ownedStretches) {
+        release(ownedStretches, false);
+    }
+
+    private void release(final List<long[]> ownedStretches, final boolean throughGate) {
+        final List<long[]> toUnmap = new ArrayList<>();
+        if (leftMapped != null) {
+            toUnmap.addAll(leftMapped);
+        } else {
+            for (final long[] stretch : ownedStretches) {
+                toUnmap.add(new long[] {base + stretch[0], stretch[1]});
+            }
+            toUnmap.addAll(strandedRanges);
+        }
+        final List<long[]> stillMapped = new ArrayList<>(0);
+        final List<String> problems = new ArrayList<>(0);
+        if (throughGate) {
+            gate.close();
+        }
+        try {
+            for (final long[] stretch : toUnmap) {
+                try {
+                    space.unmap(stretch[0], stretch[1]);
+                } catch (final RuntimeException refused) {
+                    stillMapped.add(stretch);
+                    problems.add("[" + hex(stretch[0]) + ", +" + stretch[1] + "): " + refused.getMessage());
+                }
+            }
+        } finally {
+            if (throughGate) {
+                gate.open();
+            }
+        }
+        leftMapped = stillMapped;
+        if (!stillMapped.isEmpty()) {
+            final String message = "arena '" + arenaName + "' could not unmap all of its memory on close; still "
+                + "mapped: " + String.join("; ", problems) + ". Every call but close() is refused; close() tries again";
+            onFailure.accept(message);
+            throw new IllegalStateException(message);
+        }
+        space.unhold(lease, base, reservedBytes);
+        for (final long[] stranded : strandedRanges) {
+            space.unhold(lease, stranded[0], stranded[1]);
+        }
+    }
+
+    /** Whether close has unmapped everything it owns. */
+    boolean released() {
+        return leftMapped != null && leftMapped.isEmpty();
+    }
+
+    /** Unmaps a held range the arena will not use and ends the lease on it. */
+    private void discard(final long address, final long lengthBytes) {
+        space.unmap(address, lengthBytes);
+        space.unhold(lease, address, lengthBytes);
     }
 
     /** The VMAs of the range with their resident and locked pages (from smaps, or the simulator's). */
@@ -277,7 +466,8 @@ final class ArenaRange {
 
     /**
      * A PROT_NONE reservation of {@code lengthBytes}, aligned (see the class comment), just below
-     * a large free gap so that it can grow in place and nothing lands in the holes a move leaves.
+     * a large free gap so that it can grow in place and nothing lands in the holes a move leaves,
+     * held under the arena's lease.
      */
     private long reserveAligned(final long lengthBytes) {
         final long alignment = alignmentFor(lengthBytes);
@@ -291,7 +481,25 @@ final class ArenaRange {
         if (tailBytes > 0) {
             space.unmap(aligned + lengthBytes, tailBytes);
         }
+        holdOrGiveBack(aligned, lengthBytes);
         return aligned;
+    }
+
+    /**
+     * Holds a range just mapped, or, when another lease holds part of it (the kernel placed it
+     * in a hole another arena is about to map again), unmaps it and throws.
+     */
+    private void holdOrGiveBack(final long address, final long lengthBytes) {
+        try {
+            space.hold(lease, address, lengthBytes);
+        } catch (final IllegalArgumentException heldElsewhere) {
+            try {
+                space.unmap(address, lengthBytes);
+            } catch (final RuntimeException refused) {
+                heldElsewhere.addSuppressed(refused); // inside the other's hole: the address space keeps it
+            }
+            throw heldElsewhere;
+        }
     }
 
     private long alignmentFor(final long lengthBytes) {

@@ -81,11 +81,47 @@ final class Segments {
             throw new ArenaFullException("arena '" + arenaName + "' would need " + neededBytes + " bytes, more than "
                 + "its maximum of " + maximumBytes + ": free blocks, or build it with a larger maximumBytes", null);
         }
+        final boolean moved;
         try {
-            range.grow(neededBytes, maximumBytes, newBytes -> table.grow((int)(newBytes / segmentBytes)));
+            moved = range.grow(neededBytes, maximumBytes, newBytes -> table.grow((int)(newBytes / segmentBytes)),
+                ownedStretches());
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
             throw new ArenaFullException("arena '" + arenaName + "' could not grow from " + range.reservedBytes()
                 + " to at least " + neededBytes + " bytes: " + refused.getMessage(), refused);
+        }
+        if (moved) {
+            reclaimUnusable();
+        }
+    }
+
+    /**
+     * The arena's own parts of its range: every stretch of segments but the UNUSABLE ones (holes
+     * another mapping took), as {offset, length} pairs in bytes, in address order.
+     */
+    java.util.List<long[]> ownedStretches() {
+        final java.util.List<long[]> stretches = new java.util.ArrayList<>(1);
+        int start = 0;
+        for (int index = 0; index <= table.segmentCount(); index++) {
+            if (index == table.segmentCount() || table.state[index] == SegmentTable.UNUSABLE) {
+                if (index > start) {
+                    stretches.add(new long[] {start * segmentBytes, (index - start) * segmentBytes});
+                }
+                start = index + 1;
+            }
+        }
+        return stretches;
+    }
+
+    /**
+     * After the arena moved to a new reservation, the segments whose old range another mapping
+     * held are plain reserved memory in the new one: free again, with no memory behind them.
+     */
+    private void reclaimUnusable() {
+        for (int index = 0; index < table.segmentCount(); index++) {
+            if (table.state[index] == SegmentTable.UNUSABLE) {
+                table.markFree(index);
+                table.clear(index, (byte)(SegmentTable.COMMITTED | SegmentTable.RETAINED));
+            }
         }
     }
 

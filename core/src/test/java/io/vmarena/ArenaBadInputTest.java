@@ -223,6 +223,25 @@ class ArenaBadInputTest {
         assertThrows(NullPointerException.class, () -> builder().threading(null));
     }
 
+    /**
+     * Issue 9: segments of 2^36 bytes built and then failed with ArrayIndexOutOfBoundsException
+     * (2^32 blocks of 16 bytes do not fit an int), 2^33 ran out of heap on the first allocate (a
+     * generation per 16-byte block). The largest segment the bookkeeping keeps small is the bound.
+     */
+    @Test
+    void shouldRefuseSegmentsTooLargeForTheirBookkeepingAtBuild() {
+        for (final long segmentBytes : new long[] {ArenaGeometry.MAX_SEGMENT_BYTES << 1, 1L << 33, 1L << 36,
+            1L << 62}) {
+            assertBuildRefused(Arena.builder().addressSpace(space).segmentBytes(segmentBytes), "segmentBytes must be "
+                + "at most " + ArenaGeometry.MAX_SEGMENT_BYTES);
+        }
+        final long largest = ArenaGeometry.MAX_SEGMENT_BYTES;
+        try (Arena large = Arena.builder().addressSpace(space).segmentBytes(largest).initialBytes(largest)
+            .maximumBytes(2 * largest).build()) {
+            large.free(large.allocate(1));
+        }
+    }
+
     private static void assertBuildRefused(final Arena.Builder builder, final String words) {
         final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, builder::build);
         assertTrue(failure.getMessage().contains(words), failure.getMessage());

@@ -211,6 +211,72 @@ public abstract class ArenaContract {
         arena.close();
     }
 
+    /**
+     * Issue 9: a run that fills the whole first reservation moves out of it, which used to end
+     * the address space's lease on the arena's range on Linux (not on the simulator), so that
+     * the vacated range could not be reserved again and close() failed with memory left mapped.
+     * Default settings.
+     */
+    @Test
+    void shouldKeepItsRangeWhenARunThatFilledTheFirstReservationMoves() {
+        final Arena arena = Arena.builder().name("first-reservation").addressSpace(space).build();
+        final LiveBlocks blocks = new LiveBlocks(space);
+        final long segment = ArenaGeometry.DEFAULT_SEGMENT_BYTES;
+        final LiveBlocks.Block big = allocateAndWrite(arena, blocks, 32 * segment, 41);
+        allocateAndWrite(arena, blocks, 1, 42);
+
+        big.handle = arena.reallocate(big.handle, 33 * segment);
+
+        blocks.checkAll(arena::address, arena::capacity, "after the move");
+        final long base = arena.baseAddress();
+        final long reserved = arena.stats().reservedBytes();
+        assertEquals(List.of("---"), protections(base, 32 * segment), "the vacated range is reserved again");
+        final IllegalArgumentException held = assertThrows(IllegalArgumentException.class,
+            () -> space.unmap(base, reserved));
+        assertTrue(held.getMessage().contains("leased to arena 'first-reservation'"), "the whole range is still the "
+            + "arena's: " + held.getMessage());
+        arena.close();
+        assertEquals(List.of(), space.mappings(base, base + reserved), "close unmapped everything");
+    }
+
+    /**
+     * Issue 9: the address space an arena uses is public, but the arena's range is leased to it:
+     * protect, unmap, DONTNEED, a move or a map over it from anyone else is refused, and every
+     * byte stays.
+     */
+    @Test
+    void shouldRefuseEveryoneElsesCallsOverItsRange() {
+        final Arena arena = arena().name("leased").build();
+        final LiveBlocks blocks = new LiveBlocks(space);
+        allocateAndWrite(arena, blocks, 2 * segmentBytes, 51);
+        allocateAndWrite(arena, blocks, 100, 52);
+        final long base = arena.baseAddress();
+        final long reserved = arena.stats().reservedBytes();
+        final long page = space.pageSize();
+        final long elsewhere = space.reserve(segmentBytes);
+        final List<org.junit.jupiter.api.function.Executable> calls = List.of(
+            () -> space.protect(base, segmentBytes, Protection.NONE),
+            () -> space.advise(base, segmentBytes, io.vmarena.vm.Advice.DONTNEED),
+            () -> space.unmap(base, reserved),
+            () -> space.unmap(base + reserved - page, 2 * page),
+            () -> space.remap(base, segmentBytes, segmentBytes, io.vmarena.vm.RemapFlags.MAYMOVE
+                | io.vmarena.vm.RemapFlags.FIXED, elsewhere),
+            () -> space.remap(elsewhere, segmentBytes, segmentBytes, io.vmarena.vm.RemapFlags.MAYMOVE
+                | io.vmarena.vm.RemapFlags.FIXED, base + 3 * segmentBytes),
+            () -> space.map(base, page, Protection.READ_WRITE, MapFlags.FIXED));
+        for (final org.junit.jupiter.api.function.Executable call : calls) {
+            final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, call);
+            assertTrue(failure.getMessage().contains("leased to arena 'leased'"), failure.getMessage());
+        }
+
+        blocks.checkAll(arena::address, arena::capacity, "after the refused calls");
+        blocks.blocks().get(0).handle = arena.reallocate(blocks.blocks().get(0).handle, 6 * segmentBytes);
+        blocks.checkAll(arena::address, arena::capacity, "after a move");
+        arena.close();
+        space.unmap(elsewhere, segmentBytes);
+        assertEquals(List.of(), space.mappings(base, base + reserved));
+    }
+
     @Test
     void shouldGiveFreeSegmentsBeyondTheRetainedCeilingBack() {
         try (Arena arena = arena().initialBytes(8 * segmentBytes).retainedBytes(segmentBytes).build()) {

@@ -28,15 +28,19 @@ class ArenaMoveFailureTest {
         for (long limit = 4; limit <= 40; limit++) {
             final KernelProfile profile = KernelProfile.forKernel(kernel).withMaxMapCount(limit);
             try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile)) {
-                final Arena arena;
+                Arena built = null;
                 final LiveBlocks blocks = new LiveBlocks(space);
                 try {
-                    arena = Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES)
+                    built = Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES)
                         .initialBytes(8 * SEGMENT_BYTES).maximumBytes(64 * SEGMENT_BYTES).inPlaceGrowth(false).build();
-                    fragmentIntoManyVmas(arena, blocks);
+                    fragmentIntoManyVmas(built, blocks);
                 } catch (final RuntimeException tooFewMappings) {
+                    if (built != null) {
+                        built.close(); // the simulator refuses to close under an open arena
+                    }
                     continue; // the limit is too low to build the arena at all
                 }
+                final Arena arena = built;
                 final long base = arena.baseAddress();
                         try {
                     final long big = arena.allocate(8 * SEGMENT_BYTES);
@@ -94,7 +98,7 @@ class ArenaMoveFailureTest {
     }
 
     /** Runs moved within the arena leave VMAs the kernel does not merge back. */
-    private static void fragmentIntoManyVmas(final Arena arena, final LiveBlocks blocks) {
+    static void fragmentIntoManyVmas(final Arena arena, final LiveBlocks blocks) {
         final long small = arena.allocate(100);
         blocks.write(arena.address(small), blocks.add(small, 100, 1), 0);
         final long first = arena.allocate(SEGMENT_BYTES);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -133,13 +134,14 @@ class ArenaRegressionTest {
                 baseReadersSee[0] = range[0].base(); // what a reader entering now computes addresses from
             }
         };
-        range[0] = new ArenaRange("gate", space, gate, SEGMENT_BYTES, 4 * SEGMENT_BYTES, false);
+        range[0] = new ArenaRange("gate", space, gate, SEGMENT_BYTES, 4 * SEGMENT_BYTES, false, failure -> { });
         range[0].commit(0, 4);
+        final List<long[]> wholeRange = List.of(new long[] {0, 4 * SEGMENT_BYTES});
 
-        range[0].grow(8 * SEGMENT_BYTES, 64 * SEGMENT_BYTES, newBytes -> { });
+        range[0].grow(8 * SEGMENT_BYTES, 64 * SEGMENT_BYTES, newBytes -> { }, wholeRange);
 
         assertEquals(range[0].base(), baseReadersSee[0]);
-        range[0].close();
+        range[0].close(List.of(new long[] {0, range[0].reservedBytes()}));
     }
 
     @Test

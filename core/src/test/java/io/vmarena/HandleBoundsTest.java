@@ -33,13 +33,14 @@ class HandleBoundsTest {
 
     @AfterEach
     void close() {
-        ranges.forEach(ArenaRange::close);
+        ranges.forEach(range -> range.close(List.of(new long[] {0, range.reservedBytes()})));
         space.close();
     }
 
     /** A heap of two segments at most, whose handles have {@code generationBits} of generation. */
     private BlockHeap heap(final int generationBits, final boolean checked) {
-        final ArenaRange range = new ArenaRange("bounds", space, MoveGate.NONE, SEGMENT_BYTES, 2 * SEGMENT_BYTES, true);
+        final ArenaRange range = new ArenaRange("bounds", space, MoveGate.NONE, SEGMENT_BYTES, 2 * SEGMENT_BYTES, true,
+            failure -> { });
         ranges.add(range);
         final SegmentTable table = new SegmentTable(2);
         final Segments segments = new Segments("bounds", table, range, SEGMENT_BYTES, 2 * SEGMENT_BYTES, 0);

@@ -12,12 +12,23 @@ import java.util.List;
  * <h2>Safety</h2>
  * An address space only changes memory it handed out. A range the kernel placed for it (a
  * {@link #map} without {@link MapFlags#FIXED}, a {@link #remap} that let the kernel choose) is
- * a <em>lease</em>; the pages it maps inside its leases are its own. Holes it makes inside a
- * lease stay usable (to map into, or move into), but only after it has looked that no one
- * else's mapping was placed there (the kernel may place malloc's memory in any hole). A lease
- * ends when none of its pages is mapped. Any other range is refused with
+ * a <em>placement</em>; the pages it maps inside its placements are its own. Holes it makes
+ * inside a placement stay usable (to map into, or move into), but only after it has looked that
+ * no one else's mapping was placed there (the kernel may place malloc's memory in any hole). A
+ * placement ends when none of its pages is mapped. Any other range is refused with
  * {@link IllegalArgumentException} before the kernel sees it, so that no caller can unmap,
  * move or protect the JVM's own memory.
+ *
+ * <h2>Leases</h2>
+ * A range of its own that one user must keep to itself (an arena's) is <em>held</em> under a
+ * {@link Lease} ({@link #hold}). While held it stays this address space's own whether or not
+ * its pages are mapped (it does not end with its last page, so a holder may move every page
+ * out and back), and a call that would change any page of it (map with FIXED or
+ * FIXED_NOREPLACE, unmap, protect, remap from or to it, lock, unlock, advise) is allowed only
+ * through {@link #actingFor actingFor(lease)}; made any other way it is refused with an
+ * {@link IllegalArgumentException} naming the holder. A move that the kernel places (remap
+ * without FIXED) of a held range, made for its lease, holds the destination for the same lease.
+ * Reads ({@link #mappings}) are never refused.
  *
  * <h2>Threads</h2>
  * Implementations are thread-safe; each call is as atomic as the system call it stands for.
@@ -116,6 +127,26 @@ public interface AddressSpace {
      * every page is this address space's (see Safety).
      */
     boolean owns(long address, long lengthBytes);
+
+    /**
+     * Holds {@code [address, address + lengthBytes)} (page-rounded) for {@code lease} (see
+     * Leases): it must be this address space's own now, mapped or a hole of its own, and held by
+     * no other lease. Holding again what the lease holds already changes nothing.
+     *
+     * @throws IllegalArgumentException when the range is not this address space's, or another
+     *     lease holds part of it; nothing is held then
+     */
+    void hold(Lease lease, long address, long lengthBytes);
+
+    /**
+     * Ends {@code lease}'s hold on {@code [address, address + lengthBytes)}; the parts it did
+     * not hold are left alone. What is still mapped there is this address space's as any other
+     * memory it mapped.
+     */
+    void unhold(Lease lease, long address, long lengthBytes);
+
+    /** This address space, acting for {@code lease}: its calls may change what the lease holds. */
+    AddressSpace actingFor(Lease lease);
 
     /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */
     long lockedBytes();

@@ -18,8 +18,12 @@ import java.util.TreeMap;
  * A range is {@link Coverage#MAPPED} when every page of it is mapped by us: no check is needed.
  * A range inside a lease that also covers holes is {@link Coverage#LEASED}: the backend must
  * look at the VMAs there first, because the kernel may have placed someone else's mapping in a
- * hole (malloc does). Anything else is {@link Coverage#FOREIGN}. A lease ends when none of its
- * pages is mapped any more.
+ * hole (malloc does). Anything else is {@link Coverage#FOREIGN}. A lease (here: a range the
+ * kernel placed for us) ends when none of its pages is mapped any more.
+ *
+ * <p>Held ranges ({@link Lease}, {@link AddressSpace#hold}) are kept beside: a held range
+ * counts as leased for as long as it is held, mapped or not, and only calls made for its lease
+ * may change it ({@link #heldByOther}).
  *
  * <p>Each method is atomic (one short lock, this object's). That does not make a check and the
  * call it allowed atomic: callers also hold the call's range across check, call and
@@ -36,6 +40,19 @@ public final class OwnedRanges {
      * mapping the kernel happened to place next to it.
      */
     private final TreeMap<Long, Long> leaseEndByStart = new TreeMap<>();
+    /** Held ranges by start. They never overlap; touching ones of the same lease merge. */
+    private final TreeMap<Long, Held> heldByStart = new TreeMap<>();
+
+    /** A held range's end and its lease. */
+    private static final class Held {
+        final long end;
+        final Lease lease;
+
+        Held(final long end, final Lease lease) {
+            this.end = end;
+            this.lease = lease;
+        }
+    }
 
     public synchronized Coverage coverage(final long start, final long end) {
         if (mapped.covers(start, end)) {
@@ -44,17 +61,102 @@ public final class OwnedRanges {
         return leased(start, end) ? Coverage.LEASED : Coverage.FOREIGN;
     }
 
-    /** Whether a chain of touching leases covers {@code [start, end)}. */
+    /** Whether a chain of touching leases and held ranges covers {@code [start, end)}. */
     private boolean leased(final long start, final long end) {
         long position = start;
         while (position < end) {
             final Map.Entry<Long, Long> lease = leaseEndByStart.floorEntry(position);
-            if (lease == null || lease.getValue() <= position) {
+            final Map.Entry<Long, Held> held = heldByStart.floorEntry(position);
+            final long leaseEnd = lease == null ? position : lease.getValue();
+            final long heldEnd = held == null ? position : held.getValue().end;
+            if (Math.max(leaseEnd, heldEnd) <= position) {
                 return false;
             }
-            position = lease.getValue();
+            position = Math.max(leaseEnd, heldEnd);
         }
         return true;
+    }
+
+    /**
+     * The lease, other than {@code acting} (null for a plain call), that holds any page of
+     * {@code [start, end)}; null when there is none.
+     */
+    public synchronized Lease heldByOther(final long start, final long end, final Lease acting) {
+        if (heldByStart.isEmpty() || start >= end) {
+            return null;
+        }
+        final Map.Entry<Long, Held> before = heldByStart.floorEntry(start);
+        if (before != null && before.getValue().end > start && before.getValue().lease != acting) {
+            return before.getValue().lease;
+        }
+        for (final Held held : heldByStart.subMap(start, false, end, false).values()) {
+            if (held.lease != acting) {
+                return held.lease;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code lease} holds every page of {@code [start, end)}. */
+    public synchronized boolean holds(final Lease lease, final long start, final long end) {
+        long position = start;
+        while (position < end) {
+            final Map.Entry<Long, Held> held = heldByStart.floorEntry(position);
+            if (held == null || held.getValue().end <= position || held.getValue().lease != lease) {
+                return false;
+            }
+            position = held.getValue().end;
+        }
+        return true;
+    }
+
+    /** Holds {@code [start, end)} for {@code lease}, which the caller checked no other lease holds. */
+    public synchronized void hold(final Lease lease, final long start, final long end) {
+        long newStart = start;
+        long newEnd = end;
+        Map.Entry<Long, Held> touching = heldByStart.floorEntry(newEnd);
+        while (touching != null && touching.getValue().end >= newStart) {
+            newStart = Math.min(newStart, touching.getKey());
+            newEnd = Math.max(newEnd, touching.getValue().end);
+            heldByStart.remove(touching.getKey());
+            touching = heldByStart.floorEntry(newEnd);
+        }
+        heldByStart.put(newStart, new Held(newEnd, lease));
+    }
+
+    /**
+     * Ends {@code lease}'s hold on {@code [start, end)}; placements with nothing mapped there
+     * any more end too.
+     */
+    public synchronized void unhold(final Lease lease, final long start, final long end) {
+        final Map.Entry<Long, Held> first = heldByStart.floorEntry(start);
+        final long from = first != null && first.getValue().end > start ? first.getKey() : start;
+        for (final Map.Entry<Long, Held> entry : new ArrayList<>(heldByStart.subMap(from, true, Math.max(from, end),
+            false).entrySet())) {
+            final Held held = entry.getValue();
+            if (held.lease != lease) {
+                continue;
+            }
+            heldByStart.remove(entry.getKey());
+            if (entry.getKey() < start) {
+                heldByStart.put(entry.getKey(), new Held(start, lease));
+            }
+            if (held.end > end) {
+                heldByStart.put(end, new Held(held.end, lease));
+            }
+        }
+        endEmptyLeases(start, end);
+    }
+
+    /** The holders of every range still held, each once, in address order of their first range. */
+    public synchronized List<Lease> holders() {
+        final List<Lease> holders = new ArrayList<>();
+        for (final Held held : heldByStart.values()) {
+            if (!holders.contains(held.lease)) {
+                holders.add(held.lease);
+            }
+        }
+        return holders;
     }
 
     /** Adds a lease, merging it with any it overlaps (the kernel placed memory in an old lease's hole). */
@@ -184,8 +286,8 @@ public final class OwnedRanges {
         }
     }
 
-    /** Whether nothing is leased (every mapping handed out has been given back). */
+    /** Whether nothing is leased or held (every mapping handed out has been given back). */
     public synchronized boolean isEmpty() {
-        return leaseEndByStart.isEmpty() && mapped.isEmpty();
+        return leaseEndByStart.isEmpty() && mapped.isEmpty() && heldByStart.isEmpty();
     }
 }

@@ -118,7 +118,16 @@ public final class RangeGuard {
      * @throws IllegalArgumentException naming the call and what is wrong
      */
     public void require(final String operation, final long address, final long lengthBytes, final AddressSpace vmas) {
-        final String problem = problem(operation, address, lengthBytes, vmas);
+        require(operation, address, lengthBytes, vmas, null);
+    }
+
+    /**
+     * {@link #require(String, long, long, AddressSpace)} for a call made for {@code acting} (null
+     * for a plain call): ranges that lease holds are allowed, ranges another lease holds are not.
+     */
+    public void require(final String operation, final long address, final long lengthBytes, final AddressSpace vmas,
+        final Lease acting) {
+        final String problem = problem(operation, address, lengthBytes, vmas, acting);
         if (problem != null) {
             throw new IllegalArgumentException(operation + "(" + SyscallText.hex(address) + ", "
                 + Long.toUnsignedString(lengthBytes) + ", ...): " + problem);
@@ -127,7 +136,61 @@ public final class RangeGuard {
 
     /** Whether {@link #require} would pass for a call that changes the range. */
     public boolean owns(final long address, final long lengthBytes, final AddressSpace vmas) {
-        return problem("", address, lengthBytes, vmas) == null;
+        return owns(address, lengthBytes, vmas, null);
+    }
+
+    /** Whether {@link #require} would pass for a call made for {@code acting} (null: a plain call). */
+    public boolean owns(final long address, final long lengthBytes, final AddressSpace vmas, final Lease acting) {
+        return problem("", address, lengthBytes, vmas, acting) == null;
+    }
+
+    /**
+     * Throws when another lease than {@code acting} holds a page of the range: for
+     * MAP_FIXED_NOREPLACE, which needs no ownership (the kernel never replaces a mapping) but
+     * must not map into a hole someone holds.
+     */
+    public void requireNotHeld(final String operation, final long address, final long lengthBytes,
+        final Lease acting) {
+        final long start = address & ~pageMask;
+        final long end = pageCeil(address + lengthBytes);
+        if (lengthBytes > 0 && end > start && start >= 0) {
+            final Lease holder = owned.heldByOther(start, end, acting);
+            if (holder != null) {
+                throw new IllegalArgumentException(operation + "(" + SyscallText.hex(address) + ", "
+                    + Long.toUnsignedString(lengthBytes) + ", ...): " + heldMessage(holder));
+            }
+        }
+    }
+
+    /**
+     * Holds the range for {@code lease}, after checking it is ours (mapped, or a hole with no
+     * one else's VMA in it) and held by no other lease.
+     *
+     * @throws IllegalArgumentException saying why not; nothing is held then
+     */
+    public void hold(final Lease lease, final long address, final long lengthBytes, final AddressSpace vmas) {
+        final long start = address & ~pageMask;
+        final long end = pageCeil(address + lengthBytes);
+        if (lengthBytes <= 0 || end <= start || start < 0) {
+            throw new IllegalArgumentException("hold(" + lease + ", " + SyscallText.hex(address) + ", "
+                + Long.toUnsignedString(lengthBytes) + "): the range is empty or reaches beyond user space");
+        }
+        require("hold", start, end - start, vmas, lease);
+        owned.hold(lease, start, end);
+    }
+
+    /** Ends {@code lease}'s hold on the (page-rounded) range. */
+    public void unhold(final Lease lease, final long address, final long lengthBytes) {
+        final long start = address & ~pageMask;
+        final long end = pageCeil(address + lengthBytes);
+        if (lengthBytes > 0 && end > start && start >= 0) {
+            owned.unhold(lease, start, end);
+        }
+    }
+
+    private static String heldMessage(final Lease holder) {
+        return "the range is leased to " + holder + ": only its holder changes it (AddressSpace.actingFor its "
+            + "lease); other calls over it are refused so that no one pulls memory from under it";
     }
 
     /**
@@ -139,7 +202,7 @@ public final class RangeGuard {
      * duplicates a shared mapping), so for it the page at the address must be ours regardless.
      */
     private String problem(final String operation, final long address, final long lengthBytes,
-        final AddressSpace vmas) {
+        final AddressSpace vmas, final Lease acting) {
         final long start = address & ~pageMask;
         final boolean lockCall = operation.equals("mlock2") || operation.equals("munlock");
         if (!lockCall && (address & pageMask) != 0 && !operation.equals("mremap")) {
@@ -149,7 +212,7 @@ public final class RangeGuard {
         final long end = start + rounded;
         final boolean nothing = rounded == 0 || Long.compareUnsigned(end, start) < 0;
         if (operation.equals("mremap") && (nothing || end - start < pageSize)) {
-            return problemWith(start, start + pageSize, vmas);
+            return problemWith(start, start + pageSize, vmas, acting);
         }
         if (nothing) {
             return null;
@@ -157,10 +220,14 @@ public final class RangeGuard {
         if (start < 0 || end < 0) {
             return "the range reaches beyond user space";
         }
-        return problemWith(start, end, vmas);
+        return problemWith(start, end, vmas, acting);
     }
 
-    private String problemWith(final long start, final long end, final AddressSpace vmas) {
+    private String problemWith(final long start, final long end, final AddressSpace vmas, final Lease acting) {
+        final Lease holder = owned.heldByOther(start, end, acting);
+        if (holder != null) {
+            return heldMessage(holder);
+        }
         switch (owned.coverage(start, end)) {
             case MAPPED:
                 return null;
@@ -217,6 +284,27 @@ public final class RangeGuard {
     /** Bookkeeping after a successful mremap. */
     public void remapped(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
         final int flags, final long result) {
-        owned.remapped(oldAddress, pageCeil(oldLengthBytes), pageCeil(newLengthBytes), flags, result);
+        remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, null);
+    }
+
+    /**
+     * Bookkeeping after a successful mremap made for {@code acting}: where the kernel placed or
+     * grew a range that lease held, the lease holds the new pages too (a hold moves with its
+     * memory; a FIXED destination was checked to be the lease's own already).
+     */
+    public void remapped(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+        final int flags, final long result, final Lease acting) {
+        final long oldLength = pageCeil(oldLengthBytes);
+        final long newLength = pageCeil(newLengthBytes);
+        final boolean held = acting != null && oldLength > 0 && owned.holds(acting, oldAddress, oldAddress + oldLength);
+        owned.remapped(oldAddress, oldLength, newLength, flags, result);
+        if (held && (flags & RemapFlags.FIXED) == 0 && newLength > 0) {
+            owned.hold(acting, result, result + newLength);
+        }
+    }
+
+    /** The leases that still hold ranges, for an address space that must not close under them. */
+    public java.util.List<Lease> holders() {
+        return owned.holders();
     }
 }

@@ -37,8 +37,9 @@ public final class Reservations {
             attempts++;
             try {
                 return space.map(gap, lengthBytes, Protection.NONE, MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE);
-            } catch (final VmException raced) {
-                // Another thread mapped there in between: try another gap.
+            } catch (final VmException | IllegalArgumentException raced) {
+                // Another thread mapped there in between (EEXIST), or it is a hole another lease
+                // holds (refused before the kernel): try another gap.
             }
         }
         return space.reserve(lengthBytes);

@@ -380,6 +380,85 @@ public abstract class AddressSpaceContract {
         assertEquals(Errno.EEXIST, failure.errno());
     }
 
+    /** Issue 9: the kernel refuses (EEXIST) and changes nothing when any page of the range is mapped. */
+    @Test
+    void shouldRefuseFixedNoreplaceOverAPartlyMappedHoleWithEexistAndChangeNothing() {
+        window.unmap(5, 3);
+
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.map(window.page(5), window.bytes(4), Protection.READ_WRITE, MapFlags.FIXED_NOREPLACE));
+
+        assertEquals(Errno.EEXIST, failure.errno());
+        assertEquals(List.of("[0, 5) ---", "[8, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS));
+        assertEquals(window.page(5), space.map(window.page(5), window.bytes(3), Protection.READ_WRITE,
+            MapFlags.FIXED_NOREPLACE));
+        assertEquals(List.of("[0, 5) ---", "[5, 8) rw-", "[8, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS));
+    }
+
+    /**
+     * Issue 9: a range held under a lease may be changed only for its lease; every other call
+     * over any page of it is refused before the kernel sees it, naming the holder.
+     */
+    @Test
+    void shouldRefuseEveryCallOverAHeldRangeButTheLeaseHolders() {
+        window.unmap(5, 1);
+        final Lease lease = new Lease("arena 'held'");
+        space.hold(lease, window.page(0), window.bytes(8));
+        final AddressSpace holder = space.actingFor(lease);
+        final AddressSpace other = space.actingFor(new Lease("arena 'other'"));
+        final int moveFlags = RemapFlags.MAYMOVE | RemapFlags.FIXED;
+        final List<org.junit.jupiter.api.function.Executable> calls = List.of(
+            () -> space.protect(window.page(1), window.bytes(1), Protection.READ_WRITE),
+            () -> space.unmap(window.page(7), window.bytes(2)),
+            () -> space.advise(window.page(0), window.bytes(1), Advice.DONTNEED),
+            () -> space.map(window.page(2), window.bytes(1), Protection.READ_WRITE, MapFlags.FIXED),
+            () -> space.map(window.page(5), window.bytes(1), Protection.READ_WRITE, MapFlags.FIXED_NOREPLACE),
+            () -> space.remap(window.page(2), window.bytes(1), window.bytes(1), moveFlags, window.page(20)),
+            () -> space.remap(window.page(20), window.bytes(1), window.bytes(1), moveFlags, window.page(3)),
+            () -> space.lock(window.page(0), window.bytes(1), LockMode.ON_FAULT),
+            () -> space.unlock(window.page(0), window.bytes(1)),
+            () -> other.protect(window.page(1), window.bytes(1), Protection.READ_WRITE),
+            () -> space.hold(new Lease("arena 'other'"), window.page(4), window.bytes(8)));
+        for (final org.junit.jupiter.api.function.Executable call : calls) {
+            final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, call);
+            assertTrue(failure.getMessage().contains("leased to arena 'held'"), failure.getMessage());
+        }
+        assertEquals(List.of("[0, 5) ---", "[6, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS));
+        assertFalse(space.owns(window.page(0), window.bytes(1)));
+        assertTrue(holder.owns(window.page(0), window.bytes(8)));
+
+        holder.protect(window.page(1), window.bytes(1), Protection.READ_WRITE);
+        holder.map(window.page(5), window.bytes(1), Protection.READ_WRITE, MapFlags.FIXED_NOREPLACE);
+        space.unhold(lease, window.page(0), window.bytes(8));
+        space.protect(window.page(1), window.bytes(1), Protection.READ);
+        assertEquals(List.of("[0, 1) ---", "[1, 2) r--", "[2, 5) ---", "[5, 6) rw-", "[6, 640) ---"),
+            window.layout(0, 640, MappingSource.PROC_MAPS));
+    }
+
+    /**
+     * Issue 9: a range the kernel placed ends when its last page leaves, so an arena whose first
+     * reservation's every page moved out lost it on one backend and not the other (that depended
+     * on where the kernel placed it). A held range stays the address space's own, mapped or not,
+     * until its lease lets it go.
+     */
+    @Test
+    void shouldKeepAHeldRangeItsOwnWhenEveryPageOfItMovesOut() {
+        final long placed = space.map(0, window.bytes(4), Protection.READ_WRITE, MapFlags.NONE);
+        final Lease lease = new Lease("arena 'mover'");
+        space.hold(lease, placed, window.bytes(4));
+        final AddressSpace holder = space.actingFor(lease);
+
+        holder.remap(placed, window.bytes(4), window.bytes(4), RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(10));
+
+        assertTrue(holder.owns(placed, window.bytes(4)), "still held: the holder may map into it again");
+        assertEquals(placed, holder.map(placed, window.bytes(4), Protection.NONE,
+            MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE));
+        holder.unmap(placed, window.bytes(4));
+        assertTrue(holder.owns(placed, window.bytes(4)));
+        space.unhold(lease, placed, window.bytes(4));
+        assertFalse(space.owns(placed, window.bytes(1)), "let go, with nothing mapped: no longer ours");
+    }
+
     @Test
     void shouldReportTheSameBoundsFromEverySource() {
         window.map(0, 4, Protection.READ_WRITE);

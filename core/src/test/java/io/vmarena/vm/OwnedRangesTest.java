@@ -127,4 +127,48 @@ class OwnedRangesTest {
         owned.unmapped(200, 250);
         assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 300));
     }
+
+    /** Issue 9: the arena's first reservation ended when a run that filled it moved out. */
+    @Test
+    void shouldKeepAHeldRangeLeasedWhenItsLastPageMovesOut() {
+        final Lease lease = new Lease("arena 'a'");
+        owned.placed(100, 200);
+        owned.placed(200, 400);
+        owned.hold(lease, 100, 200);
+        owned.hold(lease, 200, 400);
+
+        owned.remapped(100, 100, 100, RemapFlags.MAYMOVE | RemapFlags.FIXED, 250);
+
+        assertEquals(OwnedRanges.Coverage.LEASED, owned.coverage(100, 400));
+        assertTrue(owned.holds(lease, 100, 400), "touching holds of one lease merge");
+        owned.unhold(lease, 100, 200);
+        assertEquals(OwnedRanges.Coverage.FOREIGN, owned.coverage(100, 200), "let go with nothing mapped: it ends");
+        assertEquals(OwnedRanges.Coverage.MAPPED, owned.coverage(200, 400));
+    }
+
+    @Test
+    void shouldNameTheHolderOfAnyPageButTheActingLeasesOwn() {
+        final Lease first = new Lease("arena 'first'");
+        final Lease second = new Lease("arena 'second'");
+        owned.placed(100, 500);
+        owned.hold(first, 100, 200);
+        owned.hold(second, 300, 400);
+
+        assertEquals(null, owned.heldByOther(100, 200, first));
+        assertEquals(first, owned.heldByOther(150, 160, null));
+        assertEquals(second, owned.heldByOther(150, 350, first));
+        assertEquals(first, owned.heldByOther(199, 301, second));
+        assertEquals(null, owned.heldByOther(200, 300, null), "the gap between holds is no one's");
+        assertEquals(List.of(first, second), owned.holders());
+
+        owned.unhold(first, 120, 180);
+        assertEquals(null, owned.heldByOther(120, 180, null));
+        assertEquals(first, owned.heldByOther(100, 121, null));
+        assertEquals(first, owned.heldByOther(179, 200, null));
+        owned.unhold(second, 100, 500);
+        owned.unhold(first, 100, 200);
+        assertEquals(List.of(), owned.holders());
+        owned.unmapped(100, 500);
+        assertTrue(owned.isEmpty());
+    }
 }

@@ -6,6 +6,9 @@ import io.vmarena.vm.Advice;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Errno;
 import io.vmarena.vm.ErrnoHints;
+import io.vmarena.vm.Lease;
+import io.vmarena.vm.LeasedCalls;
+import io.vmarena.vm.LeasedView;
 import io.vmarena.vm.LockBudget;
 import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
@@ -29,7 +32,7 @@ import java.util.List;
  * (other arenas' commits, trims and moves) run at the same time; only the bookkeeping itself is
  * under one short lock. Success paths build no strings.
  */
-final class LinuxAddressSpace implements AddressSpace {
+final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
     private final Capabilities capabilities;
     private final long pageSize;
     private final long pageMask;
@@ -56,6 +59,12 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public long map(final long address, final long lengthBytes, final Protection protection, final int flags) {
+        return map(null, address, lengthBytes, protection, flags);
+    }
+
+    @Override
+    public long map(final Lease lease, final long address, final long lengthBytes, final Protection protection,
+        final int flags) {
         MapFlags.validate(flags);
         final boolean fixed = (flags & MapFlags.FIXED) != 0;
         // Only MAP_FIXED changes what is there; otherwise the kernel picks free pages (or, with
@@ -63,7 +72,9 @@ final class LinuxAddressSpace implements AddressSpace {
         int ticket = fixed ? guard.enter(address, lengthBytes) : RangeGuard.NO_TICKET;
         try {
             if (fixed) {
-                guard.require("mmap", address, lengthBytes, this);
+                guard.require("mmap", address, lengthBytes, this, lease);
+            } else if ((flags & MapFlags.FIXED_NOREPLACE) != 0) {
+                guard.requireNotHeld("mmap", address, lengthBytes, lease);
             }
             final int nativeFlags = LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS
                 | (fixed ? LibC.MAP_FIXED : 0)
@@ -89,9 +100,14 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public void unmap(final long address, final long lengthBytes) {
+        unmap(null, address, lengthBytes);
+    }
+
+    @Override
+    public void unmap(final Lease lease, final long address, final long lengthBytes) {
         final int ticket = guard.enter(address, lengthBytes);
         try {
-            guard.require("munmap", address, lengthBytes, this);
+            guard.require("munmap", address, lengthBytes, this, lease);
             entered("munmap", address);
             try {
                 LibC.munmap(address, lengthBytes);
@@ -106,9 +122,14 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public void protect(final long address, final long lengthBytes, final Protection protection) {
+        protect(null, address, lengthBytes, protection);
+    }
+
+    @Override
+    public void protect(final Lease lease, final long address, final long lengthBytes, final Protection protection) {
         final int ticket = guard.enter(address, lengthBytes);
         try {
-            guard.require("mprotect", address, lengthBytes, this);
+            guard.require("mprotect", address, lengthBytes, this, lease);
             entered("mprotect", address);
             try {
                 LibC.mprotect(address, lengthBytes, protection.bits());
@@ -128,14 +149,20 @@ final class LinuxAddressSpace implements AddressSpace {
     @Override
     public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
+        return remap(null, oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+    }
+
+    @Override
+    public long remap(final Lease lease, final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+        final int flags, final long newAddress) {
         final boolean fixed = (flags & RemapFlags.FIXED) != 0;
         final long sourceBytes = fixed || Long.compareUnsigned(oldLengthBytes, newLengthBytes) >= 0 ? oldLengthBytes
             : newLengthBytes;
         int ticket = guard.enter(oldAddress, sourceBytes, newAddress, fixed ? newLengthBytes : 0);
         try {
-            guard.require("mremap", oldAddress, oldLengthBytes, this);
+            guard.require("mremap", oldAddress, oldLengthBytes, this, lease);
             if (fixed) {
-                guard.require("mremap", newAddress, newLengthBytes, this);
+                guard.require("mremap", newAddress, newLengthBytes, this, lease);
             }
             final long result;
             entered("mremap", oldAddress);
@@ -151,7 +178,7 @@ final class LinuxAddressSpace implements AddressSpace {
                 guard.narrow(ticket, oldAddress, oldLengthBytes);
                 ticket = guard.hold(ticket, result, newLengthBytes);
             }
-            guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
+            guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
             return result;
         } finally {
             guard.leave(ticket);
@@ -160,9 +187,14 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public void lock(final long address, final long lengthBytes, final LockMode mode) {
+        lock(null, address, lengthBytes, mode);
+    }
+
+    @Override
+    public void lock(final Lease lease, final long address, final long lengthBytes, final LockMode mode) {
         final int ticket = guard.enter(address, lengthBytes);
         try {
-            guard.require("mlock2", address, lengthBytes, this);
+            guard.require("mlock2", address, lengthBytes, this, lease);
             final int flags = mode == LockMode.ON_FAULT ? LibC.MLOCK_ONFAULT : 0;
             entered("mlock2", address);
             try {
@@ -178,9 +210,14 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public void unlock(final long address, final long lengthBytes) {
+        unlock(null, address, lengthBytes);
+    }
+
+    @Override
+    public void unlock(final Lease lease, final long address, final long lengthBytes) {
         final int ticket = guard.enter(address, lengthBytes);
         try {
-            guard.require("munlock", address, lengthBytes, this);
+            guard.require("munlock", address, lengthBytes, this, lease);
             entered("munlock", address);
             try {
                 LibC.munlock(address, lengthBytes);
@@ -194,9 +231,14 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public void advise(final long address, final long lengthBytes, final Advice advice) {
+        advise(null, address, lengthBytes, advice);
+    }
+
+    @Override
+    public void advise(final Lease lease, final long address, final long lengthBytes, final Advice advice) {
         final int ticket = guard.enter(address, lengthBytes);
         try {
-            guard.require("madvise", address, lengthBytes, this);
+            guard.require("madvise", address, lengthBytes, this, lease);
             entered("madvise", address);
             try {
                 LibC.madvise(address, lengthBytes, adviceValue(advice));
@@ -261,12 +303,42 @@ final class LinuxAddressSpace implements AddressSpace {
 
     @Override
     public boolean owns(final long address, final long lengthBytes) {
+        return owns(null, address, lengthBytes);
+    }
+
+    @Override
+    public boolean owns(final Lease lease, final long address, final long lengthBytes) {
         final int ticket = guard.enter(address, lengthBytes);
         try {
-            return guard.owns(address, lengthBytes, this);
+            return guard.owns(address, lengthBytes, this, lease);
         } finally {
             guard.leave(ticket);
         }
+    }
+
+    @Override
+    public void hold(final Lease lease, final long address, final long lengthBytes) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            guard.hold(lease, address, lengthBytes, this);
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    @Override
+    public void unhold(final Lease lease, final long address, final long lengthBytes) {
+        final int ticket = guard.enter(address, lengthBytes);
+        try {
+            guard.unhold(lease, address, lengthBytes);
+        } finally {
+            guard.leave(ticket);
+        }
+    }
+
+    @Override
+    public AddressSpace actingFor(final Lease lease) {
+        return new LeasedView(this, this, lease);
     }
 
     private void entered(final String operation, final long address) {

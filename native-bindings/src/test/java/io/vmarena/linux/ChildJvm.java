@@ -53,11 +53,30 @@ public final class ChildJvm {
         return new Result(command, child.exitValue(), output);
     }
 
-    private static boolean holdsIpcLock() {
-        return AddressSpaces.open("linux").capabilities().ipcLock().available();
+    /**
+     * Runs {@code mainClass args...} in a child JVM with this process's privileges and limits
+     * (the child may lower its own), waiting at most a minute.
+     */
+    public static Result runJava(final List<String> jvmOptions, final String mainClass, final List<String> args)
+        throws Exception {
+        final List<String> command = new ArrayList<>(List.of(
+            System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("surefire.test.class.path",
+            System.getProperty("java.class.path")), mainClass));
+        command.addAll(args);
+        final Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!child.waitFor(60, TimeUnit.SECONDS)) {
+            child.destroyForcibly();
+            throw new AssertionError("child JVM did not finish within a minute: " + String.join(" ", command));
+        }
+        return new Result(command, child.exitValue(), output);
     }
 
-    private static boolean onPath(final String program) {
+    /** Whether {@code program} is an executable on the PATH. */
+    public static boolean onPath(final String program) {
         for (final String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (new File(directory, program).canExecute()) {
                 return true;
@@ -65,4 +84,9 @@ public final class ChildJvm {
         }
         return false;
     }
+
+    private static boolean holdsIpcLock() {
+        return AddressSpaces.open("linux").capabilities().ipcLock().available();
+    }
+
 }

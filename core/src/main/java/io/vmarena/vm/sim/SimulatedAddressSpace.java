@@ -7,6 +7,9 @@ import io.vmarena.vm.Errno;
 import io.vmarena.vm.ErrnoHints;
 import io.vmarena.vm.FaultObserver;
 import io.vmarena.vm.Feature;
+import io.vmarena.vm.Lease;
+import io.vmarena.vm.LeasedCalls;
+import io.vmarena.vm.LeasedView;
 import io.vmarena.vm.LockBudget;
 import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
@@ -39,7 +42,7 @@ import java.util.List;
  * <p>Not modelled: transparent huge pages (residency is counted in base pages), file and shared
  * mappings, sealing, userfaultfd, RLIMIT_AS. Thread-safe (one lock). Close it to free the block.
  */
-public final class SimulatedAddressSpace implements AddressSpace, FaultObserver, AutoCloseable {
+public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, FaultObserver, AutoCloseable {
     /** 1 GiB of address space: the host gives pages lazily, so only what is used costs memory. */
     public static final long DEFAULT_BLOCK_BYTES = 1L << 30;
 
@@ -118,12 +121,21 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
     }
 
     @Override
-    public synchronized long map(final long address, final long lengthBytes, final Protection protection,
+    public long map(final long address, final long lengthBytes, final Protection protection,
+        final int flags) {
+        return map(null, address, lengthBytes, protection, flags);
+    }
+
+    @Override
+    public synchronized long map(final Lease lease,
+        final long address, final long lengthBytes, final Protection protection,
         final int flags) {
         ensureOpen();
         MapFlags.validate(flags);
         if ((flags & MapFlags.FIXED) != 0) {
-            guard.require("mmap", address, lengthBytes, this);
+            guard.require("mmap", address, lengthBytes, this, lease);
+        } else if ((flags & MapFlags.FIXED_NOREPLACE) != 0) {
+            guard.requireNotHeld("mmap", address, lengthBytes, lease);
         }
         process.systemCalls++;
         final long result = mmap.mmap(address, lengthBytes, protection, flags);
@@ -136,9 +148,14 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
     }
 
     @Override
-    public synchronized void unmap(final long address, final long lengthBytes) {
+    public void unmap(final long address, final long lengthBytes) {
+        unmap(null, address, lengthBytes);
+    }
+
+    @Override
+    public synchronized void unmap(final Lease lease, final long address, final long lengthBytes) {
         ensureOpen();
-        guard.require("munmap", address, lengthBytes, this);
+        guard.require("munmap", address, lengthBytes, this, lease);
         process.systemCalls++;
         check("munmap", mmap.munmap(address, lengthBytes), lengthBytes, SyscallText.hex(address),
             Long.toString(lengthBytes));
@@ -146,21 +163,34 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
     }
 
     @Override
-    public synchronized void protect(final long address, final long lengthBytes, final Protection protection) {
+    public void protect(final long address, final long lengthBytes, final Protection protection) {
+        protect(null, address, lengthBytes, protection);
+    }
+
+    @Override
+    public synchronized void protect(final Lease lease,
+        final long address, final long lengthBytes, final Protection protection) {
         ensureOpen();
-        guard.require("mprotect", address, lengthBytes, this);
+        guard.require("mprotect", address, lengthBytes, this, lease);
         process.systemCalls++;
         check("mprotect", mprotect.mprotect(address, lengthBytes, protection), lengthBytes,
             SyscallText.hex(address), Long.toString(lengthBytes), SyscallText.protection(protection));
     }
 
     @Override
-    public synchronized long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+    public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+        final int flags, final long newAddress) {
+        return remap(null, oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+    }
+
+    @Override
+    public synchronized long remap(final Lease lease,
+        final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
         final int flags, final long newAddress) {
         ensureOpen();
-        guard.require("mremap", oldAddress, oldLengthBytes, this);
+        guard.require("mremap", oldAddress, oldLengthBytes, this, lease);
         if ((flags & RemapFlags.FIXED) != 0) {
-            guard.require("mremap", newAddress, newLengthBytes, this);
+            guard.require("mremap", newAddress, newLengthBytes, this, lease);
         }
         process.systemCalls++;
         final long result = mremap.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
@@ -169,32 +199,48 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
             throw failure("mremap", result, newLengthBytes, SyscallText.hex(oldAddress), Long.toString(oldLengthBytes),
                 Long.toString(newLengthBytes), RemapFlags.describe(flags), SyscallText.hex(newAddress));
         }
-        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result);
+        guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
         return result;
     }
 
     @Override
-    public synchronized void lock(final long address, final long lengthBytes, final LockMode mode) {
+    public void lock(final long address, final long lengthBytes, final LockMode mode) {
+        lock(null, address, lengthBytes, mode);
+    }
+
+    @Override
+    public synchronized void lock(final Lease lease, final long address, final long lengthBytes, final LockMode mode) {
         ensureOpen();
-        guard.require("mlock2", address, lengthBytes, this);
+        guard.require("mlock2", address, lengthBytes, this, lease);
         process.systemCalls++;
         check("mlock2", mlock.mlock(address, lengthBytes, mode == LockMode.ON_FAULT), lengthBytes,
             SyscallText.hex(address), Long.toString(lengthBytes), SyscallText.lockFlags(mode));
     }
 
     @Override
-    public synchronized void unlock(final long address, final long lengthBytes) {
+    public void unlock(final long address, final long lengthBytes) {
+        unlock(null, address, lengthBytes);
+    }
+
+    @Override
+    public synchronized void unlock(final Lease lease, final long address, final long lengthBytes) {
         ensureOpen();
-        guard.require("munlock", address, lengthBytes, this);
+        guard.require("munlock", address, lengthBytes, this, lease);
         process.systemCalls++;
         check("munlock", mlock.munlock(address, lengthBytes), lengthBytes, SyscallText.hex(address),
             Long.toString(lengthBytes));
     }
 
     @Override
-    public synchronized void advise(final long address, final long lengthBytes, final Advice advice) {
+    public void advise(final long address, final long lengthBytes, final Advice advice) {
+        advise(null, address, lengthBytes, advice);
+    }
+
+    @Override
+    public synchronized void advise(final Lease lease,
+        final long address, final long lengthBytes, final Advice advice) {
         ensureOpen();
-        guard.require("madvise", address, lengthBytes, this);
+        guard.require("madvise", address, lengthBytes, this, lease);
         process.systemCalls++;
         check("madvise", madvise.madvise(address, lengthBytes, advice), lengthBytes, SyscallText.hex(address),
             Long.toString(lengthBytes), SyscallText.advice(advice));
@@ -238,9 +284,31 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
     }
 
     @Override
-    public synchronized boolean owns(final long address, final long lengthBytes) {
+    public boolean owns(final long address, final long lengthBytes) {
+        return owns(null, address, lengthBytes);
+    }
+
+    @Override
+    public synchronized boolean owns(final Lease lease, final long address, final long lengthBytes) {
         ensureOpen();
-        return guard.owns(address, lengthBytes, this);
+        return guard.owns(address, lengthBytes, this, lease);
+    }
+
+    @Override
+    public synchronized void hold(final Lease lease, final long address, final long lengthBytes) {
+        ensureOpen();
+        guard.hold(lease, address, lengthBytes, this);
+    }
+
+    @Override
+    public synchronized void unhold(final Lease lease, final long address, final long lengthBytes) {
+        ensureOpen();
+        guard.unhold(lease, address, lengthBytes);
+    }
+
+    @Override
+    public AddressSpace actingFor(final Lease lease) {
+        return new LeasedView(this, this, lease);
     }
 
     @Override
@@ -259,15 +327,58 @@ public final class SimulatedAddressSpace implements AddressSpace, FaultObserver,
         return capabilities;
     }
 
+    /**
+     * A mapping someone else in the simulated process makes (malloc, a thread stack): mmap with
+     * MAP_FIXED_NOREPLACE that bypasses this address space's bookkeeping and leases, as a
+     * mapping made with libc directly does on Linux. This address space does not own it. For
+     * tests of what callers do when the kernel places foreign memory in their holes.
+     *
+     * @throws VmException EEXIST when anything is mapped there, as the kernel would
+     */
+    public synchronized long mapForeign(final long address, final long lengthBytes, final Protection protection) {
+        ensureOpen();
+        process.systemCalls++;
+        final long result = mmap.mmap(address, lengthBytes, protection, MapFlags.FIXED_NOREPLACE);
+        if (result < 0) {
+            throw failure("mmap", result, lengthBytes, SyscallText.hex(address), Long.toString(lengthBytes),
+                SyscallText.protection(protection), SyscallText.mapFlags(MapFlags.FIXED_NOREPLACE), "-1", "0");
+        }
+        return result;
+    }
+
+    /** Unmaps a mapping made with {@link #mapForeign}: munmap past this address space's bookkeeping. */
+    public synchronized void unmapForeign(final long address, final long lengthBytes) {
+        ensureOpen();
+        process.systemCalls++;
+        check("munmap", mmap.munmap(address, lengthBytes), lengthBytes, SyscallText.hex(address),
+            Long.toString(lengthBytes));
+    }
+
     /** The VMAs the simulated process has, for tests and diagnostics: its whole map count. */
     public synchronized int vmaCount() {
         ensureOpen();
         return process.vmas.size();
     }
 
-    /** Frees the block. Every later call is refused: the simulated memory no longer exists. */
+    /**
+     * Frees the block. Every later call is refused: the simulated memory no longer exists.
+     * Refused while any range is still held ({@link #hold}): an arena that still uses the block
+     * would read and write freed memory. Closing twice does nothing.
+     *
+     * @throws IllegalStateException naming the holders (arenas) still open on it; nothing is
+     *     freed then: close them first
+     */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        final List<Lease> holders = guard.holders();
+        if (!holders.isEmpty()) {
+            throw new IllegalStateException("cannot close this simulated address space: it is still leased to "
+                + holders.stream().map(Lease::holderName).collect(java.util.stream.Collectors.joining(", "))
+                + ", whose memory lives in its block; close them first");
+        }
         closed = true;
         process.memory.close();
     }
