@@ -326,6 +326,11 @@ public final class Arena implements AutoCloseable {
         }
     }
 
+    /** The gate of a shared arena (null when confined), for tests' hooks. */
+    ReadPhaser readPhaser() {
+        return phaser;
+    }
+
     /** The arena's range, for tests: its first address. */
     long baseAddress() {
         return range.base();

@@ -43,6 +43,25 @@ final class ReadPhaser implements MoveGate {
     private volatile long evenEndEpoch;
     private volatile long oddEndEpoch = Long.MIN_VALUE;
     private volatile boolean moving;
+    private volatile WaitListener listener = WaitListener.NONE;
+
+    /** What a mover's wait for readers tells: the arena's report of a slow wait, and tests' hooks. */
+    interface WaitListener {
+        WaitListener NONE = new WaitListener() {
+        };
+
+        /** The mover found readers inside and starts to wait for them; on its thread, once per close. */
+        default void moverWaits() {
+        }
+    }
+
+    WaitListener listener() {
+        return listener;
+    }
+
+    void listener(final WaitListener value) {
+        listener = value;
+    }
 
     /** Enters a read section, waiting while memory moves; pass the token to {@link #exit}. */
     long enter() {
@@ -72,6 +91,9 @@ final class ReadPhaser implements MoveGate {
         (nextPhaseIsEven ? EVEN_END : ODD_END).set(this, initialStartValue);
         final long startValueAtFlip = START.getAndSet(this, initialStartValue);
         int spins = 0;
+        if ((nextPhaseIsEven ? oddEndEpoch : evenEndEpoch) != startValueAtFlip) {
+            listener.moverWaits();
+        }
         while ((nextPhaseIsEven ? oddEndEpoch : evenEndEpoch) != startValueAtFlip) {
             if (++spins < 1_000) {
                 Thread.onSpinWait();
