@@ -28,6 +28,11 @@ final class MoverWaits {
                 action.run();
                 prior.moverWaits();
             }
+
+            @Override
+            public void moverWaitsLong(final long waitedNanos) {
+                prior.moverWaitsLong(waitedNanos);
+            }
         });
     }
 }

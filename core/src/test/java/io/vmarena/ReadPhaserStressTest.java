@@ -28,11 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * never by time.
  */
 class ReadPhaserStressTest {
-    private static final int TRIALS = 2_000;
+    private static final int TRIALS = 3_000;
     private static final int READERS = 3;
     private static final int SECTIONS_PER_READER = 40;
     private static final int MOVES_PER_TRIAL = 8;
+    /** Busy work inside a section and between moves, so that actors overlap on two cores. */
+    private static final int WORK_SPINS = 256;
 
+    /** A new gate for each trial, set by the start barrier's action (which happens-before every actor goes on). */
     private ReadPhaser phaser;
     private final AtomicInteger readersInside = new AtomicInteger();
     private final AtomicLong violations = new AtomicLong();
@@ -44,19 +47,14 @@ class ReadPhaserStressTest {
     /** Outcomes: a mover that found readers inside; a reader that entered while a move was pending. */
     private final AtomicLong moverWaited = new AtomicLong();
     private final AtomicLong readerOverlappedMove = new AtomicLong();
+    private final AtomicLong readerWaited = new AtomicLong();
+    private final AtomicLong trials = new AtomicLong();
     private final AtomicLong sections = new AtomicLong();
     private volatile long movesDone;
 
     @Test
     void shouldKeepEveryReaderOutWhileTheMoverHoldsTheGate() throws Exception {
-        phaser = new ReadPhaser();
-        phaser.listener(new ReadPhaser.WaitListener() {
-            @Override
-            public void moverWaits() {
-                moverWaited.incrementAndGet();
-            }
-        });
-        final CyclicBarrier start = new CyclicBarrier(READERS + 1);
+        final CyclicBarrier start = new CyclicBarrier(READERS + 1, this::newTrial);
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final List<Thread> actors = new ArrayList<>();
         for (int reader = 0; reader < READERS; reader++) {
@@ -68,19 +66,35 @@ class ReadPhaserStressTest {
             actor.join();
         }
 
-        System.out.printf("ReadPhaser stress: %d trials, %d sections, %d moves; the mover waited for readers %d "
-            + "times, readers overlapped a move %d times, violations %d%n", TRIALS, sections.get(), movesDone,
-            moverWaited.get(), readerOverlappedMove.get(), violations.get());
+        System.out.printf("ReadPhaser stress: %d trials, %d sections, %d moves; outcomes: the mover waited for "
+            + "readers %d times, a reader waited for the mover %d times, a move ran while a reader was between "
+            + "its entry and its check %d times; violations %d%n", trials.get(), sections.get(), movesDone,
+            moverWaited.get(), readerWaited.get(), readerOverlappedMove.get(), violations.get());
         assertEquals(null, failure.get(), "an actor failed");
         assertEquals(0, violations.get(), firstViolation::get);
         assertEquals((long)TRIALS * READERS * SECTIONS_PER_READER, sections.get());
         assertEquals((long)TRIALS * MOVES_PER_TRIAL, movesDone);
         assertTrue(moverWaited.get() > 0, "no trial had the mover wait for a reader: the races were not exercised");
+        assertTrue(readerWaited.get() > 0, "no trial had a reader wait for the mover: the races were not exercised");
+    }
+
+    private void newTrial() {
+        trials.incrementAndGet();
+        phaser = new ReadPhaser();
+        phaser.listener(new ReadPhaser.WaitListener() {
+            @Override
+            public void moverWaits() {
+                moverWaited.incrementAndGet();
+            }
+        });
     }
 
     private void readerTrial() {
         for (int step = 0; step < SECTIONS_PER_READER; step++) {
             final long movesBefore = movesDone;
+            if (phaser.closing()) {
+                readerWaited.incrementAndGet(); // it will wait in enter(), or has just missed the move
+            }
             final long token = phaser.enter();
             readersInside.incrementAndGet();
             if (held) {
@@ -91,6 +105,7 @@ class ReadPhaserStressTest {
             if (low != high) {
                 violation("a reader saw the base half changed: " + low + " and " + high);
             }
+            work();
             if (movesDone != movesBefore) {
                 readerOverlappedMove.incrementAndGet();
             }
@@ -113,6 +128,13 @@ class ReadPhaserStressTest {
             held = false;
             movesDone++; // only the mover writes it
             phaser.open();
+            work();
+        }
+    }
+
+    private static void work() {
+        for (int spin = 0; spin < WORK_SPINS; spin++) {
+            Thread.onSpinWait();
         }
     }
 
