@@ -115,8 +115,12 @@ final class ArenaRange {
         final long oldReservedBytes = reservedBytes;
         final long doubledBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * reservedBytes));
         if (inPlaceGrowth && tryGrowInPlace(doubledBytes)) {
-            grows++;
-            whileClosed(() -> bookkeeping.accept(doubledBytes));
+            // What stats() inside a read section may read changes with the gate closed, with the table.
+            whileClosed(() -> {
+                reservedBytes = doubledBytes;
+                grows++;
+                bookkeeping.accept(doubledBytes);
+            });
             ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, doubledBytes, true);
             return;
         }
@@ -162,8 +166,7 @@ final class ArenaRange {
             space.unmap(placed, extraBytes); // a kernel that took FIXED_NOREPLACE as a hint
             return false;
         }
-        reservedBytes = newReservedBytes;
-        return true;
+        return true; // the caller sets reservedBytes with the gate closed
     }
 
     /**

@@ -172,6 +172,32 @@ class ReadSectionTest {
     }
 
     @Test
+    void shouldTakeConsistentStatsInsideASectionWhileAGrowthInPlaceWaitsForIt() throws Exception {
+        try (Arena arena = Arena.builder().addressSpace(space).threading(Threading.SHARED).segmentBytes(SEGMENT_BYTES)
+            .initialBytes(4 * SEGMENT_BYTES).maximumBytes(256 * SEGMENT_BYTES).build()) {
+            arena.allocate(100);
+            final ArenaStats before = arena.stats();
+            try (ReadSection section = arena.read()) {
+                final CountDownLatch moverWaits = MoverWaits.latch(arena);
+                final Thread grower = mover(arena, () -> { });
+                grower.start();
+                assertTrue(moverWaits.await(AWAIT_SECONDS, TimeUnit.SECONDS));
+
+                final ArenaStats inside = arena.stats(); // as readers see it: the growth is not visible yet
+
+                assertEquals(before, inside);
+                section.close();
+                grower.join();
+            }
+            final ArenaStats after = arena.stats();
+            assertEquals(1, after.grows());
+            assertEquals(0, after.moves(), "it grew in place");
+            assertEquals(after.reservedBytes(), SEGMENT_BYTES
+                * (after.freeSegments() + after.classSegments() + after.runSegments()));
+        }
+    }
+
+    @Test
     void shouldTakeStatsInsideASectionWhenNoChangeIsUnderWay() {
         try (Arena arena = shared()) {
             arena.allocate(100);
