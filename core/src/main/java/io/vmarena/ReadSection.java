@@ -31,22 +31,23 @@ package io.vmarena;
  * </ul>
  *
  * <h2>The object</h2>
- * The object {@link Arena#read()} returns is reused by its thread for a later section once this
- * one has closed (that is what makes sections allocation-free). Closing it again before the
- * thread's next {@code read()} of the arena does nothing; a reference kept after that is the
- * later section. So keep it no longer than its section lasts: try-with-resources does. In a
- * confined arena a section checks the thread and holds nothing off (nothing moves while the
- * arena's one thread reads), with the same rules for closing.
+ * The object {@link Arena#read()} returns is its thread's, reused for a later section of the same
+ * thread once this one has closed: that is what makes sections allocation-free. It is handed out
+ * again only after the thread has opened 16 other sections of the arena; until then, closing it
+ * again does nothing. After that, a reference kept past its section is the later section, and
+ * closing it closes that one: keep it no longer than its section (try-with-resources does). A
+ * thread may have at most 65,536 sections of an arena open at once; {@code read()} refuses more
+ * with an {@link IllegalStateException}. In a confined arena a section checks the thread and
+ * holds nothing off (nothing moves while the arena's one thread reads), with the same rules for
+ * closing.
  */
 public final class ReadSection implements AutoCloseable {
     private final ThreadSections owner;
-    /** Where this object sits in its owner's pool: below the owner's open count while open. */
-    int position;
+    /** Written and read by the owner's thread only. */
     boolean open;
 
-    ReadSection(final ThreadSections owner, final int position) {
+    ReadSection(final ThreadSections owner) {
         this.owner = owner;
-        this.position = position;
     }
 
     /**

@@ -2,25 +2,31 @@ package io.vmarena;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 
 /**
  * One thread's read sections of one arena: how many are open, the phaser token of the outermost,
- * and a pool of the {@link ReadSection} objects it hands out, so that a section allocates nothing
+ * and the {@link ReadSection} objects it hands out, reused, so that a section allocates nothing
  * once the thread has nested as deep before. Touched only by its thread, except {@link #inside()}
  * and {@link #thread()}, which a mover's report of a long wait reads from another.
  *
  * <pre>
- *   pool:  [ open | open | open | free | free ]
- *            0      1      2      ^ openCount
+ *   free ring:  [ . . . | f1 f2 f3 ... fn | . . . ]     open sections are held by the caller only
+ *                        ^ head (oldest)   tail: a section that closes goes here
  * </pre>
  *
- * A section that closes swaps places with the last open one, so opening and closing in any order
- * are O(1), and the thread leaves the phaser when the count reaches 0, whichever section was
- * last. Holds no reference to the arena: a thread's ThreadLocal value must not keep an arena the
- * program dropped reachable.
+ * Open and close are O(1) in any order, and the thread leaves the phaser when its open count
+ * reaches 0, whichever section was last. The free objects form a FIFO ring that always holds
+ * more than {@link #REUSE_DISTANCE} of them, so an object that closes is handed out again only
+ * after the thread has opened {@code REUSE_DISTANCE} other sections of the arena: until then,
+ * closing it again does nothing (a reference kept a little too long cannot close a later
+ * section). Holds no reference to the arena: a thread's ThreadLocal value must not keep an arena
+ * the program dropped reachable.
  */
 final class ThreadSections {
+    /** More open sections than any correct program nests: a loop that forgets to close them. */
+    static final int MAX_OPEN_SECTIONS = 1 << 16;
+    /** How many other sections a thread opens before an object it closed is handed out again. */
+    static final int REUSE_DISTANCE = 16;
     private static final VarHandle INSIDE;
 
     static {
@@ -35,7 +41,12 @@ final class ThreadSections {
     private final String arenaName;
     /** The shared arena's gate; null for a confined arena, whose sections hold nothing off. */
     private final ReadPhaser phaser;
-    private ReadSection[] pool = new ReadSection[0];
+    /** The free objects, oldest first from freeHead; its length is a power of two. */
+    private ReadSection[] free = new ReadSection[0];
+    private int freeHead;
+    private int freeCount;
+    /** Every object this thread was handed: open ones and free ones. */
+    private int objects;
     private int openCount;
     private long token;
     /** Whether the thread is inside a section; written on its outermost enter and exit only. */
@@ -64,16 +75,24 @@ final class ThreadSections {
         return openCount > 0;
     }
 
-    /** Opens a section on the calling thread, which must be this object's thread. */
+    /**
+     * Opens a section on the calling thread, which must be this object's thread.
+     *
+     * @throws IllegalStateException when the thread has {@link #MAX_OPEN_SECTIONS} open; nothing changes
+     */
     ReadSection open() {
-        if (openCount == pool.length) {
-            grow();
+        if (freeCount <= REUSE_DISTANCE) {
+            addObjects();
         }
         if (openCount == 0 && phaser != null) {
             token = phaser.enter(); // may wait for a move; nothing has changed yet
             INSIDE.setRelease(this, true);
         }
-        final ReadSection section = pool[openCount++];
+        final ReadSection section = free[freeHead];
+        free[freeHead] = null;
+        freeHead = (freeHead + 1) & (free.length - 1);
+        freeCount--;
+        openCount++;
         section.open = true;
         return section;
     }
@@ -89,13 +108,9 @@ final class ThreadSections {
             return;
         }
         section.open = false;
-        final int last = --openCount;
-        final ReadSection lastOpen = pool[last];
-        pool[section.position] = lastOpen;
-        lastOpen.position = section.position;
-        pool[last] = section;
-        section.position = last;
-        if (last == 0 && phaser != null) {
+        free[(freeHead + freeCount) & (free.length - 1)] = section;
+        freeCount++;
+        if (--openCount == 0 && phaser != null) {
             INSIDE.setRelease(this, false);
             phaser.exit(token);
         }
@@ -116,10 +131,7 @@ final class ThreadSections {
         if (openCount == 0) {
             return false;
         }
-        for (int position = 0; position < openCount; position++) {
-            pool[position].open = false;
-        }
-        openCount = 0;
+        openCount = 0; // its open objects stay marked open: only it could close them, and it has ended
         INSIDE.setRelease(this, false);
         if (phaser != null) {
             phaser.exit(token);
@@ -127,11 +139,28 @@ final class ThreadSections {
         return true;
     }
 
-    private void grow() {
-        final int from = pool.length;
-        pool = Arrays.copyOf(pool, Math.max(2, 2 * from));
-        for (int position = from; position < pool.length; position++) {
-            pool[position] = new ReadSection(this, position);
+    /**
+     * Doubles the objects (the first time: makes the ring's minimum), keeping the free ones' order;
+     * refuses a section past the most a thread may have open.
+     */
+    private void addObjects() {
+        if (openCount >= MAX_OPEN_SECTIONS) {
+            throw new IllegalStateException("thread '" + thread.getName() + "' has " + openCount + " read sections of "
+                + "arena '" + arenaName + "' open: close each section (try-with-resources); moves wait until the "
+                + "last one closes");
         }
+        // At most MAX_OPEN_SECTIONS + REUSE_DISTANCE objects: the next open past the most comes here and is refused.
+        final int added = Math.min(Math.max(REUSE_DISTANCE + 1, objects), MAX_OPEN_SECTIONS + REUSE_DISTANCE - objects);
+        final ReadSection[] ring = new ReadSection[Integer.highestOneBit(objects + added - 1) << 1];
+        for (int index = 0; index < freeCount; index++) {
+            ring[index] = free[(freeHead + index) & (free.length - 1)];
+        }
+        for (int index = 0; index < added; index++) {
+            ring[freeCount + index] = new ReadSection(this);
+        }
+        free = ring;
+        freeHead = 0;
+        freeCount += added;
+        objects += added;
     }
 }

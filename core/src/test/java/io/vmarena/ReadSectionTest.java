@@ -198,6 +198,67 @@ class ReadSectionTest {
     }
 
     @Test
+    void shouldNotLetAClosedSectionsObjectCloseTheThreadsNextSections() throws Exception {
+        try (Arena arena = shared()) {
+            final ReadSection kept = arena.read();
+            kept.close();
+            for (int index = 0; index < ThreadSections.REUSE_DISTANCE - 1; index++) {
+                try (ReadSection other = arena.read()) {
+                    assertTrue(other != kept, "handed out again after " + index + " sections");
+                }
+            }
+            final ReadSection current = arena.read();
+            assertTrue(current != kept);
+            kept.close(); // a reference kept too long: nothing happens
+            final CountDownLatch moverWaits = MoverWaits.latch(arena);
+            final Thread mover = mover(arena, () -> { });
+            mover.start();
+            assertTrue(moverWaits.await(AWAIT_SECONDS, TimeUnit.SECONDS), "the current section holds the move off");
+            assertTrue(mover.isAlive());
+            current.close();
+            mover.join();
+            assertEquals(1, arena.stats().moves());
+        }
+    }
+
+    @Test
+    void shouldRefuseASectionPastTheMostAThreadMayHaveOpen() throws Exception {
+        try (Arena arena = shared()) {
+            final ReadSection[] sections = new ReadSection[ThreadSections.MAX_OPEN_SECTIONS];
+            for (int index = 0; index < sections.length; index++) {
+                sections[index] = arena.read();
+            }
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, arena::read);
+            assertTrue(refused.getMessage().contains("65536 read sections"), refused.getMessage());
+            for (final ReadSection section : sections) {
+                section.close();
+            }
+            arena.allocate(8 * SEGMENT_BYTES); // all closed: it moves at once
+            assertEquals(1, arena.stats().moves());
+        }
+    }
+
+    @Test
+    void shouldKeepTheMoversInterruptWhileItWaitsForASection() throws Exception {
+        try (Arena arena = shared()) {
+            final ReadSection section = arena.read();
+            final CountDownLatch moverWaits = MoverWaits.latch(arena);
+            final AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
+            final Thread mover = new Thread(() -> {
+                Thread.currentThread().interrupt(); // a move is not abandoned half way, and the flag survives it
+                arena.allocate(8 * SEGMENT_BYTES);
+                interruptedAfter.set(Thread.interrupted());
+            }, "mover");
+            mover.start();
+            assertTrue(moverWaits.await(AWAIT_SECONDS, TimeUnit.SECONDS));
+            section.close();
+            mover.join();
+            assertEquals(Boolean.TRUE, interruptedAfter.get());
+            assertEquals(1, arena.stats().moves());
+        }
+    }
+
+    @Test
     void shouldTakeStatsInsideASectionWhenNoChangeIsUnderWay() {
         try (Arena arena = shared()) {
             arena.allocate(100);
