@@ -143,6 +143,7 @@ class ArenaRegressionTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the sections are held for their effect, not referenced
     void shouldLetANestedReadSectionInWhileAMoveWaitsForTheOuterOne() throws InterruptedException {
         try (Arena arena = builder().threading(Threading.SHARED).inPlaceGrowth(false).build()) {
             final CountDownLatch outerOpen = new CountDownLatch(1);

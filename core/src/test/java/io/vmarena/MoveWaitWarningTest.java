@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the threads inside a section; a section left open by a thread that ended is named as such. The
  * move keeps waiting: the section is not taken from its thread.
  */
+@SuppressWarnings("try") // sections are held for their effect, not referenced
 class MoveWaitWarningTest {
     private static final long SEGMENT_BYTES = 64L << 10;
     private static final Duration WARNING = Duration.ofMillis(50);

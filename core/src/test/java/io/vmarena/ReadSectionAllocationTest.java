@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * section, nested sections closed in order, and nested sections closed outer first (counted,
  * never timed, like {@link FastPathAllocationTest}).
  */
+@SuppressWarnings("try") // sections are held for their effect, not referenced
 class ReadSectionAllocationTest {
     private static final int ROUNDS = 1_000_000;
 

@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code stats()} works inside a section even while a mover waits for it. Orderings come from
  * the gate's hook (a mover has started to wait), never from sleeps.
  */
+@SuppressWarnings("try") // sections are held for their effect, not referenced
 class ReadSectionTest {
     private static final long SEGMENT_BYTES = 64L << 10;
     private static final long AWAIT_SECONDS = 30;
@@ -150,7 +151,8 @@ class ReadSectionTest {
         try (Arena arena = shared()) {
             final long handle = arena.allocate(SEGMENT_BYTES);
             final ArenaStats before = arena.stats();
-            try (ReadSection section = arena.read()) {
+            final ReadSection section = arena.read();
+            try {
                 final CountDownLatch moverWaits = MoverWaits.latch(arena);
                 final Thread mover = mover(arena, () -> { });
                 mover.start();
@@ -165,6 +167,8 @@ class ReadSectionTest {
                 assertTrue(mover.isAlive());
                 section.close();
                 mover.join();
+            } finally {
+                section.close(); // on failure: lets the mover finish (twice does nothing)
             }
             assertEquals(1, arena.stats().moves());
             assertEquals(SEGMENT_BYTES, arena.capacity(handle));
@@ -177,7 +181,8 @@ class ReadSectionTest {
             .initialBytes(4 * SEGMENT_BYTES).maximumBytes(256 * SEGMENT_BYTES).build()) {
             arena.allocate(100);
             final ArenaStats before = arena.stats();
-            try (ReadSection section = arena.read()) {
+            final ReadSection section = arena.read();
+            try {
                 final CountDownLatch moverWaits = MoverWaits.latch(arena);
                 final Thread grower = mover(arena, () -> { });
                 grower.start();
@@ -188,6 +193,8 @@ class ReadSectionTest {
                 assertEquals(before, inside);
                 section.close();
                 grower.join();
+            } finally {
+                section.close(); // on failure: lets the grower finish (twice does nothing)
             }
             final ArenaStats after = arena.stats();
             assertEquals(1, after.grows());
