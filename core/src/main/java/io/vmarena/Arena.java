@@ -80,7 +80,7 @@ public final class Arena implements AutoCloseable {
         owner = shared ? null : Thread.currentThread();
         lock = shared ? new ReentrantLock() : null;
         final Duration moveWaitWarning = MoveWaitReporter.warning(builder.moveWaitWarning);
-        phaser = shared ? new ReadPhaser(MoveWaitReporter.nanos(moveWaitWarning)) : null;
+        phaser = shared ? new ReadPhaser(MoveWaitReporter.nanos(moveWaitWarning), lock) : null;
         sections = shared ? new ReadSections(name, phaser) : new ReadSections(name, owner);
         moveWaitReporter = shared ? new MoveWaitReporter(sections, moveWaitWarning) : null;
         if (shared) {

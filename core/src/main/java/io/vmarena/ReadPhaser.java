@@ -3,6 +3,7 @@ package io.vmarena;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The move gate of a shared arena: readers enter and leave a read section wait-free (one atomic
@@ -66,6 +67,8 @@ final class ReadPhaser implements MoveGate {
 
     /** After how long a mover's wait is reported as long. */
     private final long longWaitNanos;
+    /** The lock that serializes movers, asserted in close() and open(); null: the caller serializes them. */
+    private final ReentrantLock moverLock;
     private volatile long startEpoch;
     private volatile long evenEndEpoch;
     private volatile long oddEndEpoch = Long.MIN_VALUE;
@@ -89,16 +92,17 @@ final class ReadPhaser implements MoveGate {
         }
     }
 
-    /** A gate that never reports a wait as long. */
+    /** A gate that never reports a wait as long, whose one mover the caller keeps to one thread at a time. */
     ReadPhaser() {
-        this(Long.MAX_VALUE);
+        this(Long.MAX_VALUE, null);
     }
 
-    ReadPhaser(final long longWaitNanos) {
+    ReadPhaser(final long longWaitNanos, final ReentrantLock moverLock) {
         if (longWaitNanos <= 0) {
             throw new IllegalArgumentException("longWaitNanos must be positive, got " + longWaitNanos);
         }
         this.longWaitNanos = longWaitNanos;
+        this.moverLock = moverLock;
     }
 
     WaitListener listener() {
@@ -134,6 +138,7 @@ final class ReadPhaser implements MoveGate {
     /** Waits for the readers of the current range to leave and holds new ones back. */
     @Override
     public void close() {
+        assert moverLock == null || moverLock.isHeldByCurrentThread() : "a mover closes the gate under the lock";
         moving = true;
         final boolean nextPhaseIsEven = startEpoch < 0;
         final long initialStartValue = nextPhaseIsEven ? 0 : Long.MIN_VALUE;
@@ -147,6 +152,7 @@ final class ReadPhaser implements MoveGate {
     /** Lets readers in again. */
     @Override
     public void open() {
+        assert moverLock == null || moverLock.isHeldByCurrentThread() : "a mover opens the gate under the lock";
         moving = false;
     }
 
