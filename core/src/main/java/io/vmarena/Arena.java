@@ -7,6 +7,7 @@ import org.agrona.MutableDirectBuffer;
 
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -107,7 +108,9 @@ public final class Arena implements AutoCloseable {
     private final Thread owner;
     private final ReentrantLock lock;
     private final ReadPhaser phaser;
-    private final ThreadLocal<int[]> readDepth;
+    private final ReadSections sections;
+    /** Reports a move's long wait for read sections (null when confined). */
+    private final MoveWaitReporter moveWaitReporter;
     private final ArenaRange range;
     private final SegmentTable table;
     private final Segments segments;
@@ -130,8 +133,13 @@ public final class Arena implements AutoCloseable {
         final boolean shared = threading == Threading.SHARED;
         owner = shared ? null : Thread.currentThread();
         lock = shared ? new ReentrantLock() : null;
-        phaser = shared ? new ReadPhaser() : null;
-        readDepth = shared ? ThreadLocal.withInitial(() -> new int[1]) : null;
+        final Duration moveWaitWarning = MoveWaitReporter.warning(builder.moveWaitWarning);
+        phaser = shared ? new ReadPhaser(MoveWaitReporter.nanos(moveWaitWarning), lock) : null;
+        sections = shared ? new ReadSections(name, phaser) : new ReadSections(name, owner);
+        moveWaitReporter = shared ? new MoveWaitReporter(sections, moveWaitWarning) : null;
+        if (shared) {
+            phaser.listener(moveWaitReporter);
+        }
         range = new ArenaRange(name, geometry.space, shared ? phaser : MoveGate.NONE, geometry.segmentBytes,
             geometry.initialBytes, builder.inPlaceGrowth, new FailureSink(this));
         table = new SegmentTable((int)(geometry.initialBytes / geometry.segmentBytes));
@@ -309,7 +317,11 @@ public final class Arena implements AutoCloseable {
         }
     }
 
-    /** A snapshot of the arena's memory; reads the address space's account of it (a system call). */
+    /**
+     * A snapshot of the arena's memory; reads the address space's account of it (a system call).
+     * Does not move memory: allowed inside a read section, where it may wait for a change under
+     * way that does not move memory, never for one that waits for the section.
+     */
     public ArenaStats stats() {
         if (lock == null) {
             ensureOwner();
@@ -319,11 +331,42 @@ public final class Arena implements AutoCloseable {
                 Reference.reachabilityFence(this);
             }
         }
+        if (sections.callerInside()) {
+            return statsInsideSection();
+        }
         lockForChange("stats");
         try {
             return snapshot();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Stats from inside a read section, which must not wait for the lock: its holder may be a
+     * mover waiting for this very section. So: the lock if it is free; else, once the gate is
+     * closing, no lock at all. A mover closing the gate holds the lock and changes nothing until
+     * every section entered before it has closed, this one included (a section entered after the
+     * gate began to close would still be waiting in enter()), and its writes before closing are
+     * visible through the gate's volatile flag; so the arena holds still while the snapshot is
+     * taken. A holder that is not closing the gate finishes without waiting for sections.
+     */
+    private ArenaStats statsInsideSection() {
+        while (true) {
+            if (lock.tryLock()) {
+                try {
+                    ensureOpen();
+                    return snapshot();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            if (phaser.closing()) {
+                ensureOpen(); // after closing(): close() marks the arena closed before it closes the gate
+                return snapshot();
+            }
+            Thread.onSpinWait();
+            Thread.yield();
         }
     }
 
@@ -346,35 +389,19 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * Enters a read section (see {@link ReadSection}): in a shared arena, memory does not move
-     * until it closes. In a confined arena nothing can move while its one thread reads, so the
-     * section only checks the thread.
+     * Enters a read section (see {@link ReadSection}), which belongs to the calling thread: in a
+     * shared arena, memory does not move until the thread's last open section closes; entering
+     * waits while a move is under way. In a confined arena nothing can move while its one thread
+     * reads, so the section only checks the thread. Allocates nothing once the thread has used
+     * the arena (the section object is the thread's, reused).
+     *
+     * @throws IllegalStateException when the arena is closed, or confined to another thread
      */
     public ReadSection read() {
-        if (phaser == null) {
-            ensureOwner();
-            return new ReadSection(this, 0, true);
-        }
-        ensureOpen();
-        final int[] depth = readDepth.get();
-        if (depth[0] > 0) {
-            // Already inside a section, which holds moves off: entering the phaser again could
-            // wait for a move that waits for the outer section.
-            depth[0]++;
-            return new ReadSection(this, 0, true);
-        }
-        final long token = phaser.enter();
-        depth[0]++;
-        return new ReadSection(this, token, false);
-    }
-
-    void exitRead(final long token, final boolean nested) {
-        if (phaser != null) {
-            readDepth.get()[0]--;
-            if (!nested) {
-                phaser.exit(token);
-            }
-        }
+        ensureReadable();
+        // Nested sections do not enter the phaser again: that could wait for a move that waits
+        // for the outer section.
+        return sections.open();
     }
 
     /**
@@ -464,6 +491,21 @@ public final class Arena implements AutoCloseable {
         }
     }
 
+    /** The gate of a shared arena (null when confined), for tests' hooks. */
+    ReadPhaser readPhaser() {
+        return phaser;
+    }
+
+    /** The read sections, for tests. */
+    ReadSections readSections() {
+        return sections;
+    }
+
+    /** The report of long move waits (null when confined), for tests that capture it. */
+    MoveWaitReporter moveWaitReporter() {
+        return moveWaitReporter;
+    }
+
     /** The arena's range, for tests: its first address. */
     long baseAddress() {
         return range.base();
@@ -528,7 +570,7 @@ public final class Arena implements AutoCloseable {
 
     /** Takes the lock of a shared arena for a change; refuses a thread inside a read section. */
     private void lockForChange(final String operation) {
-        if (readDepth.get()[0] > 0) {
+        if (sections.callerInside()) {
             throw new IllegalStateException(operation + " in arena '" + name + "' from inside a read section: it "
                 + "may move memory, and a move waits for read sections to end; close the section first");
         }
@@ -558,6 +600,7 @@ public final class Arena implements AutoCloseable {
         private Threading threading = Threading.CONFINED;
         private boolean checked = true;
         private boolean inPlaceGrowth = true;
+        private Duration moveWaitWarning;
 
         private Builder() {
         }
@@ -626,6 +669,24 @@ public final class Arena implements AutoCloseable {
          */
         public Builder inPlaceGrowth(final boolean value) {
             inPlaceGrowth = value;
+            return this;
+        }
+
+        /**
+         * How long a move of a shared arena waits for read sections to close before it reports
+         * the wait, once per wait: a WARNING through {@link System.Logger} (logger
+         * {@code io.vmarena.Arena}) and a JFR event {@code io.vmarena.MoveWait}, each naming the
+         * threads inside a section. The move keeps waiting. Default: the system property
+         * {@code vmarena.move.wait.warning.millis}, else 10 seconds. No effect on a confined arena.
+         *
+         * @throws IllegalArgumentException when {@code value} is not positive
+         */
+        public Builder moveWaitWarning(final Duration value) {
+            Objects.requireNonNull(value, "moveWaitWarning");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("moveWaitWarning must be positive, got " + value);
+            }
+            moveWaitWarning = value;
             return this;
         }
 

@@ -46,4 +46,11 @@ final class ArenaEvents {
             ((ArenaMoveEvent)event).commit(arena, reason, lengthBytes, result);
         }
     }
+
+    /** Records that a move waited long for read sections, when JFR is running. */
+    static void moveWait(final String arena, final long waitedNanos, final String threads) {
+        if (FlightRecorder.isInitialized()) {
+            new ArenaMoveWaitEvent().commit(arena, waitedNanos, threads);
+        }
+    }
 }

@@ -145,8 +145,12 @@ final class ArenaRange {
         final long oldReservedBytes = reservedBytes;
         final long doubledBytes = Math.max(neededBytes, Math.min(maximumBytes, 2 * reservedBytes));
         if (inPlaceGrowth && tryGrowInPlace(doubledBytes)) {
-            grows++;
-            whileClosed(() -> bookkeeping.accept(doubledBytes));
+            // What stats() inside a read section may read changes with the gate closed, with the table.
+            whileClosed(() -> {
+                reservedBytes = doubledBytes;
+                grows++;
+                bookkeeping.accept(doubledBytes);
+            });
             ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, doubledBytes, true);
             return false;
         }
@@ -248,8 +252,7 @@ final class ArenaRange {
         } catch (final IllegalArgumentException heldElsewhere) {
             return false;
         }
-        reservedBytes = newReservedBytes;
-        return true;
+        return true; // the caller sets reservedBytes with the gate closed
     }
 
     /**

@@ -1,9 +1,10 @@
 package io.vmarena;
 
 /**
- * A read section of a shared arena: while it is open, memory the arena hands out addresses to
- * does not move, so addresses and views taken inside it stay valid until it closes. Entering and
- * leaving are wait-free unless a move is under way (then entering waits for it).
+ * A read section of an arena: while it is open, memory the arena hands out addresses to does not
+ * move, so addresses and views taken inside it stay valid until the thread's last open section
+ * of the arena closes. Entering and leaving are wait-free unless a move is under way (then
+ * entering waits for it), and allocate nothing once the thread has used the arena.
  *
  * <pre>
  * try (ReadSection section = arena.read()) {
@@ -12,29 +13,51 @@ package io.vmarena;
  * }
  * </pre>
  *
- * Inside a section, the thread may read and write blocks but not allocate, free, reallocate,
- * trim or close: those may move memory, and a move waits for the section to end. Sections
- * nest. Closing a section twice does nothing the second time. A section belongs to the thread
- * that opened it.
+ * <h2>Who may call what</h2>
+ * <ul>
+ *   <li>A section belongs to the thread that opened it: only that thread may close it. Any other
+ *       thread's {@link #close()} is refused with an {@link IllegalStateException} and changes
+ *       nothing (the section stays open, and both threads' sections stay as they were).</li>
+ *   <li>Inside a section, its thread may read and write blocks, take addresses, capacities and
+ *       {@link Arena#stats() stats}, and open more sections (they nest), but not allocate, free,
+ *       reallocate, trim or close the arena: those may move memory, and a move waits for the
+ *       section to end; they are refused with an {@link IllegalStateException}.</li>
+ *   <li>Nested sections may close in any order: moves are held off until the thread's last open
+ *       section of the arena closes, whichever that is.</li>
+ *   <li>Other threads' moves wait for the section, however long it stays open. A section left
+ *       open by a thread that ended holds every move off for good: a move that waits longer than
+ *       the arena's {@link Arena.Builder#moveWaitWarning move wait warning} reports it, naming
+ *       the threads inside sections. Close sections with try-with-resources.</li>
+ * </ul>
+ *
+ * <h2>The object</h2>
+ * The object {@link Arena#read()} returns is its thread's, reused for a later section of the same
+ * thread once this one has closed: that is what makes sections allocation-free. It is handed out
+ * again only after the thread has opened 16 other sections of the arena; until then, closing it
+ * again does nothing. After that, a reference kept past its section is the later section, and
+ * closing it closes that one: keep it no longer than its section (try-with-resources does). A
+ * thread may have at most 65,536 sections of an arena open at once; {@code read()} refuses more
+ * with an {@link IllegalStateException}. In a confined arena a section checks the thread and
+ * holds nothing off (nothing moves while the arena's one thread reads), with the same rules for
+ * closing.
  */
 public final class ReadSection implements AutoCloseable {
-    private final Arena arena;
-    private final long token;
-    /** Inside another section of the same thread (or of a confined arena): nothing to leave. */
-    private final boolean nested;
-    private boolean open = true;
+    private final ThreadSections owner;
+    /** Written and read by the owner's thread only. */
+    boolean open;
 
-    ReadSection(final Arena arena, final long token, final boolean nested) {
-        this.arena = arena;
-        this.token = token;
-        this.nested = nested;
+    ReadSection(final ThreadSections owner) {
+        this.owner = owner;
     }
 
+    /**
+     * Closes the section; does nothing when it is already closed.
+     *
+     * @throws IllegalStateException when called by a thread other than the one that opened it;
+     *     nothing changes
+     */
     @Override
     public void close() {
-        if (open) {
-            open = false;
-            arena.exitRead(token, nested);
-        }
+        owner.close(this);
     }
 }

@@ -145,14 +145,18 @@ class ArenaRegressionTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the sections are held for their effect, not referenced
     void shouldLetANestedReadSectionInWhileAMoveWaitsForTheOuterOne() throws InterruptedException {
         try (Arena arena = builder().threading(Threading.SHARED).inPlaceGrowth(false).build()) {
             final CountDownLatch outerOpen = new CountDownLatch(1);
+            final CountDownLatch moverWaits = MoverWaits.latch(arena); // the gate's hook, not a sleep
             final CountDownLatch nestedDone = new CountDownLatch(1);
             final Thread reader = new Thread(() -> {
                 try (ReadSection outer = arena.read()) {
                     outerOpen.countDown();
-                    Thread.sleep(200); // the mover is waiting for this section by now
+                    if (!moverWaits.await(10, TimeUnit.SECONDS)) {
+                        return; // the assertion below reports it
+                    }
                     try (ReadSection inner = arena.read()) {
                         nestedDone.countDown();
                     }
@@ -165,6 +169,7 @@ class ArenaRegressionTest {
             final Thread mover = new Thread(() -> arena.allocate(16 * SEGMENT_BYTES), "mover");
             mover.start();
 
+            assertTrue(moverWaits.await(10, TimeUnit.SECONDS), "the mover waits for the outer section");
             assertTrue(nestedDone.await(10, TimeUnit.SECONDS), "the nested section got in");
             reader.join();
             mover.join();
