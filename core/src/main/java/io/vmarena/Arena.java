@@ -506,6 +506,11 @@ public final class Arena implements AutoCloseable {
         return moveWaitReporter;
     }
 
+    /** For tests: whether {@code handle} resolves on the heap's fast path. */
+    boolean resolvesOnFastPath(final long handle) {
+        return heap.resolvesOnFastPath(handle);
+    }
+
     /** The arena's range, for tests: its first address. */
     long baseAddress() {
         return range.base();

@@ -69,7 +69,7 @@ final class BlockHeap {
         this.handleSegmentMask = (int)codec.segmentMask();
         this.slotMask = (int)codec.slotMask();
         this.generationShift = codec.generationShift();
-        this.tagAboveGeneration = (long)tag << codec.generationBits();
+        this.tagAboveGeneration = (long)this.tag << codec.generationBits();
     }
 
     /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
@@ -301,6 +301,15 @@ final class BlockHeap {
             return null;
         }
         return slotMap;
+    }
+
+    /**
+     * For tests: whether {@code handle} resolves on the fast path (one compare), as every live
+     * small block's handle must; a miss still works, through {@link #check}, only slower.
+     */
+    boolean resolvesOnFastPath(final long handle) {
+        final SlotMap slotMap = smallBlock(handle);
+        return slotMap != null && slotMap.isTaken((int)handle & slotMask);
     }
 
     /** The address of a live block, or a negative verdict of {@link #check}. */

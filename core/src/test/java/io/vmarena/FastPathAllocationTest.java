@@ -13,6 +13,8 @@ import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fast path allocates nothing on the heap: the thread's allocated-bytes counter does not move
@@ -38,6 +40,37 @@ class FastPathAllocationTest {
     @AfterEach
     void close() {
         simulator.close();
+    }
+
+    /**
+     * The fast paths of free and address compare a handle's high bits with the arena's tag and
+     * the block's generation in one go; a wrong tag there sends every call down the slow path,
+     * which gives the same answers (so no other test notices) at twice the cost.
+     */
+    @ParameterizedTest
+    @EnumSource(Threading.class)
+    void shouldResolveEveryLiveSmallBlockOnTheFastPathInEveryArena(final Threading threading) {
+        final Arena[] arenas = new Arena[3]; // tags 0, 1, 2 of the default width
+        try {
+            for (int index = 0; index < arenas.length; index++) {
+                arenas[index] = Arena.builder().addressSpace(space).threading(threading).build();
+            }
+            for (final Arena arena : arenas) {
+                for (long lengthBytes = 1; lengthBytes <= (512L << 10); lengthBytes = lengthBytes * 3 + 1) {
+                    final long handle = arena.allocate(lengthBytes);
+                    assertTrue(arena.resolvesOnFastPath(handle), "a live block of " + lengthBytes
+                        + " bytes in arena '" + arena.name() + "' must resolve on the fast path");
+                    arena.free(handle);
+                    assertFalse(arena.resolvesOnFastPath(handle), "a freed block must not resolve on the fast path");
+                }
+            }
+        } finally {
+            for (final Arena arena : arenas) {
+                if (arena != null) {
+                    arena.close();
+                }
+            }
+        }
     }
 
     @ParameterizedTest
