@@ -81,7 +81,7 @@ import java.util.function.Consumer;
  * WARNING, later ones as DEBUG. {@code -Dvmarena.debug.leaks=true} records where each arena is
  * built and logs every leak as a WARNING with that stack trace. Addresses, like handles, are
  * valid only while their arena can be reached: keep a reference to it for as long as you use
- * its memory.
+ * its memory. An open {@link ReadSection} that its caller holds is such a reference.
  *
  * <h2>Failure</h2>
  * A call the system refuses part way through a move is undone, and the arena is unchanged
@@ -133,10 +133,11 @@ public final class Arena implements AutoCloseable {
         final boolean shared = threading == Threading.SHARED;
         owner = shared ? null : Thread.currentThread();
         lock = shared ? new ReentrantLock() : null;
-        final Duration moveWaitWarning = MoveWaitReporter.warning(builder.moveWaitWarning);
+        // Only a shared arena reads the warning (and its property): it has no effect on a confined one.
+        final Duration moveWaitWarning = shared ? MoveWaitReporter.warning(builder.moveWaitWarning) : null;
         phaser = shared ? new ReadPhaser(MoveWaitReporter.nanos(moveWaitWarning), lock) : null;
         sections = shared ? new ReadSections(name, phaser) : new ReadSections(name, owner);
-        moveWaitReporter = shared ? new MoveWaitReporter(sections, moveWaitWarning) : null;
+        moveWaitReporter = shared ? new MoveWaitReporter(sections.registry(), moveWaitWarning) : null;
         if (shared) {
             phaser.listener(moveWaitReporter);
         }
@@ -401,7 +402,9 @@ public final class Arena implements AutoCloseable {
         ensureReadable();
         // Nested sections do not enter the phaser again: that could wait for a move that waits
         // for the outer section.
-        return sections.open();
+        final ReadSection section = sections.open();
+        section.arena = this; // held by the caller: the arena stays reachable while the section is open
+        return section;
     }
 
     /**
@@ -440,6 +443,7 @@ public final class Arena implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        sections.forgetCaller(); // outside any section (refused above): this thread keeps nothing of the arena
     }
 
     /**

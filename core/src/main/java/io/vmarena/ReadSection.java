@@ -40,11 +40,22 @@ package io.vmarena;
  * with an {@link IllegalStateException}. In a confined arena a section checks the thread and
  * holds nothing off (nothing moves while the arena's one thread reads), with the same rules for
  * closing.
+ *
+ * <h2>Reachability</h2>
+ * An open section that its caller holds keeps its arena reachable, so an arena dropped without
+ * {@link Arena#close()} is not released while a section of it is open and held (the
+ * try-with-resources above holds it until it closes). A section dropped without close() holds
+ * nothing.
  */
 public final class ReadSection implements AutoCloseable {
     private final ThreadSections owner;
     /** Written and read by the owner's thread only. */
     boolean open;
+    /**
+     * The arena while the section is open, else null: a section its caller holds keeps the arena
+     * reachable, so the cleaner cannot unmap memory read under it. Written by the owner's thread.
+     */
+    Arena arena;
 
     ReadSection(final ThreadSections owner) {
         this.owner = owner;
