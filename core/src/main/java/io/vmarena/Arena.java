@@ -179,6 +179,7 @@ public final class Arena implements AutoCloseable {
     public long allocate(final long lengthBytes) {
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("allocate");
             try {
                 return heap.allocate(checkLength(lengthBytes));
             } finally {
@@ -203,6 +204,7 @@ public final class Arena implements AutoCloseable {
         final int verdict;
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("free");
             try {
                 verdict = heap.free(handle);
             } finally {
@@ -235,6 +237,7 @@ public final class Arena implements AutoCloseable {
     public long reallocate(final long handle, final long lengthBytes) {
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("reallocate");
             try {
                 return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
             } finally {
@@ -304,6 +307,7 @@ public final class Arena implements AutoCloseable {
         }
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("trim");
             try {
                 return heap.trim(bytes);
             } finally {
@@ -392,9 +396,10 @@ public final class Arena implements AutoCloseable {
     /**
      * Enters a read section (see {@link ReadSection}), which belongs to the calling thread: in a
      * shared arena, memory does not move until the thread's last open section closes; entering
-     * waits while a move is under way. In a confined arena nothing can move while its one thread
-     * reads, so the section only checks the thread. Allocates nothing once the thread has used
-     * the arena (the section object is the thread's, reused).
+     * waits while a move is under way. In a confined arena nothing else can move memory while its
+     * one thread reads, and that thread's calls that may move it are refused inside a section, as
+     * in a shared arena; so the section holds nothing off. Allocates nothing once the thread has
+     * used the arena (the section object is the thread's, reused).
      *
      * @throws IllegalStateException when the arena is closed, or confined to another thread
      */
@@ -429,6 +434,9 @@ public final class Arena implements AutoCloseable {
                 return;
             }
             ensureOwnerOrEnded();
+            if (Thread.currentThread() == owner) {
+                ensureOutsideSection("close"); // another thread closes only once the owner, and its sections, ended
+            }
             release();
             return;
         }
@@ -572,12 +580,22 @@ public final class Arena implements AutoCloseable {
         }
     }
 
-    /** Takes the lock of a shared arena for a change; refuses a thread inside a read section. */
-    private void lockForChange(final String operation) {
+    /**
+     * Refuses a call that may move or unmap memory from inside the caller's read section: the
+     * addresses taken inside must stay valid (and in a shared arena the move would wait for the
+     * section). A confined arena checks it too: ReadSection promises it.
+     */
+    private void ensureOutsideSection(final String operation) {
         if (sections.callerInside()) {
             throw new IllegalStateException(operation + " in arena '" + name + "' from inside a read section: it "
-                + "may move memory, and a move waits for read sections to end; close the section first");
+                + "may move memory, which addresses taken inside a section rely on not doing (in a shared arena a "
+                + "move waits for read sections to end); close the section first");
         }
+    }
+
+    /** Takes the lock of a shared arena for a change; refuses a thread inside a read section. */
+    private void lockForChange(final String operation) {
+        ensureOutsideSection(operation);
         lock.lock();
         if (closed && !operation.equals("close")) {
             lock.unlock();

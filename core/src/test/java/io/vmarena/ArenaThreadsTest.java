@@ -358,6 +358,36 @@ class ArenaThreadsTest {
         }
     }
 
+    /**
+     * ReadSection promises that memory does not move while a section is open and that the calls
+     * that may move it are refused inside one. A confined arena allowed them: allocate inside a
+     * section grew the arena by moving it, and the address taken inside the section read the
+     * old range (poison on the simulator, a crash on Linux).
+     */
+    @Test
+    void shouldRefuseChangesFromInsideAConfinedArenasReadSectionAndKeepItsAddresses() {
+        try (Arena confined = Arena.builder().name("confined").addressSpace(space).segmentBytes(SEGMENT_BYTES)
+            .initialBytes(4 * SEGMENT_BYTES).maximumBytes(256 * SEGMENT_BYTES).inPlaceGrowth(false).build()) {
+            final LiveBlocks blocks = new LiveBlocks(space);
+            final LiveBlocks.Block block = blocks.add(confined.allocate(900), 900, 13);
+            try (ReadSection outer = confined.read(); ReadSection inner = confined.read()) {
+                final long address = confined.address(block.handle);
+                blocks.write(address, block, 0);
+                for (final Executable call : new Executable[] {() -> confined.allocate(8 * SEGMENT_BYTES),
+                    () -> confined.free(block.handle), () -> confined.reallocate(block.handle, 4 * SEGMENT_BYTES),
+                    () -> confined.trim(Long.MAX_VALUE), confined::close}) {
+                    final IllegalStateException refused = assertThrows(IllegalStateException.class, call);
+                    assertTrue(refused.getMessage().contains("from inside a read section"), refused.getMessage());
+                }
+                assertEquals(0, confined.stats().moves(), "stats is allowed inside");
+                blocks.check(address, block.seed, block.lengthBytes, "through the address taken inside the section");
+            }
+            confined.allocate(8 * SEGMENT_BYTES); // outside: it grows by moving
+            assertEquals(1, confined.stats().moves());
+            blocks.checkAll(confined::address, confined::capacity, "after the move");
+        }
+    }
+
     /** Two threads close a confined arena at once after its owner ended: it is unmapped once, and both return. */
     @Test
     void shouldCloseAConfinedArenaOnceWhenTwoThreadsCloseItAtOnceAfterItsOwnerEnded() throws Exception {
