@@ -401,7 +401,9 @@ public final class Arena implements AutoCloseable {
      * in a shared arena; so the section holds nothing off. Allocates nothing once the thread has
      * used the arena (the section object is the thread's, reused).
      *
-     * @throws IllegalStateException when the arena is closed, or confined to another thread
+     * @throws IllegalStateException when the arena is closed, or confined to another thread, or
+     *     (shared) called while a move is under way by the thread making it (a log handler of its
+     *     move-wait report), which would wait for itself
      */
     public ReadSection read() {
         ensureReadable();
@@ -593,9 +595,18 @@ public final class Arena implements AutoCloseable {
         }
     }
 
-    /** Takes the lock of a shared arena for a change; refuses a thread inside a read section. */
+    /**
+     * Takes the lock of a shared arena for a change; refuses a thread inside a read section, and
+     * the thread of a call under way (the lock is reentrant): code the call runs, a log handler of
+     * its move-wait report, would change the arena in the middle of a move.
+     */
     private void lockForChange(final String operation) {
         ensureOutsideSection(operation);
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException(operation + " in arena '" + name + "' from the thread of a call of the "
+                + "arena under way (a log handler of its move-wait report, say): that call may be moving memory; "
+                + "call the arena from another thread");
+        }
         lock.lock();
         if (closed && !operation.equals("close")) {
             lock.unlock();

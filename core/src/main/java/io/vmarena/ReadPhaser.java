@@ -115,7 +115,12 @@ final class ReadPhaser implements MoveGate {
         listener = value;
     }
 
-    /** Enters a read section, waiting while memory moves; pass the token to {@link #exit}. */
+    /**
+     * Enters a read section, waiting while memory moves; pass the token to {@link #exit}.
+     *
+     * @throws IllegalStateException when the caller is the mover (it holds the mover's lock): it
+     *     would wait for itself; nothing changes
+     */
     long enter() {
         while (true) {
             final long token = START.getAndIncrement(this);
@@ -123,6 +128,12 @@ final class ReadPhaser implements MoveGate {
                 return token;
             }
             exit(token);
+            if (moverLock != null && moverLock.isHeldByCurrentThread()) {
+                // The mover itself (code its move runs, a log handler of its report): it would wait for itself.
+                throw new IllegalStateException("read() from the thread of a call of the arena under way (a log "
+                    + "handler of its move-wait report, say): that call is moving memory and waits for read sections "
+                    + "to close; call the arena from another thread");
+            }
             waitForOpen();
         }
     }

@@ -201,6 +201,67 @@ class ArenaThreadsTest {
         }
     }
 
+    /**
+     * A log handler of the move-wait report that calls back into the same arena runs on the
+     * mover's thread, which holds the arena's lock (reentrant) with the gate closing: a change
+     * went through in the middle of the move (a growth there would open the gate under the
+     * outer move's readers), and read() waited for the mover's own gate, for good. Both are
+     * refused with an IllegalStateException; the move then finishes.
+     */
+    @Test
+    void shouldRefuseCallsBackIntoTheArenaFromItsOwnMoveWaitReport() throws Exception {
+        final Logger logger = Logger.getLogger(Arena.class.getName());
+        final Arena arena = shared().moveWaitWarning(Duration.ofNanos(1)).build();
+        final List<Object> calledBack = new CopyOnWriteArrayList<>();
+        final CountDownLatch reported = new CountDownLatch(1);
+        final Handler reentrant = new Handler() {
+            @Override
+            public void publish(final LogRecord record) {
+                if (record.getMessage() != null && record.getMessage().contains("arena 'threads': a move has waited")) {
+                    calledBack.add(outcome(() -> arena.allocate(16)));
+                    calledBack.add(outcome(() -> arena.stats()));
+                    calledBack.add(outcome(() -> {
+                        try (ReadSection section = arena.read()) {
+                            return "entered";
+                        }
+                    }));
+                    reported.countDown();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(reentrant);
+        try {
+            final ReadSection section = arena.read();
+            final CompletableFuture<Long> mover = async("mover", () -> arena.allocate(8 * SEGMENT_BYTES));
+            try {
+                assertTrue(reported.await(AWAIT_SECONDS, TimeUnit.SECONDS), "the handler ran and returned");
+            } finally {
+                section.close();
+            }
+            mover.get(AWAIT_SECONDS, TimeUnit.SECONDS);
+            assertEquals(3, calledBack.size(), calledBack::toString);
+            for (final Object outcome : calledBack) {
+                assertTrue(outcome instanceof IllegalStateException && ((Throwable)outcome).getMessage()
+                    .contains("from the thread of a call of the arena under way"), () -> "got " + outcome);
+            }
+            assertEquals(1, arena.stats().moves());
+        } finally {
+            logger.removeHandler(reentrant);
+            async("closer", () -> {
+                arena.close();
+                return null;
+            }).get(AWAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
     /** The move wait warning has no effect on a confined arena: a bad property does not stop one being built. */
     @Test
     void shouldBuildAConfinedArenaWhateverTheMoveWaitProperty() {
