@@ -150,6 +150,42 @@ class ArenaThreadsTest {
     }
 
     /**
+     * A simulator under an arena that was dropped but not yet cleaned refuses to close, naming
+     * the arena, and is left whole: the cleaner then unmaps the arena, and the simulator closes.
+     */
+    @Test
+    void shouldRefuseToCloseASimulatorUnderADroppedArenaUntilTheCleanerReleasedIt() throws Exception {
+        final SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
+        final ArenaLifecycleContract.LeakLog log = new ArenaLifecycleContract.LeakLog(1);
+        final ArenaLeaks previous = ArenaLeaks.install(new ArenaLeaks(log, false));
+        try {
+            final long[] range = dropAnArenaOn(simulator);
+
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, simulator::close);
+
+            assertTrue(refused.getMessage().contains("still leased to arena 'dropped-on-simulator'"),
+                refused.getMessage());
+            for (int attempt = 0; attempt < GC_ATTEMPTS && log.pending.getCount() > 0; attempt++) {
+                System.gc();
+                log.pending.await(100, TimeUnit.MILLISECONDS);
+            }
+            assertEquals(0, log.pending.getCount(), "the cleaner released the dropped arena");
+            assertTrue(log.records.get(0).message.contains("the cleaner unmapped"), log.records.toString());
+            assertEquals(List.of(), simulator.mappings(range[0], range[0] + range[1], MappingSource.AUTO));
+            simulator.close();
+        } finally {
+            ArenaLeaks.install(previous);
+        }
+    }
+
+    private static long[] dropAnArenaOn(final SimulatedAddressSpace simulator) {
+        final Arena arena = Arena.builder().name("dropped-on-simulator").addressSpace(simulator)
+            .threading(Threading.SHARED).segmentBytes(SEGMENT_BYTES).initialBytes(4 * SEGMENT_BYTES).build();
+        arena.allocate(2 * SEGMENT_BYTES);
+        return new long[] {arena.baseAddress(), 4 * SEGMENT_BYTES};
+    }
+
+    /**
      * A log handler that throws while a move reports its long wait (a custom java.util.logging
      * handler, say) must not abandon the move half way: the gate stayed closed for good, every
      * reader hung in read(), and the growth's new reservation was left mapped.

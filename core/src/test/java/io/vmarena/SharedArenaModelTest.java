@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * simulator a move poisons what it leaves, so a reader that saw memory move fails a check.
  *
  * <p>The seed is printed on failure; {@code -Dvmarena.model.seed=N} runs one again (the threads
- * interleave differently, but each thread's operations are the same). Bounded to about 1.5 s
- * of steps ({@code -Dvmarena.model.millis=N} for longer).
+ * interleave differently, but each thread's operations are the same). Bounded to 3,000 steps
+ * per thread and 1.5 s ({@code -Dvmarena.model.steps=N -Dvmarena.model.millis=N} for longer).
  *
  * <p>Lock order, so the test cannot deadlock the arena: a thread takes the test's guard only
  * outside a read section, and a thread inside a section never waits for anything but the arena's
@@ -40,7 +40,8 @@ class SharedArenaModelTest {
     private static final int THREADS = 3;
     private static final int MAX_OWN_BLOCKS = 20;
     private static final int MAX_SHARED_BLOCKS = 12;
-    private static final int MAX_STEPS = 3_000;
+    /** Steps per thread at most: {@code -Dvmarena.model.steps=N} for more. */
+    private static final int MAX_STEPS = Integer.getInteger("vmarena.model.steps", 3_000);
 
     private final SplittableRandom seeds = new SplittableRandom();
     private final ReentrantLock guard = new ReentrantLock();
