@@ -81,7 +81,7 @@ import java.util.function.Consumer;
  * WARNING, later ones as DEBUG. {@code -Dvmarena.debug.leaks=true} records where each arena is
  * built and logs every leak as a WARNING with that stack trace. Addresses, like handles, are
  * valid only while their arena can be reached: keep a reference to it for as long as you use
- * its memory.
+ * its memory. An open {@link ReadSection} that its caller holds is such a reference.
  *
  * <h2>Failure</h2>
  * A call the system refuses part way through a move is undone, and the arena is unchanged
@@ -133,10 +133,11 @@ public final class Arena implements AutoCloseable {
         final boolean shared = threading == Threading.SHARED;
         owner = shared ? null : Thread.currentThread();
         lock = shared ? new ReentrantLock() : null;
-        final Duration moveWaitWarning = MoveWaitReporter.warning(builder.moveWaitWarning);
+        // Only a shared arena reads the warning (and its property): it has no effect on a confined one.
+        final Duration moveWaitWarning = shared ? MoveWaitReporter.warning(builder.moveWaitWarning) : null;
         phaser = shared ? new ReadPhaser(MoveWaitReporter.nanos(moveWaitWarning), lock) : null;
         sections = shared ? new ReadSections(name, phaser) : new ReadSections(name, owner);
-        moveWaitReporter = shared ? new MoveWaitReporter(sections, moveWaitWarning) : null;
+        moveWaitReporter = shared ? new MoveWaitReporter(sections.registry(), moveWaitWarning) : null;
         if (shared) {
             phaser.listener(moveWaitReporter);
         }
@@ -178,6 +179,7 @@ public final class Arena implements AutoCloseable {
     public long allocate(final long lengthBytes) {
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("allocate");
             try {
                 return heap.allocate(checkLength(lengthBytes));
             } finally {
@@ -202,6 +204,7 @@ public final class Arena implements AutoCloseable {
         final int verdict;
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("free");
             try {
                 verdict = heap.free(handle);
             } finally {
@@ -234,6 +237,7 @@ public final class Arena implements AutoCloseable {
     public long reallocate(final long handle, final long lengthBytes) {
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("reallocate");
             try {
                 return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
             } finally {
@@ -303,6 +307,7 @@ public final class Arena implements AutoCloseable {
         }
         if (lock == null) {
             ensureOwner();
+            ensureOutsideSection("trim");
             try {
                 return heap.trim(bytes);
             } finally {
@@ -391,17 +396,22 @@ public final class Arena implements AutoCloseable {
     /**
      * Enters a read section (see {@link ReadSection}), which belongs to the calling thread: in a
      * shared arena, memory does not move until the thread's last open section closes; entering
-     * waits while a move is under way. In a confined arena nothing can move while its one thread
-     * reads, so the section only checks the thread. Allocates nothing once the thread has used
-     * the arena (the section object is the thread's, reused).
+     * waits while a move is under way. In a confined arena nothing else can move memory while its
+     * one thread reads, and that thread's calls that may move it are refused inside a section, as
+     * in a shared arena; so the section holds nothing off. Allocates nothing once the thread has
+     * used the arena (the section object is the thread's, reused).
      *
-     * @throws IllegalStateException when the arena is closed, or confined to another thread
+     * @throws IllegalStateException when the arena is closed, or confined to another thread, or
+     *     (shared) called while a move is under way by the thread making it (a log handler of its
+     *     move-wait report), which would wait for itself
      */
     public ReadSection read() {
         ensureReadable();
         // Nested sections do not enter the phaser again: that could wait for a move that waits
         // for the outer section.
-        return sections.open();
+        final ReadSection section = sections.open();
+        section.arena = this; // held by the caller: the arena stays reachable while the section is open
+        return section;
     }
 
     /**
@@ -426,6 +436,9 @@ public final class Arena implements AutoCloseable {
                 return;
             }
             ensureOwnerOrEnded();
+            if (Thread.currentThread() == owner) {
+                ensureOutsideSection("close"); // another thread closes only once the owner, and its sections, ended
+            }
             release();
             return;
         }
@@ -440,6 +453,7 @@ public final class Arena implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        sections.forgetCaller(); // outside any section (refused above): this thread keeps nothing of the arena
     }
 
     /**
@@ -573,11 +587,30 @@ public final class Arena implements AutoCloseable {
         }
     }
 
-    /** Takes the lock of a shared arena for a change; refuses a thread inside a read section. */
-    private void lockForChange(final String operation) {
+    /**
+     * Refuses a call that may move or unmap memory from inside the caller's read section: the
+     * addresses taken inside must stay valid (and in a shared arena the move would wait for the
+     * section). A confined arena checks it too: ReadSection promises it.
+     */
+    private void ensureOutsideSection(final String operation) {
         if (sections.callerInside()) {
             throw new IllegalStateException(operation + " in arena '" + name + "' from inside a read section: it "
-                + "may move memory, and a move waits for read sections to end; close the section first");
+                + "may move memory, which addresses taken inside a section rely on not doing (in a shared arena a "
+                + "move waits for read sections to end); close the section first");
+        }
+    }
+
+    /**
+     * Takes the lock of a shared arena for a change; refuses a thread inside a read section, and
+     * the thread of a call under way (the lock is reentrant): code the call runs, a log handler of
+     * its move-wait report, would change the arena in the middle of a move.
+     */
+    private void lockForChange(final String operation) {
+        ensureOutsideSection(operation);
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException(operation + " in arena '" + name + "' from the thread of a call of the "
+                + "arena under way (a log handler of its move-wait report, say): that call may be moving memory; "
+                + "call the arena from another thread");
         }
         lock.lock();
         if (closed && !operation.equals("close")) {

@@ -12,9 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * arena, or the arena would never become unreachable.
  *
  * <p>Why this is safe. An unreachable arena has no caller: no thread can call it again, and
- * no read section of it is open in a live sense, since a {@link ReadSection} references its
- * arena (a section dropped without close() leaves the phaser waiting forever, which is why the
- * cleaner unmaps without passing the move gate, which would wait for it). A call in progress
+ * no read section of it is open in a live sense, since an open {@link ReadSection} references
+ * its arena until it closes (a section dropped without close() leaves the phaser waiting
+ * forever, which is why the cleaner unmaps without passing the move gate, which would wait for
+ * it). A call in progress
  * keeps its arena reachable until it returns: a confined arena's calls that touch the range end
  * with a reachability fence, and a shared arena's calls hold its lock, which the cleaner takes
  * first (that also makes the last change's writes to the range visible here). For a confined

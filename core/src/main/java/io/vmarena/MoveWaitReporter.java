@@ -19,11 +19,11 @@ final class MoveWaitReporter implements ReadPhaser.WaitListener {
     static final Duration DEFAULT_WARNING = Duration.ofSeconds(10);
     private static final System.Logger LOG = System.getLogger(Arena.class.getName());
 
-    private final ReadSections sections;
+    private final SectionRegistry sections;
     private final Duration warning;
     private volatile Consumer<String> sink = message -> LOG.log(System.Logger.Level.WARNING, message);
 
-    MoveWaitReporter(final ReadSections sections, final Duration warning) {
+    MoveWaitReporter(final SectionRegistry sections, final Duration warning) {
         this.sections = sections;
         this.warning = warning;
     }

@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #closing()} true knows the mover is waiting for it and changes nothing until it leaves.
  * A mover that finds readers inside tells its {@link WaitListener} once per close, and once more
  * when it has waited longer than the limit given at construction (a section that never closes
- * holds every move off for good; the listener reports it).
+ * holds every move off for good; the listener reports it). A listener that throws changes
+ * nothing: the close goes on waiting and returns as it would have.
  *
  * <pre>
  * long token = phaser.enter();   // may wait while a move is under way
@@ -114,7 +115,12 @@ final class ReadPhaser implements MoveGate {
         listener = value;
     }
 
-    /** Enters a read section, waiting while memory moves; pass the token to {@link #exit}. */
+    /**
+     * Enters a read section, waiting while memory moves; pass the token to {@link #exit}.
+     *
+     * @throws IllegalStateException when the caller is the mover (it holds the mover's lock): it
+     *     would wait for itself; nothing changes
+     */
     long enter() {
         while (true) {
             final long token = START.getAndIncrement(this);
@@ -122,6 +128,12 @@ final class ReadPhaser implements MoveGate {
                 return token;
             }
             exit(token);
+            if (moverLock != null && moverLock.isHeldByCurrentThread()) {
+                // The mover itself (code its move runs, a log handler of its report): it would wait for itself.
+                throw new IllegalStateException("read() from the thread of a call of the arena under way (a log "
+                    + "handler of its move-wait report, say): that call is moving memory and waits for read sections "
+                    + "to close; call the arena from another thread");
+            }
             waitForOpen();
         }
     }
@@ -162,7 +174,7 @@ final class ReadPhaser implements MoveGate {
 
     private void waitForReaders(final boolean nextPhaseIsEven, final long startValueAtFlip) {
         final WaitListener hook = listener;
-        hook.moverWaits();
+        tell(hook, -1);
         final long startNanos = System.nanoTime();
         boolean reported = false;
         boolean interrupted = false;
@@ -180,11 +192,28 @@ final class ReadPhaser implements MoveGate {
             final long waitedNanos = System.nanoTime() - startNanos;
             if (!reported && waitedNanos >= longWaitNanos) {
                 reported = true;
-                hook.moverWaitsLong(waitedNanos);
+                tell(hook, waitedNanos);
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Tells {@code hook} that the mover waits ({@code waitedNanos} negative) or has waited long.
+     * What the listener throws (a log handler that fails, say) is dropped: a close abandoned half
+     * way would leave the gate shut for good and the phases out of step, and the report is advice.
+     */
+    private static void tell(final WaitListener hook, final long waitedNanos) {
+        try {
+            if (waitedNanos < 0) {
+                hook.moverWaits();
+            } else {
+                hook.moverWaitsLong(waitedNanos);
+            }
+        } catch (final RuntimeException | Error listenerFailed) {
+            // dropped: see above
         }
     }
 

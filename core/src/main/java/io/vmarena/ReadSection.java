@@ -38,13 +38,24 @@ package io.vmarena;
  * closing it closes that one: keep it no longer than its section (try-with-resources does). A
  * thread may have at most 65,536 sections of an arena open at once; {@code read()} refuses more
  * with an {@link IllegalStateException}. In a confined arena a section checks the thread and
- * holds nothing off (nothing moves while the arena's one thread reads), with the same rules for
- * closing.
+ * holds nothing off (no other thread can move memory), with the same rules: the calls that may
+ * move memory are refused inside it, and only its thread closes it.
+ *
+ * <h2>Reachability</h2>
+ * An open section that its caller holds keeps its arena reachable, so an arena dropped without
+ * {@link Arena#close()} is not released while a section of it is open and held (the
+ * try-with-resources above holds it until it closes). A section dropped without close() holds
+ * nothing.
  */
 public final class ReadSection implements AutoCloseable {
     private final ThreadSections owner;
     /** Written and read by the owner's thread only. */
     boolean open;
+    /**
+     * The arena while the section is open, else null: a section its caller holds keeps the arena
+     * reachable, so the cleaner cannot unmap memory read under it. Written by the owner's thread.
+     */
+    Arena arena;
 
     ReadSection(final ThreadSections owner) {
         this.owner = owner;

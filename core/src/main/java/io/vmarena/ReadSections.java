@@ -1,48 +1,43 @@
 package io.vmarena;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 /**
- * The read sections of one arena: each thread's {@link ThreadSections}, and a registry of the
- * threads that have opened one, so a mover that waits long can name who holds it off.
+ * The read sections of one arena: each thread's {@link ThreadSections}, and (shared arenas) the
+ * {@link SectionRegistry} of the threads that have opened one, so a mover that waits long can
+ * name who holds it off.
  *
  * <p>A shared arena keeps one {@code ThreadSections} per thread in a {@link ThreadLocal}; a
  * thread joins the registry on its first section (the only allocation, with the pool's first
- * objects), never on the read path after. The registry drops threads that have ended outside
- * any section when it fills, so it holds the live threads that read the arena plus the dead ones
- * that left a section open. A confined arena has one {@code ThreadSections}, its owner's, and no
- * registry (no other thread can hold a move off).
+ * objects), never on the read path after. Nothing a {@code ThreadSections} reaches references
+ * this object (the registry is apart for that), so once the arena is unreachable its ThreadLocal
+ * is collected and each thread's entry goes stale (the JDK expunges it); the thread that closes
+ * the arena drops its own entry at once. A confined arena has one {@code ThreadSections}, its
+ * owner's, and no registry (no other thread can hold a move off).
  */
 final class ReadSections {
-    private final String arenaName;
     private final ThreadSections confined;
     private final ThreadLocal<ThreadSections> perThread;
-    /** Guarded by this. */
-    private ThreadSections[] registry = new ThreadSections[8];
-    /** Guarded by this. */
-    private int registered;
+    /** The threads that opened a section (shared arenas); null when confined. */
+    private final SectionRegistry registry;
 
     /** The sections of a shared arena whose gate is {@code phaser}. */
     ReadSections(final String arenaName, final ReadPhaser phaser) {
-        this.arenaName = arenaName;
         this.confined = null;
         this.perThread = ThreadLocal.withInitial(() -> new ThreadSections(Thread.currentThread(), arenaName, phaser));
+        this.registry = new SectionRegistry(arenaName);
     }
 
     /** The sections of a confined arena, owned by {@code owner}. */
     ReadSections(final String arenaName, final Thread owner) {
-        this.arenaName = arenaName;
         this.confined = new ThreadSections(owner, arenaName, null);
         this.perThread = null;
+        this.registry = null;
     }
 
     /** Opens a section for the calling thread (in a confined arena, the caller checked it is the owner). */
     ReadSection open() {
         final ThreadSections own = mine();
         if (!own.registered && perThread != null) {
-            register(own);
+            registry.register(own);
         }
         return own.open();
     }
@@ -52,69 +47,27 @@ final class ReadSections {
         return mine().hasOpenSection();
     }
 
+    /**
+     * Drops the calling thread's sections of a closed shared arena, which it has none open of
+     * (close is refused inside a section): its thread keeps nothing of the arena.
+     */
+    void forgetCaller() {
+        if (perThread != null) {
+            perThread.remove();
+        }
+    }
+
     private ThreadSections mine() {
         return perThread != null ? perThread.get() : confined;
     }
 
-    private synchronized void register(final ThreadSections own) {
-        if (registered == registry.length) {
-            dropEndedThreads();
-            if (registered > registry.length / 2) {
-                registry = Arrays.copyOf(registry, 2 * registry.length);
-            }
-        }
-        registry[registered++] = own;
-        own.registered = true;
+    /** The registry of a shared arena's section owners (null when confined), for its report of long waits. */
+    SectionRegistry registry() {
+        return registry;
     }
 
-    /** Forgets threads that ended with no section open; keeps those that left one open, to report them. */
-    private void dropEndedThreads() {
-        int kept = 0;
-        for (int index = 0; index < registered; index++) {
-            final ThreadSections sections = registry[index];
-            if (sections.thread().isAlive() || sections.inside()) {
-                registry[kept++] = sections;
-            }
-        }
-        Arrays.fill(registry, kept, registered, null);
-        registered = kept;
-    }
-
-    /**
-     * The threads inside a section of this arena now, as far as this thread can tell: for a
-     * report, so each is named with its state ("terminated" for one that ended inside).
-     */
-    synchronized List<String> describeThreadsInside() {
-        final List<String> inside = new ArrayList<>();
-        for (int index = 0; index < registered; index++) {
-            final ThreadSections sections = registry[index];
-            if (sections.inside()) {
-                final Thread thread = sections.thread();
-                inside.add("'" + thread.getName() + "' (id " + thread.getId() + ", " + (thread.isAlive()
-                    ? thread.getState().name() : "terminated: it ended without closing its section") + ")");
-            }
-        }
-        return inside;
-    }
-
-    /**
-     * Closes the sections of the threads that ended inside one: for tests only (see
-     * {@link ThreadSections#closeAfterThreadEnded()}).
-     *
-     * @return how many threads had sections open
-     */
-    synchronized int closeSectionsOfEndedThreads() {
-        int closed = 0;
-        for (int index = 0; index < registered; index++) {
-            final ThreadSections sections = registry[index];
-            if (!sections.thread().isAlive() && sections.closeAfterThreadEnded()) {
-                closed++;
-            }
-        }
-        return closed;
-    }
-
-    String arenaName() {
-        return arenaName;
+    /** See {@link SectionRegistry#closeSectionsOfEndedThreads()}: for tests only. */
+    int closeSectionsOfEndedThreads() {
+        return registry.closeSectionsOfEndedThreads();
     }
 }

@@ -108,6 +108,7 @@ final class ThreadSections {
             return;
         }
         section.open = false;
+        section.arena = null; // a free object in the ring must not keep the arena reachable
         free[(freeHead + freeCount) & (free.length - 1)] = section;
         freeCount++;
         if (--openCount == 0 && phaser != null) {
