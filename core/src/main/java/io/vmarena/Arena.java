@@ -191,6 +191,7 @@ public final class Arena implements AutoCloseable {
             return heap.allocate(checkLength(lengthBytes));
         } finally {
             lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
         }
     }
 
@@ -216,6 +217,7 @@ public final class Arena implements AutoCloseable {
                 verdict = heap.free(handle);
             } finally {
                 lock.unlock();
+                Reference.reachabilityFence(this); // see ArenaCleanup
             }
         }
         if (verdict < 0) {
@@ -249,6 +251,7 @@ public final class Arena implements AutoCloseable {
             return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
         } finally {
             lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
         }
     }
 
@@ -319,6 +322,7 @@ public final class Arena implements AutoCloseable {
             return heap.trim(bytes);
         } finally {
             lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
         }
     }
 
@@ -344,6 +348,7 @@ public final class Arena implements AutoCloseable {
             return snapshot();
         } finally {
             lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
         }
     }
 
@@ -364,6 +369,7 @@ public final class Arena implements AutoCloseable {
                     return snapshot();
                 } finally {
                     lock.unlock();
+                    Reference.reachabilityFence(this); // see ArenaCleanup
                 }
             }
             if (phaser.closing()) {
@@ -452,6 +458,7 @@ public final class Arena implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
         }
         sections.forgetCaller(); // outside any section (refused above): this thread keeps nothing of the arena
     }

@@ -15,10 +15,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * no read section of it is open in a live sense, since an open {@link ReadSection} references
  * its arena until it closes (a section dropped without close() leaves the phaser waiting
  * forever, which is why the cleaner unmaps without passing the move gate, which would wait for
- * it). A call in progress
- * keeps its arena reachable until it returns: a confined arena's calls that touch the range end
- * with a reachability fence, and a shared arena's calls hold its lock, which the cleaner takes
- * first (that also makes the last change's writes to the range visible here). For a confined
+ * it). A call in progress keeps its arena reachable until it returns: every call that touches
+ * the range ends with a reachability fence (a shared arena's after it unlocks: without it the JIT
+ * may drop {@code this} once it has loaded the final lock field, and a move stuck waiting for a
+ * dead thread's section would let the arena be collected while it holds the lock, leaving the
+ * one cleaner thread of the process waiting for it for good); and the cleaner takes a shared
+ * arena's lock first (that also makes the last change's writes to the range visible here). For a confined
  * arena the garbage collector's safepoint, which every thread passed after the owner's last
  * call, publishes the range's state. What stays unsafe is what the API documents: an address
  * used after its arena can no longer be reached reads unmapped memory.

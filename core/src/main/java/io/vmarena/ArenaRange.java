@@ -61,7 +61,7 @@ final class ArenaRange {
     /** Ranges besides the arena's own that a failed move left holding its pages, to unmap on close. */
     private final List<long[]> strandedRanges = new ArrayList<>(0);
     /** What close could not unmap yet, as {start, length} pairs; null until close runs. */
-    private List<long[]> leftMapped;
+    private volatile List<long[]> leftMapped; // read by close() of a shared arena before it takes the lock
     private final RangeMover mover;
     private final MoveGate gate;
     private final long segmentBytes;
