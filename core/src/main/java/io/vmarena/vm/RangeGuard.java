@@ -23,6 +23,13 @@ import java.util.List;
 public final class RangeGuard {
     /** {@link #leave} ignores it: a call that holds no range. */
     public static final int NO_TICKET = 0;
+    /**
+     * How often a backend asks the kernel for another place when it placed a mapping in a hole
+     * another lease holds (the kernel places top down, so such a hole is often its first
+     * choice); each refused place stays mapped until the call ends, so the next try lands
+     * elsewhere.
+     */
+    public static final int PLACEMENT_TRIES = 16;
 
     private final OwnedRanges owned = new OwnedRanges();
     private final RangeLocks inFlight = new RangeLocks();
@@ -169,6 +176,8 @@ public final class RangeGuard {
      * @throws IllegalArgumentException saying why not; nothing is held then
      */
     public void hold(final Lease lease, final long address, final long lengthBytes, final AddressSpace vmas) {
+        java.util.Objects.requireNonNull(lease, "lease: a hold needs a lease (a null one would stand for every "
+            + "plain call)");
         final long start = address & ~pageMask;
         final long end = pageCeil(address + lengthBytes);
         if (lengthBytes <= 0 || end <= start || start < 0) {

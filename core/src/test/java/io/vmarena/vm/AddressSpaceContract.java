@@ -436,6 +436,79 @@ public abstract class AddressSpaceContract {
     }
 
     /**
+     * Issue 9 attack: a hold that touches another lease's range (a caller holding its own page
+     * just below or above an arena's range) must not take that range over. Touching holds of
+     * one lease merge; holds of different leases stay apart, each refused to the other.
+     */
+    @Test
+    void shouldNeverMergeAnotherLeasesRangeIntoAHoldThatTouchesIt() {
+        final Lease arena = new Lease("arena 'victim'");
+        final Lease below = new Lease("caller 'below'");
+        final Lease above = new Lease("caller 'above'");
+        space.hold(arena, window.page(10), window.bytes(8));
+        space.hold(below, window.page(8), window.bytes(2));
+        space.hold(above, window.page(18), window.bytes(2));
+        space.hold(above, window.page(20), window.bytes(1)); // its own touching hold: merged, still its own
+
+        for (final Lease caller : new Lease[] {below, above}) {
+            final AddressSpace acting = space.actingFor(caller);
+            for (final org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> acting.protect(window.page(10), window.bytes(1), Protection.READ_WRITE),
+                () -> acting.unmap(window.page(17), window.bytes(1)),
+                () -> acting.advise(window.page(10), window.bytes(8), Advice.DONTNEED),
+                () -> acting.remap(window.page(10), window.bytes(8), window.bytes(8),
+                    RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(100)),
+                () -> acting.unmap(window.page(caller == below ? 8 : 10), window.bytes(10)))) {
+                final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, call);
+                assertTrue(refused.getMessage().contains("leased to arena 'victim'"), refused.getMessage());
+            }
+            assertFalse(acting.owns(window.page(10), window.bytes(1)), caller + " does not own the arena's range");
+        }
+        final AddressSpace holder = space.actingFor(arena);
+        assertTrue(holder.owns(window.page(10), window.bytes(8)), "the arena still holds all of its range");
+        holder.protect(window.page(10), window.bytes(8), Protection.READ_WRITE);
+        space.actingFor(below).protect(window.page(8), window.bytes(2), Protection.READ);
+        space.actingFor(above).protect(window.page(18), window.bytes(3), Protection.READ);
+        assertEquals(List.of("[0, 8) ---", "[8, 10) r--", "[10, 18) rw-", "[18, 21) r--", "[21, 640) ---"),
+            window.layout(0, 640, MappingSource.PROC_MAPS));
+        assertThrows(NullPointerException.class, () -> space.hold(null, window.page(30), window.bytes(1)),
+            "a hold needs a lease: a null one would hold the range for no one and for every plain call");
+        assertThrows(NullPointerException.class, () -> space.actingFor(null));
+        space.unhold(arena, window.page(10), window.bytes(8));
+        space.unhold(below, window.page(8), window.bytes(2));
+        space.unhold(above, window.page(18), window.bytes(3));
+    }
+
+    /**
+     * Issue 9 attack: a mapping the kernel places (here at a hint) must not land in a hole
+     * another lease holds: the hole is its holder's to map again (an arena's vacated segments),
+     * and a reservation that took it could then be neither used nor given back.
+     */
+    @Test
+    void shouldNeverPlaceAMappingInAHoleAnotherLeaseHolds() {
+        final Lease arena = new Lease("arena 'victim'");
+        space.hold(arena, window.page(10), window.bytes(4));
+        space.actingFor(arena).unmap(window.page(10), window.bytes(4));
+
+        final long placed = space.map(window.page(10), window.bytes(4), Protection.READ_WRITE, MapFlags.NONE);
+        final long placedForAnother = space.actingFor(new Lease("caller 'other'")).map(window.page(10),
+            window.bytes(2), Protection.READ, MapFlags.NONE);
+
+        for (final long address : new long[] {placed, placedForAnother}) {
+            assertTrue(address + window.bytes(2) <= window.page(10) || address >= window.page(14),
+                "placed at 0x" + Long.toHexString(address) + ", in the held hole at 0x"
+                    + Long.toHexString(window.page(10)));
+        }
+        assertEquals(List.of("[0, 10) ---", "[14, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS),
+            "the hole is still a hole");
+        assertEquals(window.page(10), space.actingFor(arena).map(window.page(10), window.bytes(4), Protection.NONE,
+            MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE), "its holder maps it again");
+        space.unhold(arena, window.page(10), window.bytes(4));
+        space.unmap(placed, window.bytes(4));
+        space.unmap(placedForAnother, window.bytes(2));
+    }
+
+    /**
      * Issue 9: a range the kernel placed ends when its last page leaves, so an arena whose first
      * reservation's every page moved out lost it on one backend and not the other (that depended
      * on where the kernel placed it). A held range stays the address space's own, mapped or not,

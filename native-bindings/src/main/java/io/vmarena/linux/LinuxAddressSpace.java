@@ -88,13 +88,58 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
                 throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes),
                     SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
             }
+            long placed = result;
             if (!fixed) {
-                ticket = guard.hold(ticket, result, lengthBytes);
+                ticket = guard.hold(ticket, placed, lengthBytes);
+                if ((flags & MapFlags.FIXED_NOREPLACE) == 0) {
+                    placed = awayFromHolds(placed, address, lengthBytes, protection, nativeFlags, flags, lease, ticket);
+                }
             }
-            guard.mapped(result, lengthBytes, flags);
-            return result;
+            guard.mapped(placed, lengthBytes, flags);
+            return placed;
         } finally {
             guard.leave(ticket);
+        }
+    }
+
+    /**
+     * A placement the kernel made in a hole another lease holds is not handed out: that hole is
+     * its holder's to map again. It stays mapped (and held by the call's ticket) while the
+     * kernel is asked again, so that it places elsewhere, and is unmapped once a free place is
+     * found, leaving the hole as it was.
+     *
+     * @throws VmException ENOMEM when every try landed in held holes (each is unmapped again)
+     */
+    private long awayFromHolds(final long placed, final long address, final long lengthBytes,
+        final Protection protection, final int nativeFlags, final int flags, final Lease lease, final int ticket) {
+        long result = placed;
+        java.util.List<Long> blockers = null;
+        try {
+            while (guard.owned().heldByOther(result, guard.pageCeil(result + lengthBytes), lease) != null) {
+                if (blockers == null) {
+                    blockers = new java.util.ArrayList<>();
+                }
+                blockers.add(result);
+                if (blockers.size() > RangeGuard.PLACEMENT_TRIES) {
+                    throw new VmException("mmap", hex(address) + ", " + lengthBytes, Errno.ENOMEM, "every place the "
+                        + "kernel chose is a hole another lease holds (" + guard.owned().heldByOther(result,
+                        guard.pageCeil(result + lengthBytes), lease) + "); free address space, or try again");
+                }
+                try {
+                    result = LibC.mmap(address, lengthBytes, protection.bits(), nativeFlags, -1, 0);
+                } catch (final LastErrorException e) {
+                    throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes),
+                        SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
+                }
+                guard.hold(ticket, result, lengthBytes);
+            }
+            return result;
+        } finally {
+            if (blockers != null) {
+                for (final long blocker : blockers) {
+                    LibC.munmap(blocker, lengthBytes); // fresh, ours, in the holder's hole: gives the hole back
+                }
+            }
         }
     }
 

@@ -138,12 +138,47 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
             guard.requireNotHeld("mmap", address, lengthBytes, lease);
         }
         process.systemCalls++;
-        final long result = mmap.mmap(address, lengthBytes, protection, flags);
+        long result = mmap.mmap(address, lengthBytes, protection, flags);
+        if (result >= 0 && (flags & (MapFlags.FIXED | MapFlags.FIXED_NOREPLACE)) == 0) {
+            result = awayFromHolds(result, address, lengthBytes, protection, flags, lease);
+        }
         if (result < 0) {
             throw failure("mmap", result, lengthBytes, SyscallText.hex(address), Long.toString(lengthBytes),
                 SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
         }
         guard.mapped(result, lengthBytes, flags);
+        return result;
+    }
+
+    /**
+     * A placement the kernel made in a hole another lease holds is not handed out: that hole is
+     * its holder's to map again. It stays mapped while the kernel is asked again (so it places
+     * elsewhere), and is unmapped once a free place is found, leaving the hole as it was.
+     *
+     * @return the placement, or ENOMEM when every try landed in held holes
+     */
+    private long awayFromHolds(final long placed, final long address, final long lengthBytes,
+        final Protection protection, final int flags, final Lease lease) {
+        long result = placed;
+        List<Long> blockers = null;
+        while (result >= 0 && guard.owned().heldByOther(result, guard.pageCeil(result + lengthBytes), lease) != null) {
+            if (blockers == null) {
+                blockers = new ArrayList<>();
+            }
+            blockers.add(result);
+            if (blockers.size() > RangeGuard.PLACEMENT_TRIES) {
+                result = SimProcess.error(Errno.ENOMEM);
+                break;
+            }
+            process.systemCalls++;
+            result = mmap.mmap(address, lengthBytes, protection, flags);
+        }
+        if (blockers != null) {
+            for (final long blocker : blockers) {
+                process.systemCalls++;
+                mmap.munmap(blocker, lengthBytes);
+            }
+        }
         return result;
     }
 
