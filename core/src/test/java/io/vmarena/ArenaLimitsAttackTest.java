@@ -76,17 +76,17 @@ class ArenaLimitsAttackTest {
         }
     }
 
-    /** On 16 and 64 KiB pages: the smallest segment is a page, the largest 256 MiB; both work. */
+    /** On 16 and 64 KiB pages: a segment of one page (the smallest) and of four work, a half page is refused. */
     @ParameterizedTest
     @ValueSource(longs = {16L << 10, 64L << 10})
     void shouldWorkAtBothSegmentBoundsOnLargePages(final long pageSize) {
         final KernelProfile profile = KernelProfile.LINUX_6_17.withPageSize(pageSize);
-        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(profile, 4L << 30)) {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(profile)) {
             final IllegalArgumentException halfPage = assertThrows(IllegalArgumentException.class,
                 () -> Arena.builder().addressSpace(simulator).segmentBytes(pageSize / 2).build());
             assertTrue(halfPage.getMessage().contains("multiple of the page size (" + pageSize + ")"),
                 halfPage.getMessage());
-            for (final long segmentBytes : new long[] {pageSize, ArenaGeometry.MAX_SEGMENT_BYTES}) {
+            for (final long segmentBytes : new long[] {pageSize, 4 * pageSize}) { // 256 MiB: ArenaBadInputTest
                 final LiveBlocks blocks = new LiveBlocks(simulator);
                 try (Arena arena = Arena.builder().addressSpace(simulator).segmentBytes(segmentBytes)
                     .initialBytes(segmentBytes).maximumBytes(8 * segmentBytes).build()) {
