@@ -30,8 +30,9 @@ import java.util.List;
  * without FIXED) of a held range, made for its lease, holds the destination for the same lease.
  * Holds of different leases never merge, even where they touch: a caller's page right beside an
  * arena's range stays the caller's, and the arena's range the arena's. A mapping the kernel
- * places ({@link #map} without FIXED or FIXED_NOREPLACE) is never handed out in a hole another
- * lease holds: the backend asks the kernel again and leaves the hole as it was. Reads
+ * places ({@link #map} without FIXED or FIXED_NOREPLACE, {@link #remap} without FIXED) is never
+ * left in a hole another lease holds: the backend asks the kernel again, or moves the memory on,
+ * and leaves the hole as it was. Reads
  * ({@link #mappings}) are never refused.
  *
  * <h2>Threads</h2>

@@ -509,6 +509,38 @@ public abstract class AddressSpaceContract {
     }
 
     /**
+     * Issue 9 attack: a move the kernel places (MREMAP_DONTUNMAP at a hint, MAYMOVE) must not
+     * land in a hole another lease holds either: it goes on to a free place, and the hole stays
+     * its holder's.
+     */
+    @Test
+    void shouldNeverPlaceAMoveInAHoleAnotherLeaseHolds() {
+        final Lease arena = new Lease("arena 'victim'");
+        space.hold(arena, window.page(10), window.bytes(4));
+        space.actingFor(arena).unmap(window.page(10), window.bytes(4));
+        window.map(20, 2, Protection.READ_WRITE);
+        window.fill(20, 2, RW_SEED);
+
+        final long movedAddress = space.remap(window.page(20), window.bytes(2), window.bytes(2),
+            RemapFlags.MAYMOVE | RemapFlags.DONTUNMAP, window.page(10));
+
+        assertTrue(movedAddress + window.bytes(2) <= window.page(10) || movedAddress >= window.page(14),
+            "moved to 0x" + Long.toHexString(movedAddress) + ", into the held hole at 0x"
+                + Long.toHexString(window.page(10)));
+        assertTrue(space.mappings(window.page(10), window.page(14)).isEmpty(), "the hole is still a hole");
+        final org.agrona.concurrent.UnsafeBuffer moved = new org.agrona.concurrent.UnsafeBuffer(movedAddress,
+            (int)window.bytes(2));
+        for (int pageIndex = 0; pageIndex < 2; pageIndex++) {
+            for (final int offset : new int[] {0, 1, (int)window.pageSize() - 1}) {
+                assertEquals((byte)(RW_SEED + 31 * pageIndex + offset),
+                    moved.getByte((int)(pageIndex * window.pageSize()) + offset), "the moved bytes");
+            }
+        }
+        space.unmap(movedAddress, window.bytes(2));
+        space.unhold(arena, window.page(10), window.bytes(4));
+    }
+
+    /**
      * Issue 9: a range the kernel placed ends when its last page leaves, so an arena whose first
      * reservation's every page moved out lost it on one backend and not the other (that depended
      * on where the kernel placed it). A held range stays the address space's own, mapped or not,

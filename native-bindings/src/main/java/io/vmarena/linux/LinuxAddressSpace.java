@@ -209,7 +209,7 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
             if (fixed) {
                 guard.require("mremap", newAddress, newLengthBytes, this, lease);
             }
-            final long result;
+            long result;
             entered("mremap", oldAddress);
             try {
                 result = LibC.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
@@ -222,12 +222,40 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
                 // It moved: the pages it could have grown into are no longer its to hold.
                 guard.narrow(ticket, oldAddress, oldLengthBytes);
                 ticket = guard.hold(ticket, result, newLengthBytes);
+                if (guard.owned().heldByOther(result, guard.pageCeil(result + newLengthBytes), lease) != null) {
+                    result = outOfHeldHole(result, newLengthBytes, lease, ticket);
+                }
             }
             guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
             return result;
         } finally {
             guard.leave(ticket);
         }
+    }
+
+    /**
+     * A move the kernel placed in a hole another lease holds goes on to a place no lease holds
+     * (a fresh reservation, see {@link #awayFromHolds}), as if the kernel had put it there; if
+     * that second move fails, the memory stays where the kernel put it.
+     */
+    private long outOfHeldHole(final long result, final long newLengthBytes, final Lease lease, final int ticket) {
+        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        guard.hold(ticket, place, newLengthBytes);
+        if (guard.owns(place, newLengthBytes, this, lease)) { // no other thread unmapped it meanwhile
+            try {
+                return LibC.mremap(result, newLengthBytes, newLengthBytes, RemapFlags.MAYMOVE | RemapFlags.FIXED,
+                    place);
+            } catch (final LastErrorException stays) {
+                // fall through: give the place back, the memory stays where the kernel put it
+            }
+        }
+        try {
+            LibC.munmap(place, newLengthBytes);
+            guard.unmapped(place, newLengthBytes);
+        } catch (final LastErrorException ignored) {
+            // still mapped and ours: nothing is lost
+        }
+        return result;
     }
 
     @Override

@@ -228,14 +228,37 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
             guard.require("mremap", newAddress, newLengthBytes, this, lease);
         }
         process.systemCalls++;
-        final long result = mremap.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+        long result = mremap.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
         if (result < 0) {
             guard.remapFailed(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress, this);
             throw failure("mremap", result, newLengthBytes, SyscallText.hex(oldAddress), Long.toString(oldLengthBytes),
                 Long.toString(newLengthBytes), RemapFlags.describe(flags), SyscallText.hex(newAddress));
         }
+        if ((flags & RemapFlags.FIXED) == 0 && result != oldAddress
+            && guard.owned().heldByOther(result, guard.pageCeil(result + newLengthBytes), lease) != null) {
+            result = outOfHeldHole(result, newLengthBytes, lease);
+        }
         guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
         return result;
+    }
+
+    /**
+     * A move the kernel placed in a hole another lease holds goes on to a place no lease holds
+     * (see {@link #awayFromHolds}), as if the kernel had put it there; if that second move
+     * fails, the memory stays where the kernel put it.
+     */
+    private long outOfHeldHole(final long result, final long newLengthBytes, final Lease lease) {
+        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        process.systemCalls++;
+        final long moved = mremap.mremap(result, newLengthBytes, newLengthBytes, RemapFlags.MAYMOVE | RemapFlags.FIXED,
+            place);
+        if (moved < 0) {
+            process.systemCalls++;
+            mmap.munmap(place, newLengthBytes);
+            guard.unmapped(place, newLengthBytes);
+            return result;
+        }
+        return moved;
     }
 
     @Override
