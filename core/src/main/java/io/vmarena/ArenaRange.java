@@ -116,9 +116,20 @@ final class ArenaRange {
         space.protect(segmentAddress(index), count * segmentBytes, Protection.READ_WRITE);
     }
 
-    /** Gives the pages of {@code [address, address + lengthBytes)} back; they read as zeros after. */
-    void release(final long address, final long lengthBytes) {
-        space.advise(address, lengthBytes, Advice.DONTNEED);
+    /**
+     * Gives the pages of {@code [address, address + lengthBytes)} back; they read as zeros after.
+     * The kernel may refuse (EINVAL: the process called mlockall(MCL_FUTURE), so every VMA is
+     * locked): the pages then stay resident, with their contents, and nothing else changes.
+     *
+     * @return whether they were given back
+     */
+    boolean release(final long address, final long lengthBytes) {
+        try {
+            space.advise(address, lengthBytes, Advice.DONTNEED);
+            return true;
+        } catch (final VmException kept) {
+            return false;
+        }
     }
 
     /**
