@@ -186,6 +186,50 @@ class ArenaFailureSweepTest {
         }
     }
 
+    /**
+     * Building: the n-th call of the reservation fails. The build throws VmException (what
+     * build documents for a refused reservation), or succeeds; either way nothing is left mapped
+     * or held once the arena (if any) is closed.
+     */
+    @org.junit.jupiter.api.Test
+    void shouldLeaveNothingBehindWhenAnyCallOfABuildFails() {
+        for (final boolean keepFailing : new boolean[] {false, true}) {
+            int call = 0;
+            boolean fired = true;
+            while (fired) {
+                final String step = "build, call " + call + (keepFailing ? " and every later one" : "") + " failing";
+                final SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
+                final CallFailingAddressSpace space = new CallFailingAddressSpace(simulator);
+                space.fail(call, keepFailing);
+                Arena built = null;
+                try {
+                    built = Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES).initialBytes(8 * SEGMENT_BYTES)
+                        .maximumBytes(64 * SEGMENT_BYTES).build();
+                } catch (final VmException refused) {
+                    // documented
+                } catch (final RuntimeException other) {
+                    throw new AssertionError(step + ": an exception build does not document", other);
+                }
+                fired = space.fired;
+                space.fail(-1, false);
+                if (built != null) {
+                    built.free(built.allocate(100));
+                    built.close();
+                }
+                if (keepFailing) {
+                    // munmap kept failing: what is left must at least be no one's hold
+                    for (final Mapping stuck : simulator.mappings(0, Long.MAX_VALUE)) {
+                        simulator.unmap(stuck.startAddress(), stuck.lengthBytes());
+                    }
+                }
+                assertEquals(List.of(), simulator.mappings(0, Long.MAX_VALUE), step + ": left mappings");
+                simulator.close();
+                call++;
+                assertTrue(call < 40, "a build makes a few calls");
+            }
+        }
+    }
+
     /** One run with the {@code failing}-th call failing; false when the operation made fewer calls. */
     private static boolean sweep(final Operation operation, final KernelProfile profile, final int failing,
         final boolean keepFailing) {
