@@ -76,9 +76,12 @@ class ArenaLeaseAttackTest {
      * {@link LeasedCalls} with a null or a foreign lease: each is refused naming the arena, or
      * refused by the kernel, and none changes a page of the arena's range or a byte of its blocks.
      */
-    @Test
-    void shouldRefuseEveryCallOverTheArenasRangeFromEveryCaller() {
-        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"6.17", "6.1", "6.17 64K"})
+    void shouldRefuseEveryCallOverTheArenasRangeFromEveryCaller(final String build) {
+        final KernelProfile profile = build.endsWith("64K")
+            ? KernelProfile.LINUX_6_17.withPageSize(64L << 10).withZeroPage(false) : KernelProfile.forKernel(build);
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(profile)) {
             final LiveBlocks blocks = new LiveBlocks(simulator);
             final Arena arena = builder(simulator).name("victim").build();
             fill(arena, blocks);
