@@ -241,6 +241,76 @@ class ArenaLeaseAttackTest {
         }
     }
 
+    /**
+     * In the window between a move and the arena reserving the vacated hole again, a caller
+     * tries to take the hole: hold it, map over it, let the kernel place a mapping or a move at
+     * it as a hint. Each is refused or lands elsewhere, so the arena reserves its hole again
+     * and keeps every segment usable.
+     */
+    @Test
+    void shouldKeepAVacatedHoleTheArenasWhileItIsUnmapped() {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            final Lease hostile = new Lease("caller 'hostile'");
+            final AddressSpace acting = simulator.actingFor(hostile);
+            final long page = simulator.pageSize();
+            final long own = simulator.map(0, 2 * page, Protection.READ_WRITE, MapFlags.NONE);
+            simulator.hold(hostile, own, 2 * page);
+            final List<String> outcomes = new ArrayList<>();
+            final io.vmarena.support.ForwardingAddressSpace space = new io.vmarena.support.ForwardingAddressSpace(
+                simulator) {
+                private boolean attacked;
+
+                @Override
+                public long remap(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+                    final int flags, final long newAddress) {
+                    final long result = super.remap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+                    if (!attacked && (flags & RemapFlags.FIXED) != 0) {
+                        attacked = true;
+                        attack(oldAddress);
+                    }
+                    return result;
+                }
+
+                private void attack(final long hole) {
+                    for (final Runnable call : List.<Runnable>of(
+                        () -> simulator.hold(hostile, hole, page),
+                        () -> acting.map(hole, page, Protection.READ_WRITE, MapFlags.FIXED_NOREPLACE),
+                        () -> acting.map(hole, page, Protection.READ_WRITE, MapFlags.FIXED),
+                        () -> outcomes.add("placed " + (acting.map(hole, page, Protection.READ, MapFlags.NONE) == hole)),
+                        () -> outcomes.add("moved " + (acting.remap(own, page, page,
+                            RemapFlags.MAYMOVE | RemapFlags.DONTUNMAP, hole) == hole)))) {
+                        try {
+                            call.run();
+                        } catch (final IllegalArgumentException refused) {
+                            outcomes.add(refused.getMessage().contains("leased to arena 'victim'") ? "refused"
+                                : refused.getMessage());
+                        }
+                    }
+                }
+            };
+            final LiveBlocks blocks = new LiveBlocks(space);
+            final Arena arena = builder(space).name("victim").build();
+            fill(arena, blocks);
+            final int freeBefore = arena.stats().freeSegments();
+            final LiveBlocks.Block run = blocks.blocks().get(3);
+            final long allocatedAfter = arena.allocate(SEGMENT_BYTES); // the run cannot grow in place
+            blocks.write(arena.address(allocatedAfter), blocks.add(allocatedAfter, SEGMENT_BYTES, 5), 0);
+
+            run.handle = arena.reallocate(run.handle, 3 * SEGMENT_BYTES);
+
+            assertEquals(List.of("refused", "refused", "refused", "placed false", "moved false"), outcomes);
+            assertTrue(arena.stats().freeSegments() >= freeBefore - 2, "the vacated segments are usable: "
+                + arena.stats());
+            blocks.checkAll(arena::address, arena::capacity, "after the attack in the window");
+            growAndMove(arena, blocks);
+            arena.close();
+            simulator.unhold(hostile, 0, Long.MAX_VALUE - page);
+            for (final Mapping left : simulator.mappings(0, Long.MAX_VALUE)) {
+                simulator.unmap(left.startAddress(), left.endAddress() - left.startAddress());
+            }
+        }
+    }
+
     /** The changing calls of one caller at {@code address}: from it, onto it, over it. */
     private static List<Call> calls(final AddressSpace caller, final long address, final long length,
         final long[] far) {
