@@ -32,7 +32,8 @@ import java.util.List;
  * arena's range stays the caller's, and the arena's range the arena's. A mapping the kernel
  * places ({@link #map} without FIXED or FIXED_NOREPLACE, {@link #remap} without FIXED) is never
  * left in a hole another lease holds: the backend asks the kernel again, or moves the memory on,
- * and leaves the hole as it was. Reads
+ * and leaves the hole as it was; a remap that would grow in place into such a hole moves
+ * instead (MAYMOVE) or is refused naming the holder. Reads
  * ({@link #mappings}) are never refused.
  *
  * <h2>Threads</h2>

@@ -251,6 +251,25 @@ public final class RangeGuard {
         }
     }
 
+    /**
+     * For an mremap that may grow in place (no FIXED, no DONTUNMAP, a larger new length): the
+     * lease other than {@code acting} that holds any page it would grow into, or null. The
+     * kernel grows into free pages, and a hole another lease holds is free to it.
+     */
+    public Lease growthHolder(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+        final int flags, final Lease acting) {
+        if ((flags & (RemapFlags.FIXED | RemapFlags.DONTUNMAP)) != 0 || (oldAddress & pageMask) != 0
+            || oldAddress < 0 || oldLengthBytes <= 0 || newLengthBytes <= oldLengthBytes) {
+            return null;
+        }
+        final long oldEnd = pageCeil(oldAddress + oldLengthBytes);
+        final long newEnd = pageCeil(oldAddress + newLengthBytes);
+        if (oldEnd < oldAddress || newEnd <= oldEnd) {
+            return null;
+        }
+        return owned.heldByOther(oldEnd, newEnd, acting);
+    }
+
     /** Bookkeeping after a successful mmap. */
     public void mapped(final long result, final long lengthBytes, final int mapFlags) {
         final long end = pageCeil(result + lengthBytes);

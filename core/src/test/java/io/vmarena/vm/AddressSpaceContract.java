@@ -541,6 +541,34 @@ public abstract class AddressSpaceContract {
     }
 
     /**
+     * Issue 9 attack: an mremap that grows in place grows into free pages, and a hole another
+     * lease holds is free to the kernel: without MAYMOVE it is refused naming the holder, with
+     * it the memory moves elsewhere; the hole stays its holder's either way.
+     */
+    @Test
+    void shouldNeverGrowInPlaceIntoAHoleAnotherLeaseHolds() {
+        final Lease arena = new Lease("arena 'victim'");
+        space.hold(arena, window.page(12), window.bytes(4));
+        space.actingFor(arena).unmap(window.page(12), window.bytes(4));
+        window.map(10, 2, Protection.READ_WRITE);
+        window.fill(10, 2, RW_SEED);
+
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> space.remap(window.page(10), window.bytes(2), window.bytes(4), RemapFlags.NONE, 0));
+        assertTrue(refused.getMessage().contains("leased to arena 'victim'"), refused.getMessage());
+        final long moved = space.remap(window.page(10), window.bytes(2), window.bytes(4), RemapFlags.MAYMOVE, 0);
+
+        assertTrue(moved + window.bytes(4) <= window.page(12) || moved >= window.page(16),
+            "grew into the held hole at 0x" + Long.toHexString(window.page(12)) + ": 0x" + Long.toHexString(moved));
+        assertTrue(space.mappings(window.page(12), window.page(16)).isEmpty(), "the hole is still a hole");
+        final org.agrona.concurrent.UnsafeBuffer bytes = new org.agrona.concurrent.UnsafeBuffer(moved,
+            (int)window.bytes(2));
+        assertEquals((byte)(RW_SEED + 31 + 5), bytes.getByte((int)window.pageSize() + 5), "the moved bytes");
+        space.unmap(moved, window.bytes(4));
+        space.unhold(arena, window.page(12), window.bytes(4));
+    }
+
+    /**
      * Issue 9: a range the kernel placed ends when its last page leaves, so an arena whose first
      * reservation's every page moved out lost it on one backend and not the other (that depended
      * on where the kernel placed it). A held range stays the address space's own, mapped or not,
