@@ -116,9 +116,20 @@ final class ArenaRange {
         space.protect(segmentAddress(index), count * segmentBytes, Protection.READ_WRITE);
     }
 
-    /** Gives the pages of {@code [address, address + lengthBytes)} back; they read as zeros after. */
-    void release(final long address, final long lengthBytes) {
-        space.advise(address, lengthBytes, Advice.DONTNEED);
+    /**
+     * Gives the pages of {@code [address, address + lengthBytes)} back; they read as zeros after.
+     * The kernel may refuse (EINVAL: the process called mlockall(MCL_FUTURE), so every VMA is
+     * locked): the pages then stay resident, with their contents, and nothing else changes.
+     *
+     * @return whether they were given back
+     */
+    boolean release(final long address, final long lengthBytes) {
+        try {
+            space.advise(address, lengthBytes, Advice.DONTNEED);
+            return true;
+        } catch (final VmException kept) {
+            return false;
+        }
     }
 
     /**
@@ -172,7 +183,13 @@ final class ArenaRange {
                 throw failed("growing from " + oldReservedBytes + " to " + newReservedBytes + " bytes", oldBase, newBase,
                     oldReservedBytes, failure.error);
             }
-            discard(newBase, newReservedBytes);
+            try {
+                discard(newBase, newReservedBytes);
+            } catch (final VmException | IllegalArgumentException notGivenBack) {
+                // Still mapped and held: close unmaps it. The growth's own failure is what to report.
+                strandedRanges.add(new long[] {newBase, newReservedBytes});
+                failure.error.addSuppressed(notGivenBack);
+            }
             throw failure.error;
         } finally {
             gate.open();
@@ -240,8 +257,10 @@ final class ArenaRange {
         final long placed;
         try {
             placed = space.map(end, extraBytes, Protection.NONE, MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE);
-        } catch (final VmException occupied) {
-            return false; // EEXIST: someone's mapping follows ours; ENOMEM: no room
+        } catch (final VmException | IllegalArgumentException occupied) {
+            // EEXIST: someone's mapping follows ours; ENOMEM: no room; refused: another lease
+            // holds the hole after ours. Either way the arena moves instead.
+            return false;
         }
         if (placed != end) {
             space.unmap(placed, extraBytes); // a kernel that took FIXED_NOREPLACE as a hint
@@ -358,6 +377,13 @@ final class ArenaRange {
             long cursor = from;
             for (final Mapping mapping : space.mappings(from, from + lengthBytes, MappingSource.AUTO)) {
                 final long start = Math.max(mapping.startAddress(), from);
+                final long end = Math.min(mapping.endAddress(), from + lengthBytes);
+                if (!space.owns(start, end - start)) {
+                    // Someone else's mapping took a hole a piece left: that piece cannot go back,
+                    // and taking the foreign mapping for the arena's own would lose the piece.
+                    throw new IllegalStateException("a mapping that is not the arena's took [" + hex(start) + ", "
+                        + hex(end) + ") after its pages moved out");
+                }
                 if (start > cursor) {
                     mover.move(to + (cursor - from), start - cursor, cursor);
                 }
@@ -427,7 +453,7 @@ final class ArenaRange {
         try {
             for (final long[] stretch : toUnmap) {
                 try {
-                    space.unmap(stretch[0], stretch[1]);
+                    unmapOwned(stretch[0], stretch[1]);
                 } catch (final RuntimeException refused) {
                     stillMapped.add(stretch);
                     problems.add("[" + hex(stretch[0]) + ", +" + stretch[1] + "): " + refused.getMessage());
@@ -448,6 +474,25 @@ final class ArenaRange {
         space.unhold(lease, base, reservedBytes);
         for (final long[] stranded : strandedRanges) {
             space.unhold(lease, stranded[0], stranded[1]);
+        }
+    }
+
+    /**
+     * Unmaps {@code [address, address + lengthBytes)}; where the address space refuses because
+     * someone else's mapping took a hole in it (after a move that could not be undone), unmaps
+     * each of the arena's own mappings there and leaves the foreign ones alone.
+     */
+    private void unmapOwned(final long address, final long lengthBytes) {
+        try {
+            space.unmap(address, lengthBytes);
+        } catch (final IllegalArgumentException foreignInside) {
+            for (final Mapping mapping : space.mappings(address, address + lengthBytes, MappingSource.AUTO)) {
+                final long start = Math.max(mapping.startAddress(), address);
+                final long end = Math.min(mapping.endAddress(), address + lengthBytes);
+                if (space.owns(start, end - start)) {
+                    space.unmap(start, end - start);
+                }
+            }
         }
     }
 
@@ -477,12 +522,21 @@ final class ArenaRange {
         final long slackBytes = alignment - pageSize;
         final long raw = Reservations.belowLargeFreeGap(space, lengthBytes + slackBytes);
         final long aligned = (raw + alignment - 1) & -alignment;
-        if (aligned > raw) {
-            space.unmap(raw, aligned - raw);
-        }
         final long tailBytes = raw + lengthBytes + slackBytes - (aligned + lengthBytes);
-        if (tailBytes > 0) {
-            space.unmap(aligned + lengthBytes, tailBytes);
+        try {
+            if (aligned > raw) {
+                space.unmap(raw, aligned - raw);
+            }
+            if (tailBytes > 0) {
+                space.unmap(aligned + lengthBytes, tailBytes);
+            }
+        } catch (final VmException | IllegalArgumentException refused) {
+            try {
+                space.unmap(raw, lengthBytes + slackBytes); // no one else knows of it: never leave it mapped
+            } catch (final VmException | IllegalArgumentException again) {
+                refused.addSuppressed(again);
+            }
+            throw refused;
         }
         holdOrGiveBack(aligned, lengthBytes);
         return aligned;

@@ -381,20 +381,22 @@ final class BlockHeap {
                 && slotMap.allFree(firstSlot, endSlot)) {
                 slotMap.markReleased(pageIndex, pageCount);
                 if (stretchStart != pageOffset + pageSize) {
-                    releaseStretch(segmentAddress, stretchStart, stretchEnd);
+                    givenBytes -= releaseStretch(segmentAddress, stretchStart, stretchEnd);
                     stretchEnd = pageOffset + pageSize;
                 }
                 stretchStart = pageOffset;
                 givenBytes += pageSize;
             }
         }
-        releaseStretch(segmentAddress, stretchStart, stretchEnd);
+        givenBytes -= releaseStretch(segmentAddress, stretchStart, stretchEnd);
         return givenBytes;
     }
 
-    private void releaseStretch(final long segmentAddress, final long startOffset, final long endOffset) {
-        if (startOffset >= 0) {
-            range.release(segmentAddress + startOffset, endOffset - startOffset);
+    /** Gives a stretch of pages back; returns the bytes the kernel kept (0, or all of them). */
+    private long releaseStretch(final long segmentAddress, final long startOffset, final long endOffset) {
+        if (startOffset >= 0 && !range.release(segmentAddress + startOffset, endOffset - startOffset)) {
+            return endOffset - startOffset;
         }
+        return 0;
     }
 }

@@ -231,19 +231,24 @@ final class Segments {
                 && givenBytes + (index - start + 1) * segmentBytes < bytes) {
                 start--;
             }
-            giveBack(start, index - start + 1);
-            givenBytes += (index - start + 1) * segmentBytes;
+            if (giveBack(start, index - start + 1)) {
+                givenBytes += (index - start + 1) * segmentBytes;
+            }
             index = start - 1;
         }
         return givenBytes;
     }
 
-    private void giveBack(final int start, final int count) {
-        range.release(range.segmentAddress(start), count * segmentBytes);
+    /** Gives retained segments' pages back; false when the kernel kept them (they stay retained). */
+    private boolean giveBack(final int start, final int count) {
+        if (!range.release(range.segmentAddress(start), count * segmentBytes)) {
+            return false;
+        }
         for (int index = start; index < start + count; index++) {
             table.clear(index, SegmentTable.RETAINED);
         }
         retainedBytes -= count * segmentBytes;
+        return true;
     }
 
     long committedBytes() {

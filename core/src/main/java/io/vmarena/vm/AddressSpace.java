@@ -28,7 +28,13 @@ import java.util.List;
  * through {@link #actingFor actingFor(lease)}; made any other way it is refused with an
  * {@link IllegalArgumentException} naming the holder. A move that the kernel places (remap
  * without FIXED) of a held range, made for its lease, holds the destination for the same lease.
- * Reads ({@link #mappings}) are never refused.
+ * Holds of different leases never merge, even where they touch: a caller's page right beside an
+ * arena's range stays the caller's, and the arena's range the arena's. A mapping the kernel
+ * places ({@link #map} without FIXED or FIXED_NOREPLACE, {@link #remap} without FIXED) is never
+ * left in a hole another lease holds: the backend asks the kernel again, or moves the memory on,
+ * and leaves the hole as it was; a remap that would grow in place into such a hole moves
+ * instead (MAYMOVE) or is refused naming the holder. Reads
+ * ({@link #mappings}) are never refused.
  *
  * <h2>Threads</h2>
  * Implementations are thread-safe; each call is as atomic as the system call it stands for.
@@ -135,6 +141,7 @@ public interface AddressSpace {
      *
      * @throws IllegalArgumentException when the range is not this address space's, or another
      *     lease holds part of it; nothing is held then
+     * @throws NullPointerException when {@code lease} is null: a hold needs a holder
      */
     void hold(Lease lease, long address, long lengthBytes);
 
@@ -145,7 +152,11 @@ public interface AddressSpace {
      */
     void unhold(Lease lease, long address, long lengthBytes);
 
-    /** This address space, acting for {@code lease}: its calls may change what the lease holds. */
+    /**
+     * This address space, acting for {@code lease}: its calls may change what the lease holds.
+     *
+     * @throws NullPointerException when {@code lease} is null (a plain call needs no view)
+     */
     AddressSpace actingFor(Lease lease);
 
     /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */

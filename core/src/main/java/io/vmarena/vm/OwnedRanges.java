@@ -110,16 +110,27 @@ public final class OwnedRanges {
         return true;
     }
 
-    /** Holds {@code [start, end)} for {@code lease}, which the caller checked no other lease holds. */
+    /**
+     * Holds {@code [start, end)} for {@code lease}, which the caller checked no other lease holds.
+     * Merges with the lease's own ranges that overlap or touch it, and only with those: another
+     * lease's range that merely touches it (an arena's, right beside a caller's page) stays its
+     * holder's.
+     */
     public synchronized void hold(final Lease lease, final long start, final long end) {
         long newStart = start;
         long newEnd = end;
-        Map.Entry<Long, Held> touching = heldByStart.floorEntry(newEnd);
-        while (touching != null && touching.getValue().end >= newStart) {
-            newStart = Math.min(newStart, touching.getKey());
-            newEnd = Math.max(newEnd, touching.getValue().end);
-            heldByStart.remove(touching.getKey());
-            touching = heldByStart.floorEntry(newEnd);
+        final Map.Entry<Long, Held> before = heldByStart.floorEntry(start);
+        if (before != null && before.getValue().end >= start && before.getValue().lease == lease) {
+            newStart = before.getKey();
+            newEnd = Math.max(newEnd, before.getValue().end);
+            heldByStart.remove(before.getKey());
+        }
+        for (final Map.Entry<Long, Held> inside : new ArrayList<>(heldByStart.subMap(start, true, end, true)
+            .entrySet())) {
+            if (inside.getValue().lease == lease) {
+                newEnd = Math.max(newEnd, inside.getValue().end);
+                heldByStart.remove(inside.getKey());
+            }
         }
         heldByStart.put(newStart, new Held(newEnd, lease));
     }

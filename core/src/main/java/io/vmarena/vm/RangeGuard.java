@@ -23,6 +23,13 @@ import java.util.List;
 public final class RangeGuard {
     /** {@link #leave} ignores it: a call that holds no range. */
     public static final int NO_TICKET = 0;
+    /**
+     * How often a backend asks the kernel for another place when it placed a mapping in a hole
+     * another lease holds (the kernel places top down, so such a hole is often its first
+     * choice); each refused place stays mapped until the call ends, so the next try lands
+     * elsewhere.
+     */
+    public static final int PLACEMENT_TRIES = 16;
 
     private final OwnedRanges owned = new OwnedRanges();
     private final RangeLocks inFlight = new RangeLocks();
@@ -169,6 +176,8 @@ public final class RangeGuard {
      * @throws IllegalArgumentException saying why not; nothing is held then
      */
     public void hold(final Lease lease, final long address, final long lengthBytes, final AddressSpace vmas) {
+        java.util.Objects.requireNonNull(lease, "lease: a hold needs a lease (a null one would stand for every "
+            + "plain call)");
         final long start = address & ~pageMask;
         final long end = pageCeil(address + lengthBytes);
         if (lengthBytes <= 0 || end <= start || start < 0) {
@@ -240,6 +249,25 @@ public final class RangeGuard {
                 return "the range is not memory this address space mapped; it changes only memory obtained from "
                     + "map() or remap(), so that no call can unmap or move the JVM's own memory";
         }
+    }
+
+    /**
+     * For an mremap that may grow in place (no FIXED, no DONTUNMAP, a larger new length): the
+     * lease other than {@code acting} that holds any page it would grow into, or null. The
+     * kernel grows into free pages, and a hole another lease holds is free to it.
+     */
+    public Lease growthHolder(final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
+        final int flags, final Lease acting) {
+        if ((flags & (RemapFlags.FIXED | RemapFlags.DONTUNMAP)) != 0 || (oldAddress & pageMask) != 0
+            || oldAddress < 0 || oldLengthBytes <= 0 || newLengthBytes <= oldLengthBytes) {
+            return null;
+        }
+        final long oldEnd = pageCeil(oldAddress + oldLengthBytes);
+        final long newEnd = pageCeil(oldAddress + newLengthBytes);
+        if (oldEnd < oldAddress || newEnd <= oldEnd) {
+            return null;
+        }
+        return owned.heldByOther(oldEnd, newEnd, acting);
     }
 
     /** Bookkeeping after a successful mmap. */

@@ -33,7 +33,12 @@ public final class Reservations {
                 gapBytes /= 2;
                 continue;
             }
-            space.unmap(gap, gapBytes + lengthBytes);
+            try {
+                space.unmap(gap, gapBytes + lengthBytes);
+            } catch (final VmException | IllegalArgumentException stuck) {
+                // The probe is still ours whole: its bottom is the reservation; give the gap back.
+                return keepBottom(space, gap, lengthBytes, gapBytes, stuck);
+            }
             attempts++;
             try {
                 return space.map(gap, lengthBytes, Protection.NONE, MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE);
@@ -43,5 +48,30 @@ public final class Reservations {
             }
         }
         return space.reserve(lengthBytes);
+    }
+
+    /**
+     * A probe that could not be given back (munmap refused: ENOMEM where it merged with a
+     * neighbour and splitting would pass vm.max_map_count, or a hole another lease holds in it)
+     * is used as it is: its bottom is the reservation and the gap above is given back, so that
+     * nothing is left mapped that no one knows of.
+     *
+     * @throws RuntimeException {@code stuck}, when the gap cannot be given back either; then
+     *     the whole probe is given back first if it can be
+     */
+    private static long keepBottom(final AddressSpace space, final long probe, final long lengthBytes,
+        final long gapBytes, final RuntimeException stuck) {
+        try {
+            space.unmap(probe + lengthBytes, gapBytes);
+            return probe;
+        } catch (final VmException | IllegalArgumentException again) {
+            stuck.addSuppressed(again);
+        }
+        try {
+            space.unmap(probe, lengthBytes + gapBytes);
+        } catch (final VmException | IllegalArgumentException third) {
+            stuck.addSuppressed(third);
+        }
+        throw stuck;
     }
 }

@@ -204,6 +204,16 @@ class OpsToolTest {
         assertEquals(OpsTool.BAD_INPUT, run(script, "--page-size", "8192"));
         assertEquals(OpsTool.BAD_INPUT, run(script, "--memlock", "lots"));
         assertEquals(OpsTool.BAD_INPUT, run(script, "--frobnicate"));
+        for (final String[] bad : new String[][] {{"--zero-page"}, {"--zero-page", "YES"}, {"--zero-page", ""},
+            {"--zero-page", "1"}, {"--zero-page", "--backend", "sim"}, {"--max-map-count", "0"},
+            {"--max-map-count", "-1"}, {"--memlock", "-5"}, {"--page-size", "-4096"},
+            {"--page-size", "99999999999999999999"}}) {
+            final List<String> args = new ArrayList<>(List.of(script));
+            args.addAll(List.of(bad));
+            err.reset();
+            assertEquals(OpsTool.BAD_INPUT, run(args.toArray(new String[0])), String.join(" ", bad));
+            assertTrue(err().contains("usage: vmarena ops"), err());
+        }
         assertEquals(OpsTool.BAD_INPUT, run(script, "--backend"));
         assertEquals(OpsTool.BAD_INPUT, run());
         assertEquals(OpsTool.BAD_INPUT, run(directory.resolve("missing.ops").toString()));

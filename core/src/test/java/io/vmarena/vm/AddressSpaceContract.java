@@ -436,6 +436,139 @@ public abstract class AddressSpaceContract {
     }
 
     /**
+     * Issue 9 attack: a hold that touches another lease's range (a caller holding its own page
+     * just below or above an arena's range) must not take that range over. Touching holds of
+     * one lease merge; holds of different leases stay apart, each refused to the other.
+     */
+    @Test
+    void shouldNeverMergeAnotherLeasesRangeIntoAHoldThatTouchesIt() {
+        final Lease arena = new Lease("arena 'victim'");
+        final Lease below = new Lease("caller 'below'");
+        final Lease above = new Lease("caller 'above'");
+        space.hold(arena, window.page(10), window.bytes(8));
+        space.hold(below, window.page(8), window.bytes(2));
+        space.hold(above, window.page(18), window.bytes(2));
+        space.hold(above, window.page(20), window.bytes(1)); // its own touching hold: merged, still its own
+
+        for (final Lease caller : new Lease[] {below, above}) {
+            final AddressSpace acting = space.actingFor(caller);
+            for (final org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> acting.protect(window.page(10), window.bytes(1), Protection.READ_WRITE),
+                () -> acting.unmap(window.page(17), window.bytes(1)),
+                () -> acting.advise(window.page(10), window.bytes(8), Advice.DONTNEED),
+                () -> acting.remap(window.page(10), window.bytes(8), window.bytes(8),
+                    RemapFlags.MAYMOVE | RemapFlags.FIXED, window.page(100)),
+                () -> acting.unmap(window.page(caller == below ? 8 : 10), window.bytes(10)))) {
+                final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, call);
+                assertTrue(refused.getMessage().contains("leased to arena 'victim'"), refused.getMessage());
+            }
+            assertFalse(acting.owns(window.page(10), window.bytes(1)), caller + " does not own the arena's range");
+        }
+        final AddressSpace holder = space.actingFor(arena);
+        assertTrue(holder.owns(window.page(10), window.bytes(8)), "the arena still holds all of its range");
+        holder.protect(window.page(10), window.bytes(8), Protection.READ_WRITE);
+        space.actingFor(below).protect(window.page(8), window.bytes(2), Protection.READ);
+        space.actingFor(above).protect(window.page(18), window.bytes(3), Protection.READ);
+        assertEquals(List.of("[0, 8) ---", "[8, 10) r--", "[10, 18) rw-", "[18, 21) r--", "[21, 640) ---"),
+            window.layout(0, 640, MappingSource.PROC_MAPS));
+        assertThrows(NullPointerException.class, () -> space.hold(null, window.page(30), window.bytes(1)),
+            "a hold needs a lease: a null one would hold the range for no one and for every plain call");
+        assertThrows(NullPointerException.class, () -> space.actingFor(null));
+        space.unhold(arena, window.page(10), window.bytes(8));
+        space.unhold(below, window.page(8), window.bytes(2));
+        space.unhold(above, window.page(18), window.bytes(3));
+    }
+
+    /**
+     * Issue 9 attack: a mapping the kernel places (here at a hint) must not land in a hole
+     * another lease holds: the hole is its holder's to map again (an arena's vacated segments),
+     * and a reservation that took it could then be neither used nor given back.
+     */
+    @Test
+    void shouldNeverPlaceAMappingInAHoleAnotherLeaseHolds() {
+        final Lease arena = new Lease("arena 'victim'");
+        space.hold(arena, window.page(10), window.bytes(4));
+        space.actingFor(arena).unmap(window.page(10), window.bytes(4));
+
+        final long placed = space.map(window.page(10), window.bytes(4), Protection.READ_WRITE, MapFlags.NONE);
+        final long placedForAnother = space.actingFor(new Lease("caller 'other'")).map(window.page(10),
+            window.bytes(2), Protection.READ, MapFlags.NONE);
+
+        for (final long address : new long[] {placed, placedForAnother}) {
+            assertTrue(address + window.bytes(2) <= window.page(10) || address >= window.page(14),
+                "placed at 0x" + Long.toHexString(address) + ", in the held hole at 0x"
+                    + Long.toHexString(window.page(10)));
+        }
+        assertEquals(List.of("[0, 10) ---", "[14, 640) ---"), window.layout(0, 640, MappingSource.PROC_MAPS),
+            "the hole is still a hole");
+        assertEquals(window.page(10), space.actingFor(arena).map(window.page(10), window.bytes(4), Protection.NONE,
+            MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE), "its holder maps it again");
+        space.unhold(arena, window.page(10), window.bytes(4));
+        space.unmap(placed, window.bytes(4));
+        space.unmap(placedForAnother, window.bytes(2));
+    }
+
+    /**
+     * Issue 9 attack: a move the kernel places (MREMAP_DONTUNMAP at a hint, MAYMOVE) must not
+     * land in a hole another lease holds either: it goes on to a free place, and the hole stays
+     * its holder's.
+     */
+    @Test
+    void shouldNeverPlaceAMoveInAHoleAnotherLeaseHolds() {
+        final Lease arena = new Lease("arena 'victim'");
+        space.hold(arena, window.page(10), window.bytes(4));
+        space.actingFor(arena).unmap(window.page(10), window.bytes(4));
+        window.map(20, 2, Protection.READ_WRITE);
+        window.fill(20, 2, RW_SEED);
+
+        final long movedAddress = space.remap(window.page(20), window.bytes(2), window.bytes(2),
+            RemapFlags.MAYMOVE | RemapFlags.DONTUNMAP, window.page(10));
+
+        assertTrue(movedAddress + window.bytes(2) <= window.page(10) || movedAddress >= window.page(14),
+            "moved to 0x" + Long.toHexString(movedAddress) + ", into the held hole at 0x"
+                + Long.toHexString(window.page(10)));
+        assertTrue(space.mappings(window.page(10), window.page(14)).isEmpty(), "the hole is still a hole");
+        final org.agrona.concurrent.UnsafeBuffer moved = new org.agrona.concurrent.UnsafeBuffer(movedAddress,
+            (int)window.bytes(2));
+        for (int pageIndex = 0; pageIndex < 2; pageIndex++) {
+            for (final int offset : new int[] {0, 1, (int)window.pageSize() - 1}) {
+                assertEquals((byte)(RW_SEED + 31 * pageIndex + offset),
+                    moved.getByte((int)(pageIndex * window.pageSize()) + offset), "the moved bytes");
+            }
+        }
+        space.unmap(movedAddress, window.bytes(2));
+        space.unhold(arena, window.page(10), window.bytes(4));
+    }
+
+    /**
+     * Issue 9 attack: an mremap that grows in place grows into free pages, and a hole another
+     * lease holds is free to the kernel: without MAYMOVE it is refused naming the holder, with
+     * it the memory moves elsewhere; the hole stays its holder's either way.
+     */
+    @Test
+    void shouldNeverGrowInPlaceIntoAHoleAnotherLeaseHolds() {
+        final Lease arena = new Lease("arena 'victim'");
+        space.hold(arena, window.page(12), window.bytes(4));
+        space.actingFor(arena).unmap(window.page(12), window.bytes(4));
+        window.map(10, 2, Protection.READ_WRITE);
+        window.fill(10, 2, RW_SEED);
+
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> space.remap(window.page(10), window.bytes(2), window.bytes(4), RemapFlags.NONE, 0));
+        assertTrue(refused.getMessage().contains("leased to arena 'victim'"), refused.getMessage());
+        final long moved = space.remap(window.page(10), window.bytes(2), window.bytes(4), RemapFlags.MAYMOVE, 0);
+
+        assertTrue(moved + window.bytes(4) <= window.page(12) || moved >= window.page(16),
+            "grew into the held hole at 0x" + Long.toHexString(window.page(12)) + ": 0x" + Long.toHexString(moved));
+        assertTrue(space.mappings(window.page(12), window.page(16)).isEmpty(), "the hole is still a hole");
+        final org.agrona.concurrent.UnsafeBuffer bytes = new org.agrona.concurrent.UnsafeBuffer(moved,
+            (int)window.bytes(2));
+        assertEquals((byte)(RW_SEED + 31 + 5), bytes.getByte((int)window.pageSize() + 5), "the moved bytes");
+        space.unmap(moved, window.bytes(4));
+        space.unhold(arena, window.page(12), window.bytes(4));
+    }
+
+    /**
      * Issue 9: a range the kernel placed ends when its last page leaves, so an arena whose first
      * reservation's every page moved out lost it on one backend and not the other (that depended
      * on where the kernel placed it). A held range stays the address space's own, mapped or not,

@@ -88,13 +88,58 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
                 throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes),
                     SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
             }
+            long placed = result;
             if (!fixed) {
-                ticket = guard.hold(ticket, result, lengthBytes);
+                ticket = guard.hold(ticket, placed, lengthBytes);
+                if ((flags & MapFlags.FIXED_NOREPLACE) == 0) {
+                    placed = awayFromHolds(placed, address, lengthBytes, protection, nativeFlags, flags, lease, ticket);
+                }
             }
-            guard.mapped(result, lengthBytes, flags);
-            return result;
+            guard.mapped(placed, lengthBytes, flags);
+            return placed;
         } finally {
             guard.leave(ticket);
+        }
+    }
+
+    /**
+     * A placement the kernel made in a hole another lease holds is not handed out: that hole is
+     * its holder's to map again. It stays mapped (and held by the call's ticket) while the
+     * kernel is asked again, so that it places elsewhere, and is unmapped once a free place is
+     * found, leaving the hole as it was.
+     *
+     * @throws VmException ENOMEM when every try landed in held holes (each is unmapped again)
+     */
+    private long awayFromHolds(final long placed, final long address, final long lengthBytes,
+        final Protection protection, final int nativeFlags, final int flags, final Lease lease, final int ticket) {
+        long result = placed;
+        java.util.List<Long> blockers = null;
+        try {
+            while (guard.owned().heldByOther(result, guard.pageCeil(result + lengthBytes), lease) != null) {
+                if (blockers == null) {
+                    blockers = new java.util.ArrayList<>();
+                }
+                blockers.add(result);
+                if (blockers.size() > RangeGuard.PLACEMENT_TRIES) {
+                    throw new VmException("mmap", hex(address) + ", " + lengthBytes, Errno.ENOMEM, "every place the "
+                        + "kernel chose is a hole another lease holds (" + guard.owned().heldByOther(result,
+                        guard.pageCeil(result + lengthBytes), lease) + "); free address space, or try again");
+                }
+                try {
+                    result = LibC.mmap(address, lengthBytes, protection.bits(), nativeFlags, -1, 0);
+                } catch (final LastErrorException e) {
+                    throw failure("mmap", e, lengthBytes, hex(address), Long.toString(lengthBytes),
+                        SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
+                }
+                guard.hold(ticket, result, lengthBytes);
+            }
+            return result;
+        } finally {
+            if (blockers != null) {
+                for (final long blocker : blockers) {
+                    LibC.munmap(blocker, lengthBytes); // fresh, ours, in the holder's hole: gives the hole back
+                }
+            }
         }
     }
 
@@ -155,6 +200,9 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
     @Override
     public long remap(final Lease lease, final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
         final int flags, final long newAddress) {
+        if (guard.growthHolder(oldAddress, oldLengthBytes, newLengthBytes, flags, lease) != null) {
+            return moveInsteadOfGrowing(lease, oldAddress, oldLengthBytes, newLengthBytes, flags);
+        }
         final boolean fixed = (flags & RemapFlags.FIXED) != 0;
         final long sourceBytes = fixed || Long.compareUnsigned(oldLengthBytes, newLengthBytes) >= 0 ? oldLengthBytes
             : newLengthBytes;
@@ -164,7 +212,7 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
             if (fixed) {
                 guard.require("mremap", newAddress, newLengthBytes, this, lease);
             }
-            final long result;
+            long result;
             entered("mremap", oldAddress);
             try {
                 result = LibC.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
@@ -177,11 +225,63 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
                 // It moved: the pages it could have grown into are no longer its to hold.
                 guard.narrow(ticket, oldAddress, oldLengthBytes);
                 ticket = guard.hold(ticket, result, newLengthBytes);
+                if (guard.owned().heldByOther(result, guard.pageCeil(result + newLengthBytes), lease) != null) {
+                    result = outOfHeldHole(result, newLengthBytes, lease, ticket);
+                }
             }
             guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
             return result;
         } finally {
             guard.leave(ticket);
+        }
+    }
+
+    /**
+     * A move the kernel placed in a hole another lease holds goes on to a place no lease holds
+     * (a fresh reservation, see {@link #awayFromHolds}), as if the kernel had put it there; if
+     * that second move fails, the memory stays where the kernel put it.
+     */
+    private long outOfHeldHole(final long result, final long newLengthBytes, final Lease lease, final int ticket) {
+        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        guard.hold(ticket, place, newLengthBytes);
+        if (guard.owns(place, newLengthBytes, this, lease)) { // no other thread unmapped it meanwhile
+            try {
+                return LibC.mremap(result, newLengthBytes, newLengthBytes, RemapFlags.MAYMOVE | RemapFlags.FIXED,
+                    place);
+            } catch (final LastErrorException stays) {
+                // fall through: give the place back, the memory stays where the kernel put it
+            }
+        }
+        try {
+            LibC.munmap(place, newLengthBytes);
+            guard.unmapped(place, newLengthBytes);
+        } catch (final LastErrorException ignored) {
+            // still mapped and ours: nothing is lost
+        }
+        return result;
+    }
+
+    /**
+     * An mremap that would grow in place into a hole another lease holds: without MAYMOVE it is
+     * refused, naming the holder; with it, the memory moves (MREMAP_FIXED) to a fresh placement
+     * instead, as the kernel would move it if the pages after it were taken.
+     */
+    private long moveInsteadOfGrowing(final Lease lease, final long oldAddress, final long oldLengthBytes,
+        final long newLengthBytes, final int flags) {
+        final long oldEnd = guard.pageCeil(oldAddress + oldLengthBytes);
+        if ((flags & RemapFlags.MAYMOVE) == 0) {
+            guard.requireNotHeld("mremap", oldEnd, guard.pageCeil(oldAddress + newLengthBytes) - oldEnd, lease);
+        }
+        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        try {
+            return remap(lease, oldAddress, oldLengthBytes, newLengthBytes, flags | RemapFlags.FIXED, place);
+        } catch (final RuntimeException failed) {
+            try {
+                unmap(lease, place, newLengthBytes);
+            } catch (final RuntimeException kept) {
+                failed.addSuppressed(kept);
+            }
+            throw failed;
         }
     }
 

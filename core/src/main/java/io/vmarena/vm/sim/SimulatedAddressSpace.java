@@ -138,12 +138,47 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
             guard.requireNotHeld("mmap", address, lengthBytes, lease);
         }
         process.systemCalls++;
-        final long result = mmap.mmap(address, lengthBytes, protection, flags);
+        long result = mmap.mmap(address, lengthBytes, protection, flags);
+        if (result >= 0 && (flags & (MapFlags.FIXED | MapFlags.FIXED_NOREPLACE)) == 0) {
+            result = awayFromHolds(result, address, lengthBytes, protection, flags, lease);
+        }
         if (result < 0) {
             throw failure("mmap", result, lengthBytes, SyscallText.hex(address), Long.toString(lengthBytes),
                 SyscallText.protection(protection), SyscallText.mapFlags(flags), "-1", "0");
         }
         guard.mapped(result, lengthBytes, flags);
+        return result;
+    }
+
+    /**
+     * A placement the kernel made in a hole another lease holds is not handed out: that hole is
+     * its holder's to map again. It stays mapped while the kernel is asked again (so it places
+     * elsewhere), and is unmapped once a free place is found, leaving the hole as it was.
+     *
+     * @return the placement, or ENOMEM when every try landed in held holes
+     */
+    private long awayFromHolds(final long placed, final long address, final long lengthBytes,
+        final Protection protection, final int flags, final Lease lease) {
+        long result = placed;
+        List<Long> blockers = null;
+        while (result >= 0 && guard.owned().heldByOther(result, guard.pageCeil(result + lengthBytes), lease) != null) {
+            if (blockers == null) {
+                blockers = new ArrayList<>();
+            }
+            blockers.add(result);
+            if (blockers.size() > RangeGuard.PLACEMENT_TRIES) {
+                result = SimProcess.error(Errno.ENOMEM);
+                break;
+            }
+            process.systemCalls++;
+            result = mmap.mmap(address, lengthBytes, protection, flags);
+        }
+        if (blockers != null) {
+            for (final long blocker : blockers) {
+                process.systemCalls++;
+                mmap.munmap(blocker, lengthBytes);
+            }
+        }
         return result;
     }
 
@@ -188,19 +223,69 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
         final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
         final int flags, final long newAddress) {
         ensureOpen();
+        if (guard.growthHolder(oldAddress, oldLengthBytes, newLengthBytes, flags, lease) != null) {
+            return moveInsteadOfGrowing(lease, oldAddress, oldLengthBytes, newLengthBytes, flags);
+        }
         guard.require("mremap", oldAddress, oldLengthBytes, this, lease);
         if ((flags & RemapFlags.FIXED) != 0) {
             guard.require("mremap", newAddress, newLengthBytes, this, lease);
         }
         process.systemCalls++;
-        final long result = mremap.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
+        long result = mremap.mremap(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress);
         if (result < 0) {
             guard.remapFailed(oldAddress, oldLengthBytes, newLengthBytes, flags, newAddress, this);
             throw failure("mremap", result, newLengthBytes, SyscallText.hex(oldAddress), Long.toString(oldLengthBytes),
                 Long.toString(newLengthBytes), RemapFlags.describe(flags), SyscallText.hex(newAddress));
         }
+        if ((flags & RemapFlags.FIXED) == 0 && result != oldAddress
+            && guard.owned().heldByOther(result, guard.pageCeil(result + newLengthBytes), lease) != null) {
+            result = outOfHeldHole(result, newLengthBytes, lease);
+        }
         guard.remapped(oldAddress, oldLengthBytes, newLengthBytes, flags, result, lease);
         return result;
+    }
+
+    /**
+     * A move the kernel placed in a hole another lease holds goes on to a place no lease holds
+     * (see {@link #awayFromHolds}), as if the kernel had put it there; if that second move
+     * fails, the memory stays where the kernel put it.
+     */
+    private long outOfHeldHole(final long result, final long newLengthBytes, final Lease lease) {
+        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        process.systemCalls++;
+        final long moved = mremap.mremap(result, newLengthBytes, newLengthBytes, RemapFlags.MAYMOVE | RemapFlags.FIXED,
+            place);
+        if (moved < 0) {
+            process.systemCalls++;
+            mmap.munmap(place, newLengthBytes);
+            guard.unmapped(place, newLengthBytes);
+            return result;
+        }
+        return moved;
+    }
+
+    /**
+     * An mremap that would grow in place into a hole another lease holds: without MAYMOVE it is
+     * refused, naming the holder; with it, the memory moves (MREMAP_FIXED) to a fresh placement
+     * instead, as the kernel would move it if the pages after it were taken.
+     */
+    private long moveInsteadOfGrowing(final Lease lease, final long oldAddress, final long oldLengthBytes,
+        final long newLengthBytes, final int flags) {
+        final long oldEnd = guard.pageCeil(oldAddress + oldLengthBytes);
+        if ((flags & RemapFlags.MAYMOVE) == 0) {
+            guard.requireNotHeld("mremap", oldEnd, guard.pageCeil(oldAddress + newLengthBytes) - oldEnd, lease);
+        }
+        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        try {
+            return remap(lease, oldAddress, oldLengthBytes, newLengthBytes, flags | RemapFlags.FIXED, place);
+        } catch (final RuntimeException failed) {
+            try {
+                unmap(lease, place, newLengthBytes);
+            } catch (final RuntimeException kept) {
+                failed.addSuppressed(kept);
+            }
+            throw failed;
+        }
     }
 
     @Override
