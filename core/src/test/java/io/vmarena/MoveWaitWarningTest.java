@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -80,6 +81,7 @@ class MoveWaitWarningTest {
         assertTrue(second.contains("'holder'") && second.contains("WAITING") && !second.contains("leaver"), second);
         final List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
             .filter(event -> event.getEventType().getName().equals("io.vmarena.MoveWait"))
+            .sorted(Comparator.comparing(RecordedEvent::getStartTime)) // a recording is in order per thread only
             .collect(Collectors.toList());
         assertEquals(2, events.size(), events::toString);
         assertEquals("waits", events.get(0).getString("arena"));
