@@ -51,7 +51,6 @@ final class SlotMap {
      * the generation cycle, so their generation is floor + offset with no wrap.
      */
     private int plainOffsetLimit;
-    private int maxOffset;
     private int cursorWord;
     private int liveCount;
     /** Blocks not retired (in this use): the map is full when that many are live. */
@@ -98,7 +97,6 @@ final class SlotMap {
         floor = floorGeneration;
         floorHandle = handleBase | (long)floorGeneration << generationShift;
         plainOffsetLimit = Math.min(retiredOffset, codec.maxGeneration() - floorGeneration + 1);
-        maxOffset = 0;
         if (offsets != null) {
             Arrays.fill(offsets, (char)0);
         }
@@ -110,7 +108,20 @@ final class SlotMap {
      * offset, which no handle has), or one past the floor when unchecked.
      */
     int nextFloor() {
-        return codec.advance(floor, offsets == null ? 1 : maxOffset);
+        return codec.advance(floor, offsets == null ? 1 : maxOffset());
+    }
+
+    /**
+     * The highest offset of any block: found when the segment is given back (once per use, like
+     * seed's fill), not kept up to date by every free. Blocks at or past touchedEnd were never
+     * taken, so theirs is 0.
+     */
+    private int maxOffset() {
+        int maxOffset = 0;
+        for (int slot = 0; slot < touchedEnd; slot++) {
+            maxOffset = Math.max(maxOffset, offsets[slot]);
+        }
+        return maxOffset;
     }
 
     /** Every block free. */
@@ -215,14 +226,10 @@ final class SlotMap {
                     return -1; // retired already
                 }
                 offsets[slot] = (char)offset; // retires: its free bit stays clear, so take() never finds it
-                maxOffset = offset;
                 capacity--;
                 return --liveCount; // no call: a call here would bring the caller's exception paths in
             }
             offsets[slot] = (char)offset;
-            if (offset > maxOffset) {
-                maxOffset = offset;
-            }
         }
         freeBits[word] = bits | bit; // one load of the word, not two: the fast path waits on it
         cursorWord = Math.min(cursorWord, word);
