@@ -286,7 +286,7 @@ final class BlockHeap {
     private SlotMap smallBlock(final long handle) {
         final SlotMap[] slotMaps = table.slotMaps;
         final int segmentIndex = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
-        if (segmentIndex >= slotMaps.length) {
+        if (segmentIndex < 0 || segmentIndex >= slotMaps.length) { // the array's own range check, so C2 checks once
             return null;
         }
         final SlotMap slotMap = slotMaps[segmentIndex];
