@@ -120,6 +120,11 @@ public final class Arena implements AutoCloseable {
     private final ArenaCleanup cleanup;
     private volatile boolean closed;
     /**
+     * The owner of a confined arena while it is open, null once {@link #closed} (or when
+     * shared): a confined call checks thread and state with this one compare.
+     */
+    private volatile Thread openOwner;
+    /**
      * Why the arena has failed (a move that could not be undone, memory close could not unmap),
      * or null: set with {@link #closed}, so every call that checks it refuses with this message.
      */
@@ -132,6 +137,7 @@ public final class Arena implements AutoCloseable {
         maximumBytes = geometry.maximumBytes;
         final boolean shared = threading == Threading.SHARED;
         owner = shared ? null : Thread.currentThread();
+        openOwner = owner;
         lock = shared ? new ReentrantLock() : null;
         // Only a shared arena reads the warning (and its property): it has no effect on a confined one.
         final Duration moveWaitWarning = shared ? MoveWaitReporter.warning(builder.moveWaitWarning) : null;
@@ -475,6 +481,7 @@ public final class Arena implements AutoCloseable {
             }
             cleanup.claim(); // from now on the cleaner leaves it alone; false on a retry
             closed = true;
+            openOwner = null;
             if (!tagReleased) {
                 tagReleased = true;
                 ArenaTags.release(tag);
@@ -490,6 +497,7 @@ public final class Arena implements AutoCloseable {
     private void fail(final String message) {
         failure = message;
         closed = true;
+        openOwner = null;
     }
 
     /**
@@ -538,7 +546,8 @@ public final class Arena implements AutoCloseable {
     }
 
     private long checkLength(final long lengthBytes) {
-        if (lengthBytes <= 0 || lengthBytes > maximumBytes) {
+        // 1 to maximumBytes: both differences non-negative, one branch (the fast path pays per branch)
+        if ((lengthBytes - 1 | maximumBytes - lengthBytes) < 0) {
             throw new IllegalArgumentException("cannot allocate " + lengthBytes + " bytes in arena '" + name + "': a "
                 + "length must be 1 to the arena's maximum size, " + maximumBytes + " bytes");
         }
@@ -569,6 +578,12 @@ public final class Arena implements AutoCloseable {
     }
 
     private void ensureOwner() {
+        if (Thread.currentThread() != openOwner) { // another thread, or closed: one compare on the fast path
+            refuseCaller();
+        }
+    }
+
+    private void refuseCaller() {
         if (Thread.currentThread() != owner) {
             throw new IllegalStateException(closed ? closedMessage() : "arena '" + name + "' is confined to thread '"
                 + owner.getName() + "', and '" + Thread.currentThread().getName() + "' called it: "

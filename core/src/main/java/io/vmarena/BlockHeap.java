@@ -41,9 +41,6 @@ final class BlockHeap {
     private final int handleSegmentShift;
     private final int handleSegmentMask;
     private final int slotMask;
-    private final int generationShift;
-    /** This arena's tag where a handle shifted right by generationShift has it. */
-    private final long tagAboveGeneration;
 
     /** @param tag the arena's tag, or the {@link ArenaTags} ticket that carries it */
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
@@ -68,8 +65,6 @@ final class BlockHeap {
         this.handleSegmentShift = codec.segmentShift();
         this.handleSegmentMask = (int)codec.segmentMask();
         this.slotMask = (int)codec.slotMask();
-        this.generationShift = codec.generationShift();
-        this.tagAboveGeneration = (long)this.tag << codec.generationBits();
     }
 
     /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
@@ -93,8 +88,8 @@ final class BlockHeap {
     long allocate(final long lengthBytes) {
         if (lengthBytes <= maxClassBytes) {
             final int sizeClass = SizeClasses.classOf(lengthBytes);
-            final SlotMap slotMap = currentMaps[sizeClass];
-            if (slotMap != null && !slotMap.isFull()) {
+            final SlotMap slotMap = currentMaps[sizeClass]; // never null
+            if (!slotMap.isFull()) {
                 return slotMap.handle(slotMap.take()); // the fast path
             }
             return smallBlocks.allocate(sizeClass);
@@ -284,20 +279,19 @@ final class BlockHeap {
     /**
      * The map of the class segment that holds the small block of {@code handle}, live or not, or
      * null for any other handle (a run's, or one to refuse: {@link #check} says which). One
-     * compare covers tag, generation and stray high bits: they are all of the handle above the
-     * segment. A retired slot's generation is 0, which no handle has. Callers check the block is
-     * live.
+     * compare with the block's current handle covers tag, generation and stray high bits (the
+     * segment and slot bits are equal by construction); a retired slot's "current handle" has
+     * another slot's bits, so it matches no handle. Callers check the block is live.
      */
     private SlotMap smallBlock(final long handle) {
         final SlotMap[] slotMaps = table.slotMaps;
         final int segmentIndex = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
-        if (segmentIndex >= slotMaps.length) {
+        if (segmentIndex < 0 || segmentIndex >= slotMaps.length) { // the array's own range check, so C2 checks once
             return null;
         }
         final SlotMap slotMap = slotMaps[segmentIndex];
         final int slot = (int)handle & slotMask;
-        if (slotMap == null || slot >= slotMap.slotCount()
-            || handle >>> generationShift != (tagAboveGeneration | slotMap.generation(slot))) {
+        if (slotMap == null || slot >= slotMap.slotCount() || handle != slotMap.handle(slot)) {
             return null;
         }
         return slotMap;

@@ -50,7 +50,7 @@ final class SizeClasses {
      */
     static int classOf(final long lengthBytes) {
         if (lengthBytes <= LINEAR_LIMIT) {
-            return (int)((Math.max(lengthBytes, 1) + MIN_BYTES - 1) >>> MIN_SHIFT) - 1;
+            return (int)((lengthBytes + MIN_BYTES - 1) >>> MIN_SHIFT) - 1;
         }
         // lengthBytes in (2^k, 2^(k+1)]: four classes of 2^(k-2) bytes each above 2^k. Shifts,
         // not divisions: this is on the fast path.

@@ -40,11 +40,21 @@ final class SlotMap {
     private int releasedCount;
     /** The generation every block starts at in this use of the segment. */
     private int floor;
-    private int maxOffset;
+    /**
+     * The handle of a block at offset 0: {@link #handleBase} with the floor as generation. A
+     * block's handle is this plus its offset shifted into the generation, plus its slot, as long
+     * as the offset is below {@link #plainOffsetLimit}.
+     */
+    private long floorHandle;
+    /**
+     * min(retired offset, 2^G - floor): offsets below it are neither retired nor past the end of
+     * the generation cycle, so their generation is floor + offset with no wrap.
+     */
+    private int plainOffsetLimit;
     private int cursorWord;
     private int liveCount;
-    /** Blocks neither live nor retired: what take() can still hand out. */
-    private int freeCount;
+    /** Blocks not retired (in this use): the map is full when that many are live. */
+    private int capacity;
     /** One past the highest block taken since the map was reset: pages above it were never written. */
     private int touchedEnd;
     /** The segment it describes, while it describes one. */
@@ -79,10 +89,14 @@ final class SlotMap {
      * Every block's generation starts at {@code floorGeneration}, which the segment table keeps
      * past every generation the segment handed out before, so that no handle from an earlier use
      * of the segment (a run, or blocks of another class) matches, up to the cycle of 2^G - 1.
+     * {@code handleBase} holds the handle bits common to the blocks: tag and segment index.
      */
-    void seed(final int floorGeneration) {
+    void seed(final int segmentIndex, final long handleBase, final int floorGeneration) {
+        this.segmentIndex = segmentIndex;
+        this.handleBase = handleBase;
         floor = floorGeneration;
-        maxOffset = 0;
+        floorHandle = handleBase | (long)floorGeneration << generationShift;
+        plainOffsetLimit = Math.min(retiredOffset, codec.maxGeneration() - floorGeneration + 1);
         if (offsets != null) {
             Arrays.fill(offsets, (char)0);
         }
@@ -94,7 +108,20 @@ final class SlotMap {
      * offset, which no handle has), or one past the floor when unchecked.
      */
     int nextFloor() {
-        return codec.advance(floor, offsets == null ? 1 : maxOffset);
+        return codec.advance(floor, offsets == null ? 1 : maxOffset());
+    }
+
+    /**
+     * The highest offset of any block: found when the segment is given back (once per use, like
+     * seed's fill), not kept up to date by every free. Blocks at or past touchedEnd were never
+     * taken, so theirs is 0.
+     */
+    private int maxOffset() {
+        int maxOffset = 0;
+        for (int slot = 0; slot < touchedEnd; slot++) {
+            maxOffset = Math.max(maxOffset, offsets[slot]);
+        }
+        return maxOffset;
     }
 
     /** Every block free. */
@@ -106,7 +133,7 @@ final class SlotMap {
         }
         cursorWord = 0;
         liveCount = 0;
-        freeCount = slotCount;
+        capacity = slotCount;
         touchedEnd = 0;
         if (releasedPages != null) {
             Arrays.fill(releasedPages, 0);
@@ -126,9 +153,29 @@ final class SlotMap {
         return blockBytes;
     }
 
-    /** The handle of block {@code slot}: segment, slot and the block's current generation. */
+    /**
+     * The handle of block {@code slot} (0 to slotCount - 1): segment, slot and the block's
+     * current generation. For a retired slot, a value whose slot bits are another slot's, so
+     * that no handle of this slot equals it, whatever its other bits: the fast paths compare a
+     * handle with this, once.
+     */
     long handle(final int slot) {
-        return handleBase | ((long)generation(slot) << generationShift) | slot;
+        final char[] offsets = this.offsets;
+        if (offsets == null) {
+            return floorHandle | slot;
+        }
+        final int offset = offsets[slot];
+        if (offset < plainOffsetLimit) {
+            return floorHandle + ((long)offset << generationShift) | slot; // the floor's bits plus the offset: no carry
+        }
+        return wrappedOrRetiredHandle(slot, offset);
+    }
+
+    private long wrappedOrRetiredHandle(final int slot, final int offset) {
+        if (offset == retiredOffset) {
+            return handleBase | (slot ^ 1);
+        }
+        return handleBase | (long)codec.advance(floor, offset) << generationShift | slot;
     }
 
     int liveCount() {
@@ -137,7 +184,7 @@ final class SlotMap {
 
     /** Whether no block can be taken: each is live or retired. */
     boolean isFull() {
-        return freeCount == 0;
+        return liveCount == capacity;
     }
 
     /** Takes the lowest free block; the caller checks {@link #isFull()} first. */
@@ -151,11 +198,8 @@ final class SlotMap {
         final int bit = Long.numberOfTrailingZeros(bits);
         freeBits[word] = bits & ~(1L << bit);
         liveCount++;
-        freeCount--;
         final int slot = (word << 6) | bit;
-        if (slot >= touchedEnd) {
-            touchedEnd = slot + 1;
-        }
+        touchedEnd = Math.max(touchedEnd, slot + 1); // a conditional move, not a branch
         if (releasedCount > 0) {
             unrelease(slot);
         }
@@ -174,24 +218,21 @@ final class SlotMap {
         if ((bits & bit) != 0) {
             return -1; // already free
         }
+        final char[] offsets = this.offsets;
         if (offsets != null) {
-            final int offset = offsets[slot];
-            if (offset == retiredOffset) {
-                return -1;
+            final int offset = offsets[slot] + 1;
+            if (offset >= retiredOffset) { // one compare on the fast path for both rare cases
+                if (offset > retiredOffset) {
+                    return -1; // retired already
+                }
+                offsets[slot] = (char)offset; // retires: its free bit stays clear, so take() never finds it
+                capacity--;
+                return --liveCount; // no call: a call here would bring the caller's exception paths in
             }
-            offsets[slot] = (char)(offset + 1);
-            if (offset + 1 > maxOffset) {
-                maxOffset = offset + 1;
-            }
-            if (offset + 1 == retiredOffset) {
-                return --liveCount; // retired: its free bit stays clear, so take() never finds it
-            }
+            offsets[slot] = (char)offset;
         }
         freeBits[word] = bits | bit; // one load of the word, not two: the fast path waits on it
-        if (word < cursorWord) {
-            cursorWord = word;
-        }
-        freeCount++;
+        cursorWord = Math.min(cursorWord, word);
         return --liveCount;
     }
 

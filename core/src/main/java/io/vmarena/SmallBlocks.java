@@ -33,8 +33,10 @@ final class SmallBlocks {
     private final boolean checked;
     private final long pageSize;
     private final int[] slotsPerSegment;
-    /** Each class's current segment's map, or null. */
+    /** Each class's current segment's map, or {@link #none} (never null: the fast path checks only isFull). */
     private final SlotMap[] current;
+    /** The current map of a class that has none: no blocks, so always full. */
+    private final SlotMap none;
     private final int[] partialHead;
     private final SlotMap[] pool;
 
@@ -51,13 +53,18 @@ final class SmallBlocks {
         for (int sizeClass = 0; sizeClass < classCount; sizeClass++) {
             slotsPerSegment[sizeClass] = (int)(segmentBytes / SizeClasses.bytesOf(sizeClass));
         }
+        none = new SlotMap(0, 0, false, codec, pageSize);
         current = new SlotMap[classCount];
+        Arrays.fill(current, none);
         partialHead = new int[classCount];
         Arrays.fill(partialHead, SegmentTable.NONE);
         pool = new SlotMap[classCount];
     }
 
-    /** Each class's current map, or null; the array itself never changes, so callers may keep it. */
+    /**
+     * Each class's current map, never null (a class without one has an empty map that is always
+     * full); the array itself never changes, so callers may keep it.
+     */
     SlotMap[] currentMaps() {
         return current;
     }
@@ -65,7 +72,7 @@ final class SmallBlocks {
     /** Allocates a block of {@code sizeClass}; returns its handle. May grow (and move) the arena. */
     long allocate(final int sizeClass) {
         SlotMap slotMap = current[sizeClass];
-        if (slotMap == null || slotMap.isFull()) {
+        if (slotMap.isFull()) {
             slotMap = refill(sizeClass);
         }
         return slotMap.handle(slotMap.take());
@@ -104,7 +111,7 @@ final class SmallBlocks {
         // The segment it replaces is full: a later free puts it on the list. Full of retired
         // slots and nothing live, no free will: it goes back now.
         final SlotMap replaced = current[sizeClass];
-        if (replaced != null) {
+        if (replaced != none) {
             replaced.current = false;
             if (replaced.liveCount() == 0) {
                 retire(sizeClass, replaced.segmentIndex);
@@ -125,9 +132,7 @@ final class SmallBlocks {
             pool[sizeClass] = slotMap.nextInPool;
             slotMap.nextInPool = null;
         }
-        slotMap.seed(table.classFloor(segmentIndex, codec));
-        slotMap.segmentIndex = segmentIndex;
-        slotMap.handleBase = codec.encode(tag, segmentIndex, 0, 0);
+        slotMap.seed(segmentIndex, codec.encode(tag, segmentIndex, 0, 0), table.classFloor(segmentIndex, codec));
         table.slotMaps[segmentIndex] = slotMap;
         table.next[segmentIndex] = UNLINKED;
         table.prev[segmentIndex] = UNLINKED;
@@ -179,8 +184,8 @@ final class SmallBlocks {
         boolean retired = false;
         for (int sizeClass = 0; sizeClass < current.length; sizeClass++) {
             final SlotMap slotMap = current[sizeClass];
-            if (slotMap != null && slotMap.liveCount() == 0) {
-                current[sizeClass] = null;
+            if (slotMap != none && slotMap.liveCount() == 0) {
+                current[sizeClass] = none;
                 slotMap.current = false;
                 retire(sizeClass, slotMap.segmentIndex);
                 retired = true;

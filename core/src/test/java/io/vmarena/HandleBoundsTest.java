@@ -39,13 +39,17 @@ class HandleBoundsTest {
 
     /** A heap of two segments at most, whose handles have {@code generationBits} of generation. */
     private BlockHeap heap(final int generationBits, final boolean checked) {
+        return heap(generationBits, checked, TAG);
+    }
+
+    private BlockHeap heap(final int generationBits, final boolean checked, final int tag) {
         final ArenaRange range = new ArenaRange("bounds", space, MoveGate.NONE, SEGMENT_BYTES, 2 * SEGMENT_BYTES, true,
             failure -> { });
         ranges.add(range);
         final SegmentTable table = new SegmentTable(2);
         final Segments segments = new Segments("bounds", table, range, SEGMENT_BYTES, 2 * SEGMENT_BYTES, 0);
         final HandleCodec codec = new HandleCodec(2, SEGMENT_BYTES / SizeClasses.MIN_BYTES, generationBits);
-        return new BlockHeap(range, table, segments, codec, TAG, checked, SEGMENT_BYTES);
+        return new BlockHeap(range, table, segments, codec, tag, checked, SEGMENT_BYTES);
     }
 
     private static HandleCodec codec(final int generationBits) {
@@ -169,5 +173,34 @@ class HandleBoundsTest {
         assertEquals(BlockHeap.OTHER_ARENA,
             heap.check(codec.encode(TAG + 1, codec.segmentIndex(run), codec.slot(run), codec.generation(run))));
         assertTrue(heap.check(run) >= 0);
+    }
+
+    /**
+     * A retired slot matches no handle on the fast paths either, not even one whose generation
+     * bits are 0 (no handle is issued with generation 0): in an arena of tag 0 the null handle
+     * names slot 0 of segment 0, and once that slot retired, address(0) was accepted as a live
+     * block. The slow path's verdicts are the answer on every path.
+     */
+    @Test
+    void shouldRefuseTheNullHandleAndGenerationZeroWhenTheirSlotRetired() {
+        final HandleCodec codec = codec(3);
+        for (final int tag : new int[] {0, TAG}) {
+            final BlockHeap heap = heap(3, true, tag);
+            long handle = heap.allocate(64);
+            for (int handed = 0; handed < codec.maxGeneration(); handed++) {
+                assertEquals(0, codec.slot(handle), "tag " + tag + ": slot 0 hands out 2^3 - 1 handles");
+                assertEquals(0, heap.free(handle));
+                handle = heap.allocate(64);
+            }
+            assertEquals(1, codec.slot(handle), "tag " + tag + ": slot 0 retired, segment 0 still in use");
+            final long generationZero = codec.encode(tag, 0, 0, 0);
+            final int verdict = tag == 0 ? BlockHeap.NULL_HANDLE : BlockHeap.STALE;
+            assertEquals(verdict, heap.check(generationZero), "tag " + tag);
+            assertEquals(verdict, heap.addressOf(generationZero), "tag " + tag);
+            assertEquals(verdict, heap.liveSegment(generationZero), "tag " + tag);
+            assertEquals(verdict, heap.free(generationZero), "tag " + tag);
+            assertTrue(!heap.resolvesOnFastPath(generationZero), "tag " + tag);
+            assertEquals(0, heap.free(handle));
+        }
     }
 }
