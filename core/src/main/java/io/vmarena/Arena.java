@@ -109,6 +109,14 @@ public final class Arena implements AutoCloseable {
     private final ReentrantLock lock;
     private final ReadPhaser phaser;
     private final ReadSections sections;
+    /**
+     * The thread that may change a confined arena on the fast path: its owner, while the arena
+     * is open and no read section of it is; null otherwise (and in a shared arena). So the fast
+     * path checks thread, closed and sections with one compare (its compiled size decides whether
+     * it inlines: see DESIGN.md). A plain field: only the owner writes it while it may read it
+     * (another thread closes the arena only after the owner has ended).
+     */
+    private Thread changer;
     /** Reports a move's long wait for read sections (null when confined). */
     private final MoveWaitReporter moveWaitReporter;
     private final ArenaRange range;
@@ -143,6 +151,7 @@ public final class Arena implements AutoCloseable {
         final Duration moveWaitWarning = shared ? MoveWaitReporter.warning(builder.moveWaitWarning) : null;
         phaser = shared ? new ReadPhaser(MoveWaitReporter.nanos(moveWaitWarning), lock) : null;
         sections = shared ? new ReadSections(name, phaser) : new ReadSections(name, owner);
+        changer = owner;
         moveWaitReporter = shared ? new MoveWaitReporter(sections.registry(), moveWaitWarning) : null;
         if (shared) {
             phaser.listener(moveWaitReporter);
@@ -184,8 +193,7 @@ public final class Arena implements AutoCloseable {
      */
     public long allocate(final long lengthBytes) {
         if (lock == null) {
-            ensureOwner();
-            ensureOutsideSection("allocate");
+            ensureOwnerOutsideSection("allocate");
             try {
                 return heap.allocate(checkLength(lengthBytes));
             } finally {
@@ -210,8 +218,7 @@ public final class Arena implements AutoCloseable {
     public void free(final long handle) {
         final int verdict;
         if (lock == null) {
-            ensureOwner();
-            ensureOutsideSection("free");
+            ensureOwnerOutsideSection("free");
             try {
                 verdict = heap.free(handle);
             } finally {
@@ -244,8 +251,7 @@ public final class Arena implements AutoCloseable {
      */
     public long reallocate(final long handle, final long lengthBytes) {
         if (lock == null) {
-            ensureOwner();
-            ensureOutsideSection("reallocate");
+            ensureOwnerOutsideSection("reallocate");
             try {
                 return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
             } finally {
@@ -315,8 +321,7 @@ public final class Arena implements AutoCloseable {
                 + "(Long.MAX_VALUE gives back everything it can)");
         }
         if (lock == null) {
-            ensureOwner();
-            ensureOutsideSection("trim");
+            ensureOwnerOutsideSection("trim");
             try {
                 return heap.trim(bytes);
             } finally {
@@ -423,6 +428,7 @@ public final class Arena implements AutoCloseable {
         // for the outer section.
         final ReadSection section = sections.open();
         section.arena = this; // held by the caller: the arena stays reachable while the section is open
+        changer = null; // a confined arena's changes wait until its owner's last section closes
         return section;
     }
 
@@ -482,6 +488,7 @@ public final class Arena implements AutoCloseable {
             cleanup.claim(); // from now on the cleaner leaves it alone; false on a retry
             closed = true;
             openOwner = null;
+            changer = null;
             if (!tagReleased) {
                 tagReleased = true;
                 ArenaTags.release(tag);
@@ -498,6 +505,7 @@ public final class Arena implements AutoCloseable {
         failure = message;
         closed = true;
         openOwner = null;
+        changer = null;
     }
 
     /**
@@ -614,6 +622,25 @@ public final class Arena implements AutoCloseable {
      * addresses taken inside must stay valid (and in a shared arena the move would wait for the
      * section). A confined arena checks it too: ReadSection promises it.
      */
+    /**
+     * A confined arena's change: the owner, the arena open, no section of the owner's open. One
+     * branch for all three (the fast path's compiled size decides whether it inlines; see
+     * DESIGN.md), the reason sorted out off the fast path.
+     */
+    private void ensureOwnerOutsideSection(final String operation) {
+        if (Thread.currentThread() != changer) {
+            refuseCaller();
+            ensureOutsideSection(operation);
+        }
+    }
+
+    /** A confined arena's owner closed its last open section: it may change the arena again. */
+    void outermostSectionClosed() {
+        if (!closed) {
+            changer = owner;
+        }
+    }
+
     private void ensureOutsideSection(final String operation) {
         if (sections.callerInside()) {
             throw new IllegalStateException(operation + " in arena '" + name + "' from inside a read section: it "

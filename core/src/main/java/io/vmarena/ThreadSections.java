@@ -108,12 +108,17 @@ final class ThreadSections {
             return;
         }
         section.open = false;
+        final Arena arena = section.arena;
         section.arena = null; // a free object in the ring must not keep the arena reachable
         free[(freeHead + freeCount) & (free.length - 1)] = section;
         freeCount++;
-        if (--openCount == 0 && phaser != null) {
-            INSIDE.setRelease(this, false);
-            phaser.exit(token);
+        if (--openCount == 0) {
+            if (phaser != null) {
+                INSIDE.setRelease(this, false);
+                phaser.exit(token);
+            } else if (arena != null) {
+                arena.outermostSectionClosed(); // confined: its owner may change it again
+            }
         }
     }
 

@@ -485,6 +485,34 @@ class ArenaThreadsTest {
         }
     }
 
+    /**
+     * A confined arena's changes are refused until its owner's last section closes, whichever
+     * closes last, and stay refused (as closed) when the arena closed meanwhile: the fast path
+     * folds thread, closed and sections into one field that each of these steps must set right.
+     */
+    @Test
+    void shouldLetAConfinedArenaChangeAgainOnlyWhenItsLastSectionCloses() {
+        final Arena confined = Arena.builder().name("confined").addressSpace(space).segmentBytes(SEGMENT_BYTES)
+            .initialBytes(4 * SEGMENT_BYTES).build();
+        final long block = confined.allocate(64);
+        final ReadSection outer = confined.read();
+        final ReadSection inner = confined.read();
+        outer.close(); // out of order: the inner one is still open
+        final IllegalStateException stillInside = assertThrows(IllegalStateException.class, () -> confined.free(block));
+        assertTrue(stillInside.getMessage().contains("from inside a read section"), stillInside.getMessage());
+        outer.close(); // closing again changes nothing
+        assertThrows(IllegalStateException.class, () -> confined.allocate(64));
+        inner.close();
+        confined.free(block);
+        confined.free(confined.allocate(64));
+        final ReadSection last = confined.read();
+        last.close();
+        confined.free(confined.allocate(64));
+        confined.close();
+        final IllegalStateException closed = assertThrows(IllegalStateException.class, () -> confined.allocate(64));
+        assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+    }
+
     /** Two threads close a confined arena at once after its owner ended: it is unmapped once, and both return. */
     @Test
     void shouldCloseAConfinedArenaOnceWhenTwoThreadsCloseItAtOnceAfterItsOwnerEnded() throws Exception {
