@@ -85,6 +85,31 @@ public final class RangeGuard {
         inFlight.narrow(ticket, spanStart(address, lengthBytes), spanEnd(address, lengthBytes));
     }
 
+    /**
+     * An mremap that would grow in place into a hole another lease holds: without MAYMOVE it is
+     * refused, naming the holder; with it, the memory moves (MREMAP_FIXED) to a fresh placement
+     * instead, as the kernel would move it if the pages after it were taken. Both backends call
+     * it before they hold any range, with themselves as {@code calls}.
+     */
+    public long moveInsteadOfGrowing(final LeasedCalls calls, final Lease lease, final long oldAddress,
+        final long oldLengthBytes, final long newLengthBytes, final int flags) {
+        final long oldEnd = pageCeil(oldAddress + oldLengthBytes);
+        if ((flags & RemapFlags.MAYMOVE) == 0) {
+            requireNotHeld("mremap", oldEnd, pageCeil(oldAddress + newLengthBytes) - oldEnd, lease);
+        }
+        final long place = calls.map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
+        try {
+            return calls.remap(lease, oldAddress, oldLengthBytes, newLengthBytes, flags | RemapFlags.FIXED, place);
+        } catch (final RuntimeException failed) {
+            try {
+                calls.unmap(lease, place, newLengthBytes);
+            } catch (final RuntimeException kept) {
+                failed.addSuppressed(kept);
+            }
+            throw failed;
+        }
+    }
+
     /** Ends the hold {@link #enter} returned; {@link #NO_TICKET} does nothing. */
     public void leave(final int ticket) {
         if (ticket != NO_TICKET) {

@@ -201,7 +201,7 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
     public long remap(final Lease lease, final long oldAddress, final long oldLengthBytes, final long newLengthBytes,
         final int flags, final long newAddress) {
         if (guard.growthHolder(oldAddress, oldLengthBytes, newLengthBytes, flags, lease) != null) {
-            return moveInsteadOfGrowing(lease, oldAddress, oldLengthBytes, newLengthBytes, flags);
+            return guard.moveInsteadOfGrowing(this, lease, oldAddress, oldLengthBytes, newLengthBytes, flags);
         }
         final boolean fixed = (flags & RemapFlags.FIXED) != 0;
         final long sourceBytes = fixed || Long.compareUnsigned(oldLengthBytes, newLengthBytes) >= 0 ? oldLengthBytes
@@ -259,30 +259,6 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
             // still mapped and ours: nothing is lost
         }
         return result;
-    }
-
-    /**
-     * An mremap that would grow in place into a hole another lease holds: without MAYMOVE it is
-     * refused, naming the holder; with it, the memory moves (MREMAP_FIXED) to a fresh placement
-     * instead, as the kernel would move it if the pages after it were taken.
-     */
-    private long moveInsteadOfGrowing(final Lease lease, final long oldAddress, final long oldLengthBytes,
-        final long newLengthBytes, final int flags) {
-        final long oldEnd = guard.pageCeil(oldAddress + oldLengthBytes);
-        if ((flags & RemapFlags.MAYMOVE) == 0) {
-            guard.requireNotHeld("mremap", oldEnd, guard.pageCeil(oldAddress + newLengthBytes) - oldEnd, lease);
-        }
-        final long place = map(lease, 0, newLengthBytes, Protection.NONE, MapFlags.NORESERVE);
-        try {
-            return remap(lease, oldAddress, oldLengthBytes, newLengthBytes, flags | RemapFlags.FIXED, place);
-        } catch (final RuntimeException failed) {
-            try {
-                unmap(lease, place, newLengthBytes);
-            } catch (final RuntimeException kept) {
-                failed.addSuppressed(kept);
-            }
-            throw failed;
-        }
     }
 
     @Override
