@@ -2,11 +2,7 @@ package io.vmarena;
 
 import io.vmarena.support.FailingAddressSpace;
 import io.vmarena.support.LiveBlocks;
-import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -18,20 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bugs a review found, each with the call sequence that showed it. */
-class ArenaRegressionTest {
+class ArenaRegressionTest extends SimulatorFixture {
     private static final long SEGMENT_BYTES = 64L << 10;
-
-    private SimulatedAddressSpace space;
-
-    @BeforeEach
-    void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-    }
-
-    @AfterEach
-    void close() {
-        space.close();
-    }
 
     private Arena.Builder builder() {
         return Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES).initialBytes(8 * SEGMENT_BYTES)

@@ -4,8 +4,6 @@ import io.vmarena.support.LiveBlocks;
 import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -40,22 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * never from sleeps; every wait is bounded.
  */
 @SuppressWarnings("try") // sections are held for their effect
-class ArenaThreadsTest {
+class ArenaThreadsTest extends SimulatorFixture {
     private static final long SEGMENT_BYTES = 64L << 10;
     private static final long AWAIT_SECONDS = 30;
     private static final int GC_ATTEMPTS = 50;
-
-    private SimulatedAddressSpace space;
-
-    @BeforeEach
-    void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-    }
-
-    @AfterEach
-    void close() {
-        space.close();
-    }
 
     /** Shared, and every growth moves the arena (so a growth waits for open sections). */
     private Arena.Builder shared() {

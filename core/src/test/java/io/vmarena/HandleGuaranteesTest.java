@@ -1,9 +1,5 @@
 package io.vmarena;
 
-import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,22 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * segment), and tags round robin past the tag space with arenas opened and closed, and with more
  * open at once than there are tags.
  */
-class HandleGuaranteesTest {
+class HandleGuaranteesTest extends SimulatorFixture {
     private static final long SEGMENT_BYTES = 64L << 10;
     /** 64 KiB segments (12 slot bits) and 2^28 of them (28 bits) leave 23 bits: G = 20, T = 3. */
     private static final long EIGHT_TAG_MAXIMUM = SEGMENT_BYTES << 28;
-
-    private SimulatedAddressSpace space;
-
-    @BeforeEach
-    void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-    }
-
-    @AfterEach
-    void close() {
-        space.close();
-    }
 
     private Arena.Builder builder() {
         return Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES);

@@ -1,12 +1,8 @@
 package io.vmarena;
 
-import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,21 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * move keeps waiting: the section is not taken from its thread.
  */
 @SuppressWarnings("try") // sections are held for their effect, not referenced
-class MoveWaitWarningTest {
+class MoveWaitWarningTest extends SimulatorFixture {
     private static final long SEGMENT_BYTES = 64L << 10;
     private static final Duration WARNING = Duration.ofMillis(50);
-
-    private SimulatedAddressSpace space;
-
-    @BeforeEach
-    void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-    }
-
-    @AfterEach
-    void close() {
-        space.close();
-    }
 
     private Arena shared() {
         return Arena.builder().name("waits").addressSpace(space).threading(Threading.SHARED)

@@ -1,9 +1,5 @@
 package io.vmarena;
 
-import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -18,23 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * never timed, like {@link FastPathAllocationTest}).
  */
 @SuppressWarnings("try") // sections are held for their effect, not referenced
-class ReadSectionAllocationTest {
+class ReadSectionAllocationTest extends SimulatorFixture {
     private static final int ROUNDS = 1_000_000;
 
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-    private SimulatedAddressSpace space;
-
-    @BeforeEach
-    void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-    }
-
-    @AfterEach
-    void close() {
-        space.close();
-    }
-
     @ParameterizedTest
     @EnumSource(Threading.class)
     void shouldAllocateNothingOnTheHeapToOpenAndCloseSections(final Threading threading) {

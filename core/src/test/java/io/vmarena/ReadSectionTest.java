@@ -1,10 +1,6 @@
 package io.vmarena;
 
 import io.vmarena.support.LiveBlocks;
-import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.Callable;
@@ -25,21 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the gate's hook (a mover has started to wait), never from sleeps.
  */
 @SuppressWarnings("try") // sections are held for their effect, not referenced
-class ReadSectionTest {
+class ReadSectionTest extends SimulatorFixture {
     private static final long SEGMENT_BYTES = 64L << 10;
     private static final long AWAIT_SECONDS = 30;
-
-    private SimulatedAddressSpace space;
-
-    @BeforeEach
-    void open() {
-        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-    }
-
-    @AfterEach
-    void close() {
-        space.close();
-    }
 
     /** Shared, and every growth moves the arena (so a growth waits for open sections). */
     private Arena shared() {
