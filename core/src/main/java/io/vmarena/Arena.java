@@ -121,8 +121,12 @@ public final class Arena implements AutoCloseable {
     private final MoveWaitReporter moveWaitReporter;
     private final ArenaRange range;
     private final SegmentTable table;
+    private final Places places;
     private final Segments segments;
     private final BlockHeap heap;
+    private final Compactor compactor;
+    /** The background compaction task, or null (see {@link CompactionPolicy}). */
+    private final BackgroundCompaction background;
     /** The {@link ArenaTags} ticket: this arena's tag, and its width for the release. */
     private final int tag;
     private final ArenaCleanup cleanup;
@@ -157,15 +161,21 @@ public final class Arena implements AutoCloseable {
             phaser.listener(moveWaitReporter);
         }
         range = new ArenaRange(name, geometry.space, shared ? phaser : MoveGate.NONE, geometry.segmentBytes,
-            geometry.initialBytes, builder.inPlaceGrowth, new FailureSink(this));
-        table = new SegmentTable((int)(geometry.initialBytes / geometry.segmentBytes));
-        segments = new Segments(name, table, range, geometry.segmentBytes, geometry.maximumBytes,
+            geometry.initialBytes, builder.inPlaceGrowth, builder.moveStrategy, new FailureSink(this));
+        final int initialSegments = (int)(geometry.initialBytes / geometry.segmentBytes);
+        table = new SegmentTable(initialSegments, (int)(geometry.maximumBytes / geometry.segmentBytes));
+        places = new Places(initialSegments);
+        segments = new Segments(name, places, range, geometry.segmentBytes, geometry.maximumBytes,
             geometry.retainedBytes);
         final HandleCodec codec = geometry.codec;
         tag = ArenaTags.acquire(codec.tagBits());
         heap = new BlockHeap(range, table, segments, codec, tag, CHECKS_ENABLED && builder.checked,
             geometry.segmentBytes);
+        compactor = new Compactor(name, heap, segments, range, builder.compactionPauseBudget,
+            builder.evacuationThreshold, builder.relocationListener);
+        heap.listened(builder.relocationListener != null);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
+        background = builder.compactionPolicy == null ? null : BackgroundCompaction.start(this, builder.compactionPolicy);
     }
 
     public static Builder builder() {
@@ -253,14 +263,14 @@ public final class Arena implements AutoCloseable {
         if (lock == null) {
             ensureOwnerOutsideSection("reallocate");
             try {
-                return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
+                return heap.reallocate(checkHandle(handle, "reallocate"), checkLength(lengthBytes));
             } finally {
                 Reference.reachabilityFence(this);
             }
         }
         lockForChange("reallocate");
         try {
-            return heap.reallocate(handle, checkHandle(handle, "reallocate"), checkLength(lengthBytes));
+            return heap.reallocate(checkHandle(handle, "reallocate"), checkLength(lengthBytes));
         } finally {
             lock.unlock();
             Reference.reachabilityFence(this); // see ArenaCleanup
@@ -298,13 +308,18 @@ public final class Arena implements AutoCloseable {
      */
     public void wrap(final MutableDirectBuffer view, final long handle) {
         ensureReadable();
-        final int segmentIndex = checkHandle(handle, "wrap");
-        final long capacity = heap.capacity(segmentIndex);
+        final SlotMap slotMap = heap.liveSmallBlock(handle);
+        if (slotMap != null) {
+            view.wrap(heap.blockAddress(slotMap, handle), (int)slotMap.blockBytes()); // the fast path
+            return;
+        }
+        final long live = checkHandle(handle, "wrap");
+        final long capacity = heap.capacity(live);
         if (capacity > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cannot wrap a block of " + capacity + " bytes in a buffer (at most "
                 + Integer.MAX_VALUE + "): use address(handle) and capacity(handle) for blocks this large");
         }
-        view.wrap(heap.address(handle, segmentIndex), (int)capacity);
+        view.wrap(heap.address(live), (int)capacity);
     }
 
     /**
@@ -401,13 +416,117 @@ public final class Arena implements AutoCloseable {
             residentBytes += mapping.residentPages() * pageSize;
             lockedBytes += mapping.lockedPages() * pageSize;
         }
-        final long inUseBytes = (long)(segments.classSegments() + segments.runSegments())
-            * (range.reservedBytes() / table.segmentCount());
+        final long inUseBytes = (long)(segments.classSegments() + segments.runSegments()) * segments.segmentBytes();
         final long usedBytes = heap.usedBytes();
+        final long[] forecast = compactor.forecast();
         final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)usedBytes / inUseBytes;
         return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, usedBytes,
-            lockedBytes, segments.retainedBytes(), mappings.size(), table.freeSegments(), segments.classSegments(),
-            segments.runSegments(), fragmentation, range.grows(), range.moves());
+            lockedBytes, segments.retainedBytes(), mappings.size(), places.freeCount(), segments.classSegments(),
+            segments.runSegments(), fragmentation, range.grows(), range.moves(), compactor.slices(), forecast[0],
+            forecast[1], Duration.ofNanos(forecast[2]));
+    }
+
+    /**
+     * Compacts the arena to completion: evacuates sparse small-block segments (their live blocks
+     * copied into the fullest segments of their class), slides the live segments down over the
+     * free ones by moving page tables (one {@code mremap} per run of segments that move by the
+     * same distance, however many VMAs it spans, on Linux 6.17+; one per VMA before), gives the
+     * freed tail back and shrinks the reservation toward the live data, keeping room to grow.
+     * Works in slices of at most the arena's pause budget
+     * ({@link Builder#compactionPauseBudget}); in a shared arena other threads may allocate and
+     * read between slices, and a reader waits at most one slice. May move memory.
+     *
+     * <p>Every handle stays valid: a segment that moves keeps its handles, and a block that
+     * evacuation copied is found through its old handle (the arena forwards it) unless a
+     * {@link Builder#relocationListener relocation listener} took the new handle. Freed and
+     * stale handles stay refused. Addresses taken before are stale.
+     *
+     * @return what it did, with the memory before and after
+     * @throws CompactionFailedException when the system refused a move part way: the move was
+     *     undone, every byte is where it was before that move, and the arena is usable (the
+     *     slices before it stand)
+     * @throws IllegalStateException when the arena is closed or failed, called from another
+     *     thread (confined), inside a read section, or from a relocation listener; or when a
+     *     refused move could not be undone either (the arena has failed, see the class comment)
+     * @throws RuntimeException whatever a relocation listener threw (see
+     *     {@link RelocationListener}): the arena is consistent and usable
+     */
+    public CompactionResult compact() {
+        CompactionResult total = null;
+        while (true) {
+            final CompactionResult slice = compactSlice(compactor.pauseBudgetNanos(), "compact", total == null, false);
+            total = total == null ? slice : Compactor.combine(total, slice);
+            if (slice.complete()) {
+                return total;
+            }
+        }
+    }
+
+    /**
+     * One slice of {@link #compact()}: at most the arena's pause budget of work (it may overrun
+     * by one move of a large block, which is never left half moved), then it returns.
+     *
+     * @return what it did; {@link CompactionResult#complete()} says whether the arena is as
+     *     compact as it gets, or more slices are needed
+     * @throws IllegalStateException, CompactionFailedException, RuntimeException as {@link #compact()}
+     */
+    public CompactionResult compactSlice() {
+        return compactSlice(compactor.pauseBudgetNanos(), "compactSlice", true, true);
+    }
+
+    /**
+     * {@link #compactSlice()} with its own pause budget.
+     *
+     * @throws IllegalArgumentException when {@code pauseBudget} is not positive
+     */
+    public CompactionResult compactSlice(final Duration pauseBudget) {
+        return compactSlice(Compactor.budgetNanos(pauseBudget, "pauseBudget"), "compactSlice", true, true);
+    }
+
+    private CompactionResult compactSlice(final long budgetNanos, final String operation, final boolean measureBefore,
+        final boolean measureAfter) {
+        if (lock == null) {
+            ensureOwnerOutsideSection(operation);
+            changer = null; // a relocation listener's calls take the slow path, which refuses them
+            try {
+                return compactor.slice(budgetNanos, measureBefore, measureAfter);
+            } finally {
+                if (!closed) {
+                    changer = owner;
+                }
+                Reference.reachabilityFence(this);
+            }
+        }
+        lockForChange(operation);
+        try {
+            return compactor.slice(budgetNanos, measureBefore, measureAfter);
+        } finally {
+            lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
+        }
+    }
+
+    /** Whether the arena is open (not closed, not failed). */
+    boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * For {@link BackgroundCompaction}: runs one slice when the policy's thresholds say so. The
+     * figures are the bookkeeping's and the address space's VMA count, never smaps: this runs
+     * every period.
+     */
+    void compactIfDue(final CompactionPolicy policy) {
+        lockForChange("compactSlice");
+        final boolean due;
+        try {
+            due = compactor.due(policy);
+        } finally {
+            lock.unlock();
+        }
+        if (due) {
+            compactSlice();
+        }
     }
 
     /**
@@ -486,6 +605,9 @@ public final class Arena implements AutoCloseable {
                 return; // another thread closed it meanwhile
             }
             cleanup.claim(); // from now on the cleaner leaves it alone; false on a retry
+            if (background != null) {
+                background.cancel();
+            }
             closed = true;
             openOwner = null;
             changer = null;
@@ -562,12 +684,13 @@ public final class Arena implements AutoCloseable {
         return lengthBytes;
     }
 
-    private int checkHandle(final long handle, final String operation) {
-        final int verdict = heap.liveSegment(handle);
-        if (verdict >= 0) {
-            return verdict;
+    /** The live handle {@code handle} names (itself, or where evacuation moved its block), or refuses it. */
+    private long checkHandle(final long handle, final String operation) {
+        final long live = heap.liveHandle(handle);
+        if (live >= 0) {
+            return live;
         }
-        throw refused(handle, operation, verdict);
+        throw refused(handle, operation, (int)live);
     }
 
     private IllegalArgumentException refused(final long handle, final String operation, final int verdict) {
@@ -631,6 +754,16 @@ public final class Arena implements AutoCloseable {
         if (Thread.currentThread() != changer) {
             refuseCaller();
             ensureOutsideSection(operation);
+            ensureNotCompacting(operation);
+        }
+    }
+
+    /** Refuses a change from inside a compaction (a relocation listener that calls back). */
+    private void ensureNotCompacting(final String operation) {
+        if (compactor.running()) {
+            throw new IllegalStateException(operation + " in arena '" + name + "' from inside its compaction (a "
+                + "relocation listener): the arena is being moved; re-point your index there, and call the arena after "
+                + "the compaction returns");
         }
     }
 
@@ -688,8 +821,76 @@ public final class Arena implements AutoCloseable {
         private boolean checked = true;
         private boolean inPlaceGrowth = true;
         private Duration moveWaitWarning;
+        private long compactionPauseBudget = Compactor.DEFAULT_PAUSE_BUDGET_NANOS;
+        private double evacuationThreshold = Compactor.DEFAULT_EVACUATION_THRESHOLD;
+        private RelocationListener relocationListener;
+        private CompactionPolicy compactionPolicy;
+        private io.vmarena.vm.MoveStrategy moveStrategy = io.vmarena.vm.MoveStrategy.AUTO;
 
         private Builder() {
+        }
+
+        /**
+         * The most one compaction slice may take ({@link #compactSlice()}): how long the arena is
+         * closed to its other users at a time; default 500 microseconds. One move of a large
+         * block is never left half done, so a slice may overrun by that move.
+         *
+         * @throws IllegalArgumentException when {@code value} is not positive
+         */
+        public Builder compactionPauseBudget(final Duration value) {
+            compactionPauseBudget = Compactor.budgetNanos(value, "compactionPauseBudget");
+            return this;
+        }
+
+        /**
+         * Compaction evacuates a small-block segment whose live blocks fill less than this share
+         * of it (0 to 1; default 0.25): their blocks are copied into the fullest segments of
+         * their class, so the sparse segments can be given back. 0 turns evacuation off.
+         *
+         * @throws IllegalArgumentException when {@code value} is outside 0 to 1
+         */
+        public Builder evacuationThreshold(final double value) {
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException("evacuationThreshold must be 0 to 1 (the live share below which a "
+                    + "small-block segment is evacuated; 0 turns evacuation off), got " + value);
+            }
+            evacuationThreshold = value;
+            return this;
+        }
+
+        /**
+         * Told of each block evacuation copies (see {@link RelocationListener}); default none,
+         * and the arena forwards old handles itself.
+         */
+        public Builder relocationListener(final RelocationListener value) {
+            relocationListener = Objects.requireNonNull(value, "relocationListener");
+            return this;
+        }
+
+        /**
+         * Compacts a shared arena in the background by this policy; default none (compaction
+         * runs only when called). A confined arena cannot have one: only its thread may call it.
+         */
+        public Builder compactionPolicy(final CompactionPolicy value) {
+            compactionPolicy = Objects.requireNonNull(value, "compactionPolicy");
+            return this;
+        }
+
+        /**
+         * How the arena moves memory (growth, large blocks, compaction); default
+         * {@link io.vmarena.vm.MoveStrategy#AUTO}: one call across VMAs where the kernel can
+         * (6.17+), else one per VMA. The others are for comparison: PER_VMA_* forces one call
+         * per VMA, COPY copies through the CPU as an allocator without mremap must.
+         * PER_VMA_KNOWN is refused: the arena does not track VMA boundaries.
+         */
+        public Builder moveStrategy(final io.vmarena.vm.MoveStrategy value) {
+            Objects.requireNonNull(value, "moveStrategy");
+            if (value == io.vmarena.vm.MoveStrategy.PER_VMA_KNOWN) {
+                throw new IllegalArgumentException("moveStrategy PER_VMA_KNOWN needs VMA boundaries the arena does "
+                    + "not track: use PER_VMA_PROCMAP_QUERY or PER_VMA_PROC_MAPS");
+            }
+            moveStrategy = value;
+            return this;
         }
 
         /** For messages, JFR events and stats; default {@code arena-N}. */
@@ -784,6 +985,11 @@ public final class Arena implements AutoCloseable {
          * @throws io.vmarena.vm.VmException when the system refuses to reserve the range
          */
         public Arena build() {
+            if (compactionPolicy != null && threading != Threading.SHARED) {
+                throw new IllegalArgumentException("a compactionPolicy needs threading(Threading.SHARED): background "
+                    + "compaction runs on another thread, and a confined arena refuses every thread but its own; "
+                    + "call compactSlice() from the owner thread instead");
+            }
             final AddressSpace space = addressSpace != null ? addressSpace : AddressSpaces.system();
             return new Arena(this, new ArenaGeometry(space, segmentBytes, initialBytes, maximumBytes, retainedBytes));
         }

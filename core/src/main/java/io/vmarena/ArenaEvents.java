@@ -47,6 +47,23 @@ final class ArenaEvents {
         }
     }
 
+    /** A begun compaction-slice event, or null when JFR is not running. */
+    static Object beginCompact() {
+        if (!FlightRecorder.isInitialized()) {
+            return null;
+        }
+        final ArenaCompactEvent event = new ArenaCompactEvent();
+        event.begin();
+        return event;
+    }
+
+    static void commitCompact(final Object event, final String arena, final long movedBytes, final long copiedBytes,
+        final int runs, final long systemCalls, final long vmasMoved, final boolean complete) {
+        if (event != null) {
+            ((ArenaCompactEvent)event).commit(arena, movedBytes, copiedBytes, runs, systemCalls, vmasMoved, complete);
+        }
+    }
+
     /** Records that a move waited long for read sections, when JFR is running. */
     static void moveWait(final String arena, final long waitedNanos, final String threads) {
         if (FlightRecorder.isInitialized()) {

@@ -7,6 +7,7 @@ import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.MoveResult;
+import io.vmarena.vm.MoveStrategy;
 import io.vmarena.vm.Protection;
 import io.vmarena.vm.RangeMover;
 import io.vmarena.vm.Reservations;
@@ -67,13 +68,23 @@ final class ArenaRange {
     private final long segmentBytes;
     private final long pageSize;
     private final boolean inPlaceGrowth;
+    private final MoveStrategy strategy;
     private long base;
     private long reservedBytes;
     private long grows;
     private long moves;
+    /** The last move's result, for compaction's accounting. */
+    private MoveResult lastMove;
 
     ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
         final long reservedBytes, final boolean inPlaceGrowth, final Consumer<String> onFailure) {
+        this(arenaName, space, gate, segmentBytes, reservedBytes, inPlaceGrowth, MoveStrategy.AUTO, onFailure);
+    }
+
+    ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
+        final long reservedBytes, final boolean inPlaceGrowth, final MoveStrategy strategy,
+        final Consumer<String> onFailure) {
+        this.strategy = strategy;
         this.arenaName = arenaName;
         this.lease = new Lease("arena '" + arenaName + "'");
         this.space = space.actingFor(lease);
@@ -320,6 +331,100 @@ final class ArenaRange {
         return true;
     }
 
+    /** The strategy every move of the arena uses. */
+    MoveStrategy strategy() {
+        return strategy;
+    }
+
+    /** The move gate, for a compaction slice, which keeps it closed for the slice's whole length. */
+    MoveGate gate() {
+        return gate;
+    }
+
+    /**
+     * Slides places {@code [fromPlace, fromPlace + count)} down to {@code toPlace}, with the gate
+     * closed by the caller. Where source and destination overlap (mremap refuses that), it moves
+     * in pieces of at most the distance, lowest first, each into the space the one before left;
+     * otherwise in one call (per VMA on kernels before 6.17). Then it reserves the part of the
+     * source nothing moved into again, PROT_NONE, with MAP_FIXED_NOREPLACE.
+     *
+     * @return what the moves did: {system calls, VMAs moved, bytes copied, 1 if the vacated part
+     *     is reserved again else 0 (its places must never be used again)}
+     * @throws VmException when a move fails (then undone, pieces before it included): nothing
+     *     changed
+     * @throws IllegalStateException when the undo failed too: the arena has failed
+     */
+    long[] slide(final int fromPlace, final int toPlace, final int count) {
+        final int distance = fromPlace - toPlace;
+        if (distance <= 0 || count <= 0) {
+            throw new IllegalArgumentException("a slide moves places down: from " + fromPlace + " to " + toPlace);
+        }
+        final int pieceCount = Math.min(count, distance);
+        final long[] totals = new long[4];
+        int moved = 0;
+        while (moved < count) {
+            final int pieceLength = Math.min(pieceCount, count - moved);
+            final long from = segmentAddress(fromPlace + moved);
+            final long to = segmentAddress(toPlace + moved);
+            try {
+                move(from, pieceLength * segmentBytes, to, "compact");
+            } catch (final MoveFailure failure) {
+                boolean undone = failure.undone;
+                // Earlier pieces back, highest first: each one's source is free again once the one after it is back.
+                for (int back = moved - pieceCount; back >= 0 && undone; back -= pieceCount) {
+                    try {
+                        mover.move(segmentAddress(toPlace + back), pieceCount * segmentBytes,
+                            segmentAddress(fromPlace + back), strategy, null);
+                    } catch (final RuntimeException undo) {
+                        failure.error.addSuppressed(undo);
+                        undone = false;
+                    }
+                }
+                if (!undone) {
+                    throw failed("compacting " + count * segmentBytes + " bytes", segmentAddress(fromPlace),
+                        segmentAddress(toPlace), count * segmentBytes, failure.error);
+                }
+                throw failure.error;
+            }
+            totals[0] += lastMove.systemCalls();
+            totals[1] += lastMove.vmasMoved();
+            totals[2] += lastMove.bytesCopied();
+            moved += pieceLength;
+        }
+        final int vacatedStart = Math.max(fromPlace, toPlace + count);
+        totals[3] = reserveAgain(segmentAddress(vacatedStart), (fromPlace + count - vacatedStart) * segmentBytes)
+            ? 1 : 0;
+        return totals;
+    }
+
+    /**
+     * Replaces {@code [place, place + count)} with a fresh PROT_NONE reservation (MAP_FIXED over
+     * the arena's own memory, so nothing else can take it in between): the pages go back to the
+     * system, and the fresh VMA merges with its PROT_NONE neighbours.
+     *
+     * @throws VmException when the system refuses (the memory is as it was)
+     */
+    void decommit(final int place, final int count) {
+        space.map(segmentAddress(place), count * segmentBytes, Protection.NONE, MapFlags.FIXED | MapFlags.NORESERVE);
+    }
+
+    /**
+     * Gives the range's tail back: unmaps {@code [base + newReservedBytes, end)} and ends the
+     * lease on it. The caller holds the gate closed and has checked the tail holds nothing of
+     * the arena's and no one else's mapping.
+     *
+     * @throws VmException when the system refuses (nothing changed)
+     */
+    void shrink(final long newReservedBytes) {
+        final long tailBytes = reservedBytes - newReservedBytes;
+        if (tailBytes <= 0) {
+            return;
+        }
+        space.unmap(base + newReservedBytes, tailBytes);
+        space.unhold(lease, base + newReservedBytes, tailBytes);
+        reservedBytes = newReservedBytes;
+    }
+
     /**
      * Enters the failed state: tells the arena what happened and where the pieces are, and
      * returns the exception to throw. Claims nothing about the contents: they are split.
@@ -358,11 +463,12 @@ final class ArenaRange {
         final Object event = ArenaEvents.beginMove();
         final MoveResult result;
         try {
-            result = mover.move(from, lengthBytes, to);
+            result = mover.move(from, lengthBytes, to, strategy, null);
         } catch (final RuntimeException failure) {
             throw new MoveFailure(failure, undoPartialMove(from, lengthBytes, to, failure));
         }
         moves++;
+        lastMove = result;
         ArenaEvents.commitMove(event, arenaName, reason, lengthBytes, result);
     }
 

@@ -20,9 +20,17 @@ package io.vmarena;
  * @param fragmentation the share of the bytes in class and run segments that is not handed out,
  *     0 to 1 (0 when no segment is in use)
  * @param grows how many times the arena's range grew, in place or by moving
- * @param moves how many times the arena moved memory (to grow, or to reallocate a large block)
+ * @param moves how many times the arena moved memory (to grow, to reallocate a large block, or
+ *     to compact)
+ * @param compactions how many compaction slices have run
+ * @param reclaimableBytes the forecast: committed bytes a full {@link Arena#compact()} would give
+ *     back now (free segments, and the sparse small-block segments evacuation would empty)
+ * @param reclaimableReservedBytes the forecast: address range a full compaction would give back
+ * @param compactionEstimate the forecast: what a full compaction would cost, from the segments
+ *     it would move and copy and this arena's own measured cost per VMA moved and byte copied
  */
 public record ArenaStats(long baseAddress, long reservedBytes, long committedBytes, long residentBytes, long usedBytes,
     long lockedBytes, long retainedBytes, int vmaCount, int freeSegments, int classSegments, int runSegments,
-    double fragmentation, long grows, long moves) {
+    double fragmentation, long grows, long moves, long compactions, long reclaimableBytes,
+    long reclaimableReservedBytes, java.time.Duration compactionEstimate) {
 }

@@ -5,26 +5,34 @@ import io.vmarena.vm.VmException;
 /**
  * The allocator behind an {@link Arena}, single-threaded: handles in, handles out. Small blocks
  * come from {@link SmallBlocks}; a larger block is a run of whole segments, which grows by
- * taking the free segments after it or, failing that, by moving (not copying) its pages to a
+ * taking the free places after it or, failing that, by moving (not copying) its pages to a
  * free stretch large enough.
  *
  * <pre>
- *  address(handle) = base + segmentIndex * segmentBytes + slot * classBytes    (class segment)
- *                  = base + segmentIndex * segmentBytes                        (run head)
+ *  address(handle) = base + place(id) * segmentBytes + slot * classBytes    (class segment)
+ *                  = base + place(id) * segmentBytes                        (run)
  * </pre>
  *
- * Only the base changes when the arena moves, so handles survive every move. Every handle is
- * checked before use (see {@link #check}); the arena turns a failed check into an exception.
+ * A handle carries a segment <em>id</em>; where the segment is, its place, is the table's (and,
+ * for a class segment, its map's) business, so the arena and its segments move without changing
+ * a handle. A block that compaction's evacuation copied elsewhere is found through its old
+ * segment's forwarding, which only the slow path reads. Every handle is checked before use
+ * (see {@link #check}); the arena turns a failed check into an exception.
  */
 final class BlockHeap {
-    /** {@link #check}'s verdicts, negative so that a segment index is the success value. */
+    /** {@link #check}'s verdicts, negative so that a segment id is the success value. */
     static final int NULL_HANDLE = -1;
     static final int NOT_A_BLOCK = -2;
     static final int FREED = -3;
     static final int STALE = -4;
     static final int OTHER_ARENA = -5;
+    /** Relocated by evacuation, and the relocation listener was given the new handle. */
+    static final int RELOCATED = -6;
+    /** Forwarding chains are short (a block is evacuated again only after its new segment became sparse). */
+    private static final int MAX_FORWARDS = 64;
 
     private final SegmentTable table;
+    private final Places places;
     private final Segments segments;
     private final SmallBlocks smallBlocks;
     private final ArenaRange range;
@@ -41,12 +49,15 @@ final class BlockHeap {
     private final int handleSegmentShift;
     private final int handleSegmentMask;
     private final int slotMask;
+    /** Whether a relocation listener takes forwarded handles over (a missing forward then means RELOCATED). */
+    private boolean listened;
 
     /** @param tag the arena's tag, or the {@link ArenaTags} ticket that carries it */
     BlockHeap(final ArenaRange range, final SegmentTable table, final Segments segments, final HandleCodec codec,
         final int tag, final boolean checked, final long segmentBytes) {
         this.range = range;
         this.table = table;
+        this.places = segments.places();
         this.segments = segments;
         this.codec = codec;
         this.tag = ArenaTags.tagOf(tag); // Arena passes its ticket
@@ -67,14 +78,30 @@ final class BlockHeap {
         this.slotMask = (int)codec.slotMask();
     }
 
+    SmallBlocks smallBlocks() {
+        return smallBlocks;
+    }
+
+    SegmentTable table() {
+        return table;
+    }
+
+    HandleCodec codec() {
+        return codec;
+    }
+
+    void listened(final boolean value) {
+        listened = value;
+    }
+
     /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
     long usedBytes() {
         long usedBytes = 0;
-        for (int index = 0; index < table.segmentCount(); index++) {
-            if (table.state[index] == SegmentTable.CLASS) {
-                usedBytes += table.slotMaps[index].liveCount() * classBytes[table.detail[index]];
-            } else if (table.state[index] == SegmentTable.RUN_HEAD) {
-                usedBytes += table.detail[index] * segmentBytes;
+        for (int id = 0; id < table.idCapacity(); id++) {
+            if (table.state[id] == SegmentTable.CLASS) {
+                usedBytes += table.slotMaps[id].liveCount() * classBytes[table.detail[id]];
+            } else if (table.state[id] == SegmentTable.RUN_HEAD) {
+                usedBytes += table.detail[id] * segmentBytes;
             }
         }
         return usedBytes;
@@ -82,6 +109,10 @@ final class BlockHeap {
 
     long maxClassBytes() {
         return maxClassBytes;
+    }
+
+    long classBytes(final int sizeClass) {
+        return classBytes[sizeClass];
     }
 
     /** Allocates {@code lengthBytes}, 1 to the arena's maximum; may grow (and move) the arena. */
@@ -95,14 +126,20 @@ final class BlockHeap {
             return smallBlocks.allocate(sizeClass);
         }
         final int count = segmentsFor(lengthBytes);
-        final int head = takeRun(count);
-        segments.claim(head, count, SegmentTable.RUN_HEAD, count);
-        return runHandle(head);
+        final int place = takeRun(count);
+        final int id = table.take(SegmentTable.RUN_HEAD, count, place);
+        try {
+            segments.claim(place, count, id, false);
+        } catch (final RuntimeException refused) {
+            table.release(id);
+            throw refused;
+        }
+        return runHandle(id);
     }
 
-    /** A run's handle: its head's floor as generation, the head's run serial as slot. */
-    private long runHandle(final int head) {
-        return codec.encode(tag, head, table.runSerial[head], table.generation[head]);
+    /** A run's handle: its id's floor as generation, the id's run serial as slot. */
+    private long runHandle(final int id) {
+        return codec.encode(tag, id, table.runSerial[id], table.generation[id]);
     }
 
     /**
@@ -118,98 +155,108 @@ final class BlockHeap {
                 return 0;
             }
         }
-        final int segmentIndex = check(handle);
-        if (segmentIndex < 0) {
-            return segmentIndex;
+        final long live = resolve(handle);
+        if (live < 0) {
+            return (int)live;
         }
-        if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            final SlotMap classMap = table.slotMaps[segmentIndex];
-            smallBlocks.afterFree(classMap, classMap.give(codec.slot(handle)));
+        if (live != handle) {
+            dropForward(handle); // the old handle of an evacuated block: its forward ends with the block
+        }
+        final int id = codec.segmentIndex(live);
+        if (table.state[id] == SegmentTable.CLASS) {
+            final SlotMap classMap = table.slotMaps[id];
+            smallBlocks.afterFree(classMap, classMap.give(codec.slot(live)));
             return 0;
         }
-        final int count = table.detail[segmentIndex];
-        table.retireRun(segmentIndex, codec);
-        segments.release(segmentIndex, count);
+        final int count = table.detail[id];
+        final int place = table.place[id];
+        table.retireRun(id, codec);
+        table.release(id);
+        segments.release(place, count, false);
         return 0;
     }
 
     /**
-     * Resizes the block of a handle that passed {@link #check}, keeping its first
+     * Resizes the block of a live handle ({@link #liveHandle}), keeping its first
      * {@code min(old, new)} bytes; returns the handle to use from now on. A run grows in place
-     * when the segments after it are free, else moves without copying; a small block is copied.
+     * when the places after it are free, else moves without copying (and keeps its handle); a
+     * small block is copied.
      */
-    long reallocate(final long handle, final int segmentIndex, final long lengthBytes) {
-        if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            final int sizeClass = table.detail[segmentIndex];
+    long reallocate(final long handle, final long lengthBytes) {
+        final int id = codec.segmentIndex(handle);
+        if (table.state[id] == SegmentTable.CLASS) {
+            final int sizeClass = table.detail[id];
             if (lengthBytes <= maxClassBytes && SizeClasses.classOf(lengthBytes) == sizeClass) {
                 return handle;
             }
-            return copyInto(handle, segmentIndex, Math.min(classBytes[sizeClass], lengthBytes), lengthBytes);
+            return copyInto(handle, Math.min(classBytes[sizeClass], lengthBytes), lengthBytes);
         }
-        final int count = table.detail[segmentIndex];
+        final int count = table.detail[id];
         if (lengthBytes <= maxClassBytes) {
-            return copyInto(handle, segmentIndex, lengthBytes, lengthBytes);
+            return copyInto(handle, lengthBytes, lengthBytes);
         }
         final int wanted = segmentsFor(lengthBytes);
         if (wanted < count) {
-            table.detail[segmentIndex] = wanted;
-            segments.release(segmentIndex + wanted, count - wanted);
+            table.detail[id] = wanted;
+            segments.release(table.place[id] + wanted, count - wanted, false);
         } else if (wanted > count) {
-            return growRun(segmentIndex, count, wanted);
+            growRun(id, count, wanted);
         }
         return handle;
     }
 
-    private long copyInto(final long handle, final int segmentIndex, final long keptBytes, final long lengthBytes) {
+    private long copyInto(final long handle, final long keptBytes, final long lengthBytes) {
         final long newHandle = allocate(lengthBytes); // may move the arena: addresses after it
-        MemoryCopy.copy(address(handle, segmentIndex), address(newHandle, codec.segmentIndex(newHandle)), keptBytes);
+        MemoryCopy.copy(address(handle), address(newHandle), keptBytes);
         free(handle);
         return newHandle;
     }
 
-    private long growRun(final int head, final int count, final int wanted) {
-        if (freeFrom(head + count, head + wanted) && segments.fits((long)head + wanted)) {
-            segments.ensureSegments((long)head + wanted);
-            segments.claim(head + count, wanted - count, SegmentTable.RUN_BODY, head);
-            table.detail[head] = wanted;
-            return runHandle(head);
+    private void growRun(final int id, final int count, final int wanted) {
+        final int place = table.place[id];
+        if (freeFrom(place + count, place + wanted) && segments.fits((long)place + wanted)) {
+            segments.ensureSegments((long)place + wanted); // may move the whole arena: places stay
+            segments.claim(place + count, wanted - count, id, false);
+            table.detail[id] = wanted;
+            return;
         }
         // Claim (and commit) the destination first: if that fails, the block has not moved.
-        final int newHead = takeRun(wanted);
-        segments.claim(newHead, wanted, SegmentTable.RUN_HEAD, wanted);
+        final int newPlace = takeRun(wanted);
+        segments.claim(newPlace, wanted, id, false);
+        final int oldPlace = table.place[id];
         final boolean reserved;
         try {
-            reserved = range.moveSegments(head, newHead, count, () -> {
-                table.retireRun(head, codec);
-                segments.vacate(head, count);
+            reserved = range.moveSegments(oldPlace, newPlace, count, () -> {
+                segments.vacate(oldPlace, count);
+                table.place[id] = newPlace;
+                table.detail[id] = wanted;
             });
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
-            segments.release(newHead, wanted);
+            segments.release(newPlace, wanted, false);
             throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
                 + failure.getMessage() + "; the block is unchanged", failure);
         }
         if (!reserved) {
-            segments.quarantine(head, count);
+            segments.quarantine(oldPlace, count);
         }
-        return runHandle(newHead);
     }
 
     /**
-     * The first of {@code count} free segments in a row: existing ones, else after giving back
+     * The first of {@code count} free places in a row: existing ones, else after giving back
      * empty segments that size classes keep, else by growing (which may move the arena).
      */
     private int takeRun(final int count) {
-        int head = segments.find(count);
-        if (head == SegmentTable.NONE && smallBlocks.retireEmptyCurrents()) {
-            head = segments.find(count);
+        int place = segments.find(count);
+        if (place == Places.NONE && smallBlocks.retireEmptyCurrents()) {
+            place = segments.find(count);
         }
-        return head != SegmentTable.NONE ? head : segments.takeByGrowing(count);
+        return place != Places.NONE ? place : segments.takeByGrowing(count);
     }
 
-    /** Whether segments {@code [from, to)} are free; those past the table's end count as free. */
+    /** Whether places {@code [from, to)} are free; those past the range's end count as free. */
     private boolean freeFrom(final int from, final int to) {
-        for (int index = from; index < Math.min(to, table.segmentCount()); index++) {
-            if (!table.isFree(index)) {
+        for (int place = from; place < Math.min(to, places.count()); place++) {
+            if (!places.isFree(place)) {
                 return false;
             }
         }
@@ -221,27 +268,30 @@ final class BlockHeap {
     }
 
     /**
-     * The segment index of a live block's handle, or why the handle is refused: {@link #NULL_HANDLE},
+     * The segment id of a live block's handle, or why the handle is refused: {@link #NULL_HANDLE},
      * {@link #NOT_A_BLOCK} (no block starts there: forged, or from an arena of another shape),
      * {@link #FREED} (its block is free, or its slot retired after handing this handle out last),
      * {@link #STALE} (its block was freed and the slot or segment handed out again since), or
-     * {@link #OTHER_ARENA} (the tag is another arena's). Reads each array once into a local, so
-     * that a racing growth in a shared arena yields a verdict, never an exception.
+     * {@link #OTHER_ARENA} (the tag is another arena's). A handle of a block evacuation moved
+     * gets FREED or STALE here: {@link #resolve} follows the forwarding. Reads each array once
+     * into a local, so that a racing change in a shared arena yields a verdict, never an
+     * exception.
      */
     int check(final long handle) {
         if (handle == 0) {
             return NULL_HANDLE;
         }
-        final int segmentIndex = codec.segmentIndex(handle);
+        final int id = codec.segmentIndex(handle);
         final byte[] state = table.state;
-        if (codec.hasStrayBits(handle) || segmentIndex >= table.segmentCount() || segmentIndex >= state.length) {
+        if (codec.hasStrayBits(handle) || id >= state.length) {
             return NOT_A_BLOCK;
         }
         final int slot = codec.slot(handle);
         final int generation;
-        if (state[segmentIndex] == SegmentTable.CLASS) {
+        final byte segmentState = state[id];
+        if (segmentState == SegmentTable.CLASS) {
             final SlotMap[] slotMaps = table.slotMaps;
-            final SlotMap slotMap = segmentIndex < slotMaps.length ? slotMaps[segmentIndex] : null;
+            final SlotMap slotMap = id < slotMaps.length ? slotMaps[id] : null;
             if (slotMap == null || slot >= slotMap.slotCount()) {
                 return NOT_A_BLOCK;
             }
@@ -255,25 +305,74 @@ final class BlockHeap {
                 return FREED;
             }
             generation = slotMap.generation(slot);
-        } else if (state[segmentIndex] == SegmentTable.RUN_HEAD) {
+        } else if (segmentState == SegmentTable.RUN_HEAD) {
             if (codec.tag(handle) != tag) {
                 return OTHER_ARENA;
             }
             final int[] runSerial = table.runSerial;
             final int[] floors = table.generation;
-            if (segmentIndex >= runSerial.length || segmentIndex >= floors.length) {
+            if (id >= runSerial.length || id >= floors.length) {
                 return NOT_A_BLOCK; // a racing growth: the arrays are being replaced
             }
-            if (slot != runSerial[segmentIndex]) {
+            if (slot != runSerial[id]) {
                 return STALE; // an earlier run's serial, or a block's slot from an earlier use
             }
-            generation = floors[segmentIndex];
+            generation = floors[id];
+        } else if (segmentState == SegmentTable.FORWARDED) {
+            return codec.tag(handle) != tag ? OTHER_ARENA : FREED; // resolve() looks it up
         } else {
             return NOT_A_BLOCK;
         }
         // Unchecked, a class segment's blocks all have its floor: the compare still catches
         // handles from an earlier use of the segment.
-        return codec.generation(handle) != generation ? STALE : segmentIndex;
+        return codec.generation(handle) != generation ? STALE : id;
+    }
+
+    /**
+     * The live handle {@code handle} names: itself, or, for a block evacuation moved, the block's
+     * handle now (following the forwarding); or a negative verdict of {@link #check}.
+     */
+    long resolve(final long handle) {
+        long current = handle;
+        for (int hop = 0; hop < MAX_FORWARDS; hop++) {
+            final int verdict = check(current);
+            if (verdict >= 0) {
+                return current;
+            }
+            if (verdict != FREED && verdict != STALE) {
+                return verdict;
+            }
+            final long forwarded = forwardOf(current);
+            if (forwarded == 0) {
+                return hop == 0 && listened && verdict == FREED ? RELOCATED : verdict;
+            }
+            current = forwarded;
+        }
+        return STALE;
+    }
+
+    /** Where evacuation copied the block of {@code handle}, or 0. */
+    private long forwardOf(final long handle) {
+        final int id = codec.segmentIndex(handle);
+        final Forwarding[] forwarding = table.forwarding;
+        if (id >= forwarding.length) {
+            return 0;
+        }
+        final Forwarding forward = forwarding[id];
+        return forward == null ? 0 : forward.target(handle);
+    }
+
+    /** Ends the forward of an evacuated block's old handle; releases a forwarded id with none left. */
+    void dropForward(final long oldHandle) {
+        final int id = codec.segmentIndex(oldHandle);
+        final Forwarding forward = table.forwarding[id];
+        if (forward == null) {
+            return;
+        }
+        forward.remove(oldHandle);
+        if (forward.isEmpty() && table.state[id] == SegmentTable.FORWARDED) {
+            table.release(id);
+        }
     }
 
     /**
@@ -285,11 +384,11 @@ final class BlockHeap {
      */
     private SlotMap smallBlock(final long handle) {
         final SlotMap[] slotMaps = table.slotMaps;
-        final int segmentIndex = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
-        if (segmentIndex < 0 || segmentIndex >= slotMaps.length) { // the array's own range check, so C2 checks once
+        final int id = (int)(handle >>> handleSegmentShift) & handleSegmentMask;
+        if (id < 0 || id >= slotMaps.length) { // the array's own range check, so C2 checks once
             return null;
         }
-        final SlotMap slotMap = slotMaps[segmentIndex];
+        final SlotMap slotMap = slotMaps[id];
         final int slot = (int)handle & slotMask;
         if (slotMap == null || slot >= slotMap.slotCount() || handle != slotMap.handle(slot)) {
             return null;
@@ -297,71 +396,83 @@ final class BlockHeap {
         return slotMap;
     }
 
+    /** The map of a live small block's handle on the fast path, else null (then {@link #liveHandle}). */
+    SlotMap liveSmallBlock(final long handle) {
+        final SlotMap slotMap = smallBlock(handle);
+        return slotMap != null && slotMap.isTaken((int)handle & slotMask) ? slotMap : null;
+    }
+
+    /** The address of the live small block of {@code handle} in {@code slotMap} ({@link #liveSmallBlock}). */
+    long blockAddress(final SlotMap slotMap, final long handle) {
+        return range.base() + ((long)slotMap.place << segmentShift) + ((int)handle & slotMask) * slotMap.blockBytes();
+    }
+
     /**
      * For tests: whether {@code handle} resolves on the fast path (one compare), as every live
      * small block's handle must; a miss still works, through {@link #check}, only slower.
      */
     boolean resolvesOnFastPath(final long handle) {
-        final SlotMap slotMap = smallBlock(handle);
-        return slotMap != null && slotMap.isTaken((int)handle & slotMask);
+        return liveSmallBlock(handle) != null;
     }
 
-    /** The address of a live block, or a negative verdict of {@link #check}. */
+    /** The address of a live block, or a negative verdict of {@link #resolve}. */
     long addressOf(final long handle) {
         final SlotMap slotMap = smallBlock(handle);
         if (slotMap != null && slotMap.isTaken((int)handle & slotMask)) {
-            return range.base() + ((long)slotMap.segmentIndex << segmentShift)
+            return range.base() + ((long)slotMap.place << segmentShift)
                 + ((int)handle & slotMask) * slotMap.blockBytes(); // the fast path
         }
-        final int segmentIndex = check(handle);
-        return segmentIndex < 0 ? segmentIndex : address(handle, segmentIndex);
+        final long live = resolve(handle);
+        return live < 0 ? live : address(live);
     }
 
-    /** {@link #check}, with the fast path of {@link #addressOf} first for a live small block. */
-    int liveSegment(final long handle) {
+    /** {@link #resolve}, with the fast path of {@link #addressOf} first for a live small block. */
+    long liveHandle(final long handle) {
         final SlotMap slotMap = smallBlock(handle);
         if (slotMap != null && slotMap.isTaken((int)handle & slotMask)) {
-            return slotMap.segmentIndex;
+            return handle;
         }
-        return check(handle);
+        return resolve(handle);
     }
 
-    /** The address of a block whose handle passed {@link #check}. */
-    long address(final long handle, final int segmentIndex) {
-        final long segmentAddress = range.base() + ((long)segmentIndex << segmentShift);
-        if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            return segmentAddress + codec.slot(handle) * table.slotMaps[segmentIndex].blockBytes();
+    /** The address of a block whose handle is live ({@link #liveHandle}). */
+    long address(final long handle) {
+        final int id = codec.segmentIndex(handle);
+        final long segmentAddress = range.base() + ((long)table.place[id] << segmentShift);
+        if (table.state[id] == SegmentTable.CLASS) {
+            return segmentAddress + codec.slot(handle) * table.slotMaps[id].blockBytes();
         }
         return segmentAddress;
     }
 
-    /** The usable bytes of a block whose handle passed {@link #check}. */
-    long capacity(final int segmentIndex) {
-        if (table.state[segmentIndex] == SegmentTable.CLASS) {
-            return classBytes[table.detail[segmentIndex]];
+    /** The usable bytes of a block whose handle is live ({@link #liveHandle}). */
+    long capacity(final long handle) {
+        final int id = codec.segmentIndex(handle);
+        if (table.state[id] == SegmentTable.CLASS) {
+            return classBytes[table.detail[id]];
         }
-        return table.detail[segmentIndex] * segmentBytes;
+        return table.detail[id] * segmentBytes;
     }
 
     /**
-     * Gives back retained free segments, then the fully free pages of class segments, until
+     * Gives back retained free places, then the fully free pages of class segments, until
      * {@code bytes} are given back; returns the bytes given back.
      */
     long trim(final long bytes) {
         long givenBytes = segments.trim(bytes);
         final long pageSize = range.space().pageSize();
-        for (int index = 0; index < table.segmentCount() && givenBytes < bytes; index++) {
-            if (table.state[index] == SegmentTable.CLASS) {
-                givenBytes += trimPages(index, pageSize, bytes - givenBytes);
+        for (int id = 0; id < table.idCapacity() && givenBytes < bytes; id++) {
+            if (table.state[id] == SegmentTable.CLASS) {
+                givenBytes += trimPages(id, pageSize, bytes - givenBytes);
             }
         }
         return givenBytes;
     }
 
-    private long trimPages(final int segmentIndex, final long pageSize, final long bytes) {
-        final SlotMap slotMap = table.slotMaps[segmentIndex];
+    private long trimPages(final int id, final long pageSize, final long bytes) {
+        final SlotMap slotMap = table.slotMaps[id];
         final long blockBytes = slotMap.blockBytes();
-        final long segmentAddress = range.segmentAddress(segmentIndex);
+        final long segmentAddress = range.segmentAddress(table.place[id]);
         final int pageCount = (int)(segmentBytes / pageSize);
         long givenBytes = 0;
         long stretchStart = -1; // the lowest page offset of the stretch of free pages being gathered

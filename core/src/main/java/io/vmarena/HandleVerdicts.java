@@ -17,6 +17,9 @@ final class HandleVerdicts {
             case BlockHeap.STALE:
                 return "the handle is stale: its block was freed and its slot or segment handed out again since "
                     + "(use after free)";
+            case BlockHeap.RELOCATED:
+                return "the block was freed, or compaction relocated it and gave its new handle to the arena's "
+                    + "relocation listener (use that one)";
             case BlockHeap.OTHER_ARENA:
                 return "the handle belongs to another arena (its tag is not this arena's)";
             default:

@@ -3,191 +3,192 @@ package io.vmarena;
 import java.util.Arrays;
 
 /**
- * What each segment of an arena is, in primitive arrays indexed by segment, so that looking a
- * handle up allocates nothing and touches no object but the arrays:
+ * What each segment of an arena is, by <em>segment id</em>: the number a handle carries. An id
+ * names a segment wherever it is; {@link Places} says which part of the range each id occupies
+ * now, so compaction can move a segment without changing a handle. Primitive arrays indexed by
+ * id, so that looking a handle up allocates nothing and touches no object but the arrays:
  *
  * <pre>
- *  state     FREE | CLASS | RUN_HEAD | RUN_BODY | UNUSABLE
- *  detail    CLASS: size class;  RUN_HEAD: run length in segments;  RUN_BODY: the head's index
- *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
+ *  state     FREE (id unused) | CLASS | RUN_HEAD (a run: one id for all its segments) | FORWARDED
+ *  detail    CLASS: size class;  RUN_HEAD: run length in segments
+ *  place     CLASS, RUN_HEAD: the (first) place in the range it occupies
  *  slotMaps  CLASS: the blocks' bitmap and generations
- *  generation  the segment's floor: the generation a run starting here gets, and the first
- *            one a class segment's blocks get; it moves past every generation the segment
- *            handed out when the segment is freed, so no handle of an earlier use matches a
- *            later one (up to the codec's cycle of 2^G - 1 generations)
- *  runSerial the slot field of the next run headed here: each run freed (or moved away) moves
- *            it on, and the floor moves on one only when it wraps, so runs spend the floor's
- *            generations 2^slotBits times slower than one per run
+ *  forwarding FORWARDED: where evacuation copied the segment's live blocks (old handle to new)
+ *  generation  the id's floor: the generation a run with this id gets, and the first one a
+ *            class segment's blocks get; it moves past every generation the id handed out when
+ *            the segment is freed, so no handle of an earlier use matches a later one (up to the
+ *            codec's cycle of 2^G - 1 generations)
+ *  runSerial the slot field of the next run with this id: each run freed moves it on, and the
+ *            floor moves on one only when it wraps, so runs spend the floor's generations
+ *            2^slotBits times slower than one per run
  *  next/prev CLASS: the links of its class's list of segments with free blocks
- *  freeBits  one bit per segment, set when FREE, for the first-fit search
  * </pre>
  *
- * The arrays grow with the arena's reservation (off the fast path). Not thread-safe.
+ * Ids are handed out lowest first, so an arena that never compacts uses the same ids as places.
+ * The arrays grow with the ids in use (off the fast path). Not thread-safe.
  */
 final class SegmentTable {
     static final byte FREE = 0;
     static final byte CLASS = 1;
     static final byte RUN_HEAD = 2;
-    static final byte RUN_BODY = 3;
-    /** A hole the arena could not reserve again after a move: never used again. */
-    static final byte UNUSABLE = 4;
-    static final byte COMMITTED = 1;
-    static final byte RETAINED = 2;
+    /** Emptied by evacuation while handles into it may still be forwarded: not handed out again until none are. */
+    static final byte FORWARDED = 3;
     static final int NONE = -1;
 
-    private int segmentCount;
+    private final int maxIds;
     byte[] state;
-    byte[] flags;
     int[] detail;
+    int[] place;
     int[] generation;
     int[] runSerial;
     int[] next;
     int[] prev;
     SlotMap[] slotMaps;
-    private long[] freeBits;
-    private int freeSegments;
+    Forwarding[] forwarding;
+    /** One bit per id, set when FREE. */
+    private long[] freeIds;
     private int lowestFreeWord;
+    private int idsInUse;
 
-    SegmentTable(final int segmentCount) {
-        state = new byte[segmentCount];
-        flags = new byte[segmentCount];
-        detail = new int[segmentCount];
-        generation = new int[segmentCount];
-        runSerial = new int[segmentCount];
-        next = new int[segmentCount];
-        prev = new int[segmentCount];
-        slotMaps = new SlotMap[segmentCount];
-        freeBits = new long[0];
-        Arrays.fill(generation, 1);
-        grow(segmentCount);
+    /**
+     * @param initialIds ids to make room for at first
+     * @param maxIds the most ids a handle can carry (the arena's maximum segment count)
+     */
+    SegmentTable(final int initialIds, final int maxIds) {
+        this.maxIds = maxIds;
+        state = new byte[0];
+        detail = new int[0];
+        place = new int[0];
+        generation = new int[0];
+        runSerial = new int[0];
+        next = new int[0];
+        prev = new int[0];
+        slotMaps = new SlotMap[0];
+        forwarding = new Forwarding[0];
+        freeIds = new long[0];
+        ensureCapacity(Math.max(1, Math.min(initialIds, maxIds)));
     }
 
-    int segmentCount() {
-        return segmentCount;
+    /** Ids handed out and not yet released (forwarded ones included). */
+    int idsInUse() {
+        return idsInUse;
     }
 
-    int freeSegments() {
-        return freeSegments;
+    /** One past the highest id the arrays hold: ids to scan. */
+    int idCapacity() {
+        return state.length;
     }
 
-    /** Extends the table to {@code newCount} segments; the new ones are free and not committed. */
-    void grow(final int newCount) {
-        if (newCount > state.length) {
-            final int capacity = Math.max(newCount, state.length * 2);
-            state = Arrays.copyOf(state, capacity);
-            flags = Arrays.copyOf(flags, capacity);
-            detail = Arrays.copyOf(detail, capacity);
-            final int oldLength = generation.length;
-            generation = Arrays.copyOf(generation, capacity);
-            Arrays.fill(generation, oldLength, capacity, 1);
-            runSerial = Arrays.copyOf(runSerial, capacity);
-            next = Arrays.copyOf(next, capacity);
-            prev = Arrays.copyOf(prev, capacity);
-            slotMaps = Arrays.copyOf(slotMaps, capacity);
-        }
-        freeBits = Arrays.copyOf(freeBits, (newCount + 63) >>> 6);
-        for (int index = segmentCount; index < newCount; index++) {
-            markFree(index);
-        }
-        segmentCount = newCount;
+    int maxIds() {
+        return maxIds;
     }
 
     /**
-     * The lowest index of {@code count} consecutive free segments, or {@link #NONE}; with
-     * {@code openEnded} a run may also end in free segments at the end of the table, and the
-     * caller grows the table to hold it.
+     * The lowest free id, marked in use with {@code newState} and {@code newDetail} at
+     * {@code newPlace}.
+     *
+     * @throws ArenaFullException when every id a handle can carry is in use (forwarded segments
+     *     hold theirs until their forwarded blocks are freed or relocated)
      */
-    int findFreeRun(final int count, final boolean openEnded) {
-        final int lowest = lowestFree();
-        int runStart = NONE;
-        int runLength = 0;
-        for (int index = lowest == NONE ? segmentCount : lowest; index < segmentCount; index++) {
-            if ((index & 63) == 0 && freeBits[index >>> 6] == 0) {
-                runLength = 0;
-                index += 63; // a word of segments in use
-            } else if (state[index] == FREE) {
-                if (runLength++ == 0) {
-                    runStart = index;
+    int take(final byte newState, final int newDetail, final int newPlace) {
+        final int id = lowestFree();
+        if (id == NONE) {
+            throw new ArenaFullException("every one of the " + maxIds + " segment ids a handle can carry is in use ("
+                + "segments evacuated by compaction keep theirs while their old handles are forwarded): free blocks, "
+                + "or give compaction a relocation listener so that forwarding ends", null);
+        }
+        freeIds[id >>> 6] &= ~(1L << id);
+        idsInUse++;
+        state[id] = newState;
+        detail[id] = newDetail;
+        place[id] = newPlace;
+        return id;
+    }
+
+    /** Releases {@code id}: its floor and run serial stay, so its next use starts past them. */
+    void release(final int id) {
+        freeIds[id >>> 6] |= 1L << id;
+        if ((id >>> 6) < lowestFreeWord) {
+            lowestFreeWord = id >>> 6;
+        }
+        idsInUse--;
+        state[id] = FREE;
+        detail[id] = 0;
+        place[id] = NONE;
+        slotMaps[id] = null;
+        forwarding[id] = null;
+    }
+
+    private int lowestFree() {
+        while (true) {
+            for (int word = lowestFreeWord; word < freeIds.length; word++) {
+                if (freeIds[word] != 0) {
+                    lowestFreeWord = word;
+                    final int id = (word << 6) + Long.numberOfTrailingZeros(freeIds[word]);
+                    if (id < state.length) {
+                        return id;
+                    }
+                    break;
                 }
-                if (runLength == count) {
-                    return runStart;
-                }
-            } else {
-                runLength = 0;
             }
-        }
-        return openEnded ? (runLength > 0 ? runStart : segmentCount) : NONE;
-    }
-
-    /** The lowest free segment, or {@link #NONE}. */
-    int lowestFree() {
-        for (int word = lowestFreeWord; word < freeBits.length; word++) {
-            if (freeBits[word] != 0) {
-                lowestFreeWord = word;
-                final int index = (word << 6) + Long.numberOfTrailingZeros(freeBits[word]);
-                return index < segmentCount ? index : NONE;
+            if (state.length >= maxIds) {
+                return NONE;
             }
+            ensureCapacity((int)Math.min(maxIds, Math.max(64L, 2L * state.length)));
         }
-        lowestFreeWord = freeBits.length;
-        return NONE;
     }
 
-    boolean isFree(final int index) {
-        return state[index] == FREE;
-    }
-
-    /** Marks {@code index} in use with {@code newState}; it was free. */
-    void markUsed(final int index, final byte newState, final int newDetail) {
-        freeBits[index >>> 6] &= ~(1L << index);
-        freeSegments--;
-        state[index] = newState;
-        detail[index] = newDetail;
-    }
-
-    void markFree(final int index) {
-        freeBits[index >>> 6] |= 1L << index;
-        if ((index >>> 6) < lowestFreeWord) {
-            lowestFreeWord = index >>> 6;
+    /** Extends the arrays to hold {@code capacity} ids; the new ones are free. */
+    private void ensureCapacity(final int capacity) {
+        final int oldLength = state.length;
+        if (capacity <= oldLength) {
+            return;
         }
-        freeSegments++;
-        state[index] = FREE;
-        detail[index] = 0;
-        slotMaps[index] = null;
+        final byte[] newState = Arrays.copyOf(state, capacity);
+        detail = Arrays.copyOf(detail, capacity);
+        final int[] newPlace = Arrays.copyOf(place, capacity);
+        Arrays.fill(newPlace, oldLength, capacity, NONE);
+        final int[] newGeneration = Arrays.copyOf(generation, capacity);
+        Arrays.fill(newGeneration, oldLength, capacity, 1);
+        runSerial = Arrays.copyOf(runSerial, capacity);
+        next = Arrays.copyOf(next, capacity);
+        prev = Arrays.copyOf(prev, capacity);
+        forwarding = Arrays.copyOf(forwarding, capacity);
+        // The arrays readers of a shared arena look a handle up in last, each complete before it is published.
+        generation = newGeneration;
+        place = newPlace;
+        slotMaps = Arrays.copyOf(slotMaps, capacity);
+        state = newState;
+        freeIds = Arrays.copyOf(freeIds, (capacity + 63) >>> 6);
+        for (int id = oldLength; id < capacity; id++) {
+            freeIds[id >>> 6] |= 1L << id;
+        }
+        if ((oldLength >>> 6) < lowestFreeWord) {
+            lowestFreeWord = oldLength >>> 6;
+        }
     }
 
     /**
-     * The floor for a class segment starting at {@code index}: past the generation of any run
-     * handed out there since the floor last moved (a run's handle has the floor's generation
-     * and its serial as slot, which a block's handle could otherwise equal).
+     * The floor for a class segment with id {@code id}: past the generation of any run handed
+     * out with it since the floor last moved (a run's handle has the floor's generation and its
+     * serial as slot, which a block's handle could otherwise equal).
      */
-    int classFloor(final int index, final HandleCodec codec) {
-        if (runSerial[index] != 0) {
-            runSerial[index] = 0;
-            generation[index] = codec.advance(generation[index], 1);
+    int classFloor(final int id, final HandleCodec codec) {
+        if (runSerial[id] != 0) {
+            runSerial[id] = 0;
+            generation[id] = codec.advance(generation[id], 1);
         }
-        return generation[index];
+        return generation[id];
     }
 
-    /** The run headed at {@code index} is freed or has moved away: its handle must never match again. */
-    void retireRun(final int index, final HandleCodec codec) {
-        final int serial = runSerial[index] + 1;
+    /** The run with {@code id} is freed: its handle must never match again. */
+    void retireRun(final int id, final HandleCodec codec) {
+        final int serial = runSerial[id] + 1;
         if (serial > codec.slotMask()) {
-            runSerial[index] = 0;
-            generation[index] = codec.advance(generation[index], 1);
+            runSerial[id] = 0;
+            generation[id] = codec.advance(generation[id], 1);
         } else {
-            runSerial[index] = serial;
+            runSerial[id] = serial;
         }
-    }
-
-    boolean has(final int index, final byte flag) {
-        return (flags[index] & flag) != 0;
-    }
-
-    void set(final int index, final byte flag) {
-        flags[index] |= flag;
-    }
-
-    void clear(final int index, final byte flag) {
-        flags[index] &= (byte)~flag;
     }
 }

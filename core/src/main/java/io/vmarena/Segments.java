@@ -3,9 +3,9 @@ package io.vmarena;
 import io.vmarena.vm.VmException;
 
 /**
- * Whole segments: finding free ones (first fit, lowest first, so the arena stays dense at its
- * start), committing them, growing the arena when none is free, and giving the memory of free
- * ones back.
+ * Whole segments, by place in the range: finding free places (first fit, lowest first, so the
+ * arena stays dense at its start), committing them, growing the arena when none is free, and
+ * giving the memory of free ones back.
  *
  * <p>A freed segment is <em>retained</em> (its pages stay resident, ready for reuse) while the
  * retained bytes stay under the arena's ceiling; beyond it, its pages go back to the system at
@@ -14,7 +14,7 @@ import io.vmarena.vm.VmException;
  */
 final class Segments {
     private final String arenaName;
-    private final SegmentTable table;
+    private final Places places;
     private final ArenaRange range;
     private final long segmentBytes;
     private final long maximumBytes;
@@ -23,18 +23,30 @@ final class Segments {
     private int classSegments;
     private int runSegments;
 
-    Segments(final String arenaName, final SegmentTable table, final ArenaRange range, final long segmentBytes,
+    Segments(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final long maximumBytes, final long retainedCeilingBytes) {
         this.arenaName = arenaName;
-        this.table = table;
+        this.places = places;
         this.range = range;
         this.segmentBytes = segmentBytes;
         this.maximumBytes = maximumBytes;
         this.retainedCeilingBytes = retainedCeilingBytes;
     }
 
+    Places places() {
+        return places;
+    }
+
+    long segmentBytes() {
+        return segmentBytes;
+    }
+
     long retainedBytes() {
         return retainedBytes;
+    }
+
+    long retainedCeilingBytes() {
+        return retainedCeilingBytes;
     }
 
     int classSegments() {
@@ -46,44 +58,44 @@ final class Segments {
     }
 
     /**
-     * The first index of {@code count} free segments, growing the arena if there are not that
-     * many in a row. Growth may move the arena: every address is stale afterwards.
+     * The first of {@code count} free places, growing the arena if there are not that many in a
+     * row. Growth may move the arena: every address is stale afterwards.
      *
      * @throws ArenaFullException past the maximum size, or when the system refuses to reserve
      */
     int take(final int count) {
         final int start = find(count);
-        if (start != SegmentTable.NONE) {
+        if (start != Places.NONE) {
             return start;
         }
         return takeByGrowing(count);
     }
 
-    /** The first index of {@code count} free segments in a row, or {@link SegmentTable#NONE}. */
+    /** The first of {@code count} free places in a row, or {@link Places#NONE}. */
     int find(final int count) {
-        return count == 1 ? table.lowestFree() : table.findFreeRun(count, false);
+        return places.findFree(count, false);
     }
 
-    /** Grows the arena so that {@code count} free segments end it; returns the first. */
+    /** Grows the arena so that {@code count} free places end it; returns the first. */
     int takeByGrowing(final int count) {
-        final int openStart = table.findFreeRun(count, true);
+        final int openStart = places.findFree(count, true);
         ensureSegments((long)openStart + count);
         return openStart;
     }
 
-    /** Grows the arena, doubling, until it has at least {@code segmentCount} segments. */
-    void ensureSegments(final long segmentCount) {
-        if (segmentCount <= table.segmentCount()) {
+    /** Grows the arena, doubling, until it has at least {@code placeCount} places. */
+    void ensureSegments(final long placeCount) {
+        if (placeCount <= places.count()) {
             return;
         }
-        final long neededBytes = segmentCount * segmentBytes;
+        final long neededBytes = placeCount * segmentBytes;
         if (neededBytes > maximumBytes) {
             throw new ArenaFullException("arena '" + arenaName + "' would need " + neededBytes + " bytes, more than "
                 + "its maximum of " + maximumBytes + ": free blocks, or build it with a larger maximumBytes", null);
         }
         final boolean moved;
         try {
-            moved = range.grow(neededBytes, maximumBytes, newBytes -> table.grow((int)(newBytes / segmentBytes)),
+            moved = range.grow(neededBytes, maximumBytes, newBytes -> places.grow((int)(newBytes / segmentBytes)),
                 ownedStretches());
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
             throw new ArenaFullException("arena '" + arenaName + "' could not grow from " + range.reservedBytes()
@@ -95,78 +107,75 @@ final class Segments {
     }
 
     /**
-     * The arena's own parts of its range: every stretch of segments but the UNUSABLE ones (holes
+     * The arena's own parts of its range: every stretch of places but the UNUSABLE ones (holes
      * another mapping took), as {offset, length} pairs in bytes, in address order.
      */
     java.util.List<long[]> ownedStretches() {
         final java.util.List<long[]> stretches = new java.util.ArrayList<>(1);
         int start = 0;
-        for (int index = 0; index <= table.segmentCount(); index++) {
-            if (index == table.segmentCount() || table.state[index] == SegmentTable.UNUSABLE) {
-                if (index > start) {
-                    stretches.add(new long[] {start * segmentBytes, (index - start) * segmentBytes});
+        for (int place = 0; place <= places.count(); place++) {
+            if (place == places.count() || places.occupant(place) == Places.UNUSABLE) {
+                if (place > start) {
+                    stretches.add(new long[] {start * segmentBytes, (place - start) * segmentBytes});
                 }
-                start = index + 1;
+                start = place + 1;
             }
         }
         return stretches;
     }
 
     /**
-     * After the arena moved to a new reservation, the segments whose old range another mapping
+     * After the arena moved to a new reservation, the places whose old range another mapping
      * held are plain reserved memory in the new one: free again, with no memory behind them.
      */
     private void reclaimUnusable() {
-        for (int index = 0; index < table.segmentCount(); index++) {
-            if (table.state[index] == SegmentTable.UNUSABLE) {
-                table.markFree(index);
-                table.clear(index, (byte)(SegmentTable.COMMITTED | SegmentTable.RETAINED));
+        for (int place = 0; place < places.count(); place++) {
+            if (places.occupant(place) == Places.UNUSABLE) {
+                places.markFree(place);
+                places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
             }
         }
     }
 
-    /** Whether the arena may grow to {@code segmentCount} segments. */
-    boolean fits(final long segmentCount) {
-        return segmentCount * segmentBytes <= maximumBytes;
+    /** Whether the arena may grow to {@code placeCount} places. */
+    boolean fits(final long placeCount) {
+        return placeCount * segmentBytes <= maximumBytes;
     }
 
     /**
-     * Marks {@code [start, start + count)}, all free, as {@code state} with {@code detail}: a
-     * new run's head gets RUN_HEAD and its length, the rest RUN_BODY and the head's index; the
-     * segments a run grows by get RUN_BODY and the head's index. Commits the ones not yet
+     * Gives {@code [start, start + count)}, all free, to segment {@code id}: a class segment's
+     * one place, a new run's places, or the places a run grows by. Commits the ones not yet
      * committed, in one call per stretch, and stops counting them as retained.
+     *
+     * @throws ArenaFullException when the system refuses to commit; nothing is marked then
      */
-    void claim(final int start, final int count, final byte state, final int detail) {
-        int uncommittedStart = SegmentTable.NONE;
-        for (int index = start; index <= start + count; index++) {
-            final boolean uncommitted = index < start + count && !table.has(index, SegmentTable.COMMITTED);
-            if (uncommitted && uncommittedStart == SegmentTable.NONE) {
-                uncommittedStart = index;
-            } else if (!uncommitted && uncommittedStart != SegmentTable.NONE) {
-                commit(uncommittedStart, index - uncommittedStart);
-                uncommittedStart = SegmentTable.NONE;
+    void claim(final int start, final int count, final int id, final boolean classSegment) {
+        int uncommittedStart = Places.NONE;
+        for (int place = start; place <= start + count; place++) {
+            final boolean uncommitted = place < start + count && !places.has(place, Places.COMMITTED);
+            if (uncommitted && uncommittedStart == Places.NONE) {
+                uncommittedStart = place;
+            } else if (!uncommitted && uncommittedStart != Places.NONE) {
+                commit(uncommittedStart, place - uncommittedStart);
+                uncommittedStart = Places.NONE;
             }
         }
-        for (int index = start; index < start + count; index++) {
-            table.set(index, SegmentTable.COMMITTED);
-            if (table.has(index, SegmentTable.RETAINED)) {
-                table.clear(index, SegmentTable.RETAINED);
+        for (int place = start; place < start + count; place++) {
+            places.set(place, Places.COMMITTED);
+            if (places.has(place, Places.RETAINED)) {
+                places.clear(place, Places.RETAINED);
                 retainedBytes -= segmentBytes;
             }
-            if (index == start || state != SegmentTable.RUN_HEAD) {
-                table.markUsed(index, state, detail);
-            } else {
-                table.markUsed(index, SegmentTable.RUN_BODY, start);
-            }
+            places.occupy(place, id);
         }
-        if (state == SegmentTable.CLASS) {
+        if (classSegment) {
             classSegments += count;
         } else {
             runSegments += count;
         }
     }
 
-    /** Commits, or fails with nothing marked: the segments stay free. */
+    /** Commits, or fails with nothing marked: the places stay free. */
     private void commit(final int start, final int count) {
         try {
             range.commit(start, count);
@@ -180,15 +189,15 @@ final class Segments {
      * Marks {@code [start, start + count)} free. They stay retained while the retained bytes fit
      * the ceiling; the rest, from the highest down, are given back at once.
      */
-    void release(final int start, final int count) {
-        if (table.state[start] == SegmentTable.CLASS) {
+    void release(final int start, final int count, final boolean classSegment) {
+        if (classSegment) {
             classSegments -= count;
         } else {
             runSegments -= count;
         }
-        for (int index = start; index < start + count; index++) {
-            table.markFree(index);
-            table.set(index, SegmentTable.RETAINED);
+        for (int place = start; place < start + count; place++) {
+            places.markFree(place);
+            places.set(place, Places.RETAINED);
         }
         retainedBytes += count * segmentBytes;
         if (retainedBytes > retainedCeilingBytes) {
@@ -199,62 +208,89 @@ final class Segments {
     }
 
     /**
-     * Marks {@code [start, start + count)} free with no memory behind them: a run moved away and
-     * its old range was reserved again, PROT_NONE.
+     * Marks {@code [start, start + count)} free with no memory behind them: a segment moved away
+     * and its old range was reserved again, PROT_NONE.
      */
     void vacate(final int start, final int count) {
-        runSegments -= count;
-        for (int index = start; index < start + count; index++) {
-            table.markFree(index);
-            table.clear(index, (byte)(SegmentTable.COMMITTED | SegmentTable.RETAINED));
+        for (int place = start; place < start + count; place++) {
+            places.markFree(place);
+            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
         }
     }
 
-    /** Takes free segments {@code [start, start + count)} out of use for good: their range is a hole. */
+    /**
+     * Gives free places {@code [start, start + count)} to segment {@code id}, which a move just
+     * brought there with its memory: committed, and no longer retained.
+     */
+    void occupyMoved(final int start, final int count, final int id) {
+        for (int place = start; place < start + count; place++) {
+            if (places.has(place, Places.RETAINED)) {
+                retainedBytes -= segmentBytes;
+            }
+            places.clear(place, Places.RETAINED);
+            places.set(place, Places.COMMITTED);
+            places.occupy(place, id);
+        }
+    }
+
+    /** Takes free places {@code [start, start + count)} out of use for good: their range is a hole. */
     void quarantine(final int start, final int count) {
-        for (int index = start; index < start + count; index++) {
-            table.markUsed(index, SegmentTable.UNUSABLE, 0);
+        for (int place = start; place < start + count; place++) {
+            places.occupy(place, Places.UNUSABLE);
         }
     }
 
-    /** Gives back retained segments, highest first, until {@code bytes} are given back; returns how many bytes were. */
+    /** Gives back retained places, highest first, until {@code bytes} are given back; returns how many bytes were. */
     long trim(final long bytes) {
         long givenBytes = 0;
-        int index = table.segmentCount() - 1;
-        while (index >= 0 && givenBytes < bytes) {
-            if (!table.has(index, SegmentTable.RETAINED)) {
-                index--;
+        int place = places.count() - 1;
+        while (place >= 0 && givenBytes < bytes) {
+            if (!places.has(place, Places.RETAINED)) {
+                place--;
                 continue;
             }
-            int start = index;
-            while (start > 0 && table.has(start - 1, SegmentTable.RETAINED)
-                && givenBytes + (index - start + 1) * segmentBytes < bytes) {
+            int start = place;
+            while (start > 0 && places.has(start - 1, Places.RETAINED)
+                && givenBytes + (place - start + 1) * segmentBytes < bytes) {
                 start--;
             }
-            if (giveBack(start, index - start + 1)) {
-                givenBytes += (index - start + 1) * segmentBytes;
+            if (giveBack(start, place - start + 1)) {
+                givenBytes += (place - start + 1) * segmentBytes;
             }
-            index = start - 1;
+            place = start - 1;
         }
         return givenBytes;
     }
 
-    /** Gives retained segments' pages back; false when the kernel kept them (they stay retained). */
+    /** Gives retained places' pages back; false when the kernel kept them (they stay retained). */
     private boolean giveBack(final int start, final int count) {
         if (!range.release(range.segmentAddress(start), count * segmentBytes)) {
             return false;
         }
-        for (int index = start; index < start + count; index++) {
-            table.clear(index, SegmentTable.RETAINED);
+        for (int place = start; place < start + count; place++) {
+            places.clear(place, Places.RETAINED);
         }
         retainedBytes -= count * segmentBytes;
         return true;
     }
 
+    /**
+     * Free places {@code [start, start + count)} are uncommitted now (decommitted, or cut off
+     * with the range's tail): they are neither committed nor retained any more.
+     */
+    void decommitted(final int start, final int count) {
+        for (int place = start; place < start + count; place++) {
+            if (places.has(place, Places.RETAINED)) {
+                retainedBytes -= segmentBytes;
+            }
+            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
+        }
+    }
+
     long committedBytes() {
         long committed = 0;
-        for (int index = 0; index < table.segmentCount(); index++) {
-            if (table.has(index, SegmentTable.COMMITTED)) {
+        for (int place = 0; place < places.count(); place++) {
+            if (places.has(place, Places.COMMITTED)) {
                 committed += segmentBytes;
             }
         }

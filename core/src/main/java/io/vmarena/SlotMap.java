@@ -57,8 +57,13 @@ final class SlotMap {
     private int capacity;
     /** One past the highest block taken since the map was reset: pages above it were never written. */
     private int touchedEnd;
-    /** The segment it describes, while it describes one. */
+    /** The id of the segment it describes, while it describes one: what its blocks' handles carry. */
     int segmentIndex;
+    /**
+     * Where that segment is in the range now (its place): compaction changes it, never the id.
+     * The address fast path reads it from here, so a segment's move costs that path no load.
+     */
+    int place;
     /** The handle bits common to its blocks: the arena's tag and the segment index. */
     long handleBase;
     /** Whether it is its class's current map (kept when it empties). */
@@ -91,8 +96,9 @@ final class SlotMap {
      * of the segment (a run, or blocks of another class) matches, up to the cycle of 2^G - 1.
      * {@code handleBase} holds the handle bits common to the blocks: tag and segment index.
      */
-    void seed(final int segmentIndex, final long handleBase, final int floorGeneration) {
+    void seed(final int segmentIndex, final int place, final long handleBase, final int floorGeneration) {
         this.segmentIndex = segmentIndex;
+        this.place = place;
         this.handleBase = handleBase;
         floor = floorGeneration;
         floorHandle = handleBase | (long)floorGeneration << generationShift;
@@ -180,6 +186,16 @@ final class SlotMap {
 
     int liveCount() {
         return liveCount;
+    }
+
+    /** Blocks that are not retired in this use: live ones plus those that can be taken. */
+    int capacity() {
+        return capacity;
+    }
+
+    /** One past the highest block taken in this use: no block at or above it is live. */
+    int touchedEnd() {
+        return touchedEnd;
     }
 
     /** Whether no block can be taken: each is live or retired. */

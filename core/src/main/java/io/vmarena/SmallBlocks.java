@@ -106,7 +106,7 @@ final class SmallBlocks {
             unlink(sizeClass, segmentIndex);
             slotMap = table.slotMaps[segmentIndex];
         } else {
-            slotMap = attach(sizeClass, segments.take(1));
+            slotMap = attach(sizeClass);
         }
         // The segment it replaces is full: a later free puts it on the list. Full of retired
         // slots and nothing live, no free will: it goes back now.
@@ -122,9 +122,19 @@ final class SmallBlocks {
         return slotMap;
     }
 
-    /** Makes a free segment a class segment, with a map from the class's pool or a new one. */
-    private SlotMap attach(final int sizeClass, final int segmentIndex) {
-        segments.claim(segmentIndex, 1, SegmentTable.CLASS, sizeClass);
+    /**
+     * A new class segment: a free place (the arena may grow for it) and a free id, with a map
+     * from the class's pool or a new one.
+     */
+    private SlotMap attach(final int sizeClass) {
+        final int place = segments.take(1);
+        final int segmentIndex = table.take(SegmentTable.CLASS, sizeClass, place);
+        try {
+            segments.claim(place, 1, segmentIndex, true);
+        } catch (final RuntimeException refused) {
+            table.release(segmentIndex);
+            throw refused;
+        }
         SlotMap slotMap = pool[sizeClass];
         if (slotMap == null) {
             slotMap = new SlotMap(sizeClass, slotsPerSegment[sizeClass], checked, codec, pageSize);
@@ -132,21 +142,32 @@ final class SmallBlocks {
             pool[sizeClass] = slotMap.nextInPool;
             slotMap.nextInPool = null;
         }
-        slotMap.seed(segmentIndex, codec.encode(tag, segmentIndex, 0, 0), table.classFloor(segmentIndex, codec));
+        slotMap.seed(segmentIndex, place, codec.encode(tag, segmentIndex, 0, 0), table.classFloor(segmentIndex, codec));
         table.slotMaps[segmentIndex] = slotMap;
         table.next[segmentIndex] = UNLINKED;
         table.prev[segmentIndex] = UNLINKED;
         return slotMap;
     }
 
-    /** Gives an empty segment back to the arena and its slot map to the class's pool. */
+    /** Gives an empty segment back to the arena (its place and its id) and its slot map to the class's pool. */
     private void retire(final int sizeClass, final int segmentIndex) {
+        final int place = table.place[segmentIndex];
+        detach(sizeClass, segmentIndex);
+        table.release(segmentIndex);
+        segments.release(place, 1, true);
+    }
+
+    /**
+     * Ends an empty segment's use as a class segment: its floor moves past every generation it
+     * handed out and its map goes back to the pool; its place and id are the caller's to release.
+     */
+    private void detach(final int sizeClass, final int segmentIndex) {
         final SlotMap slotMap = table.slotMaps[segmentIndex];
         table.generation[segmentIndex] = slotMap.nextFloor();
+        table.slotMaps[segmentIndex] = null;
         slotMap.reset();
         slotMap.nextInPool = pool[sizeClass];
         pool[sizeClass] = slotMap;
-        segments.release(segmentIndex, 1);
     }
 
     private void link(final int sizeClass, final int segmentIndex) {
@@ -172,6 +193,41 @@ final class SmallBlocks {
         }
         table.next[segmentIndex] = UNLINKED;
         table.prev[segmentIndex] = UNLINKED;
+    }
+
+    /** Whether {@code slotMap} is its class's current map (allocation takes from it first). */
+    boolean isCurrent(final SlotMap slotMap) {
+        return slotMap.current;
+    }
+
+    /** For evacuation: a block was taken from a segment other than through allocate; keeps its list right. */
+    void afterTake(final SlotMap slotMap) {
+        if (!slotMap.current && slotMap.isFull() && table.next[slotMap.segmentIndex] != UNLINKED) {
+            unlink(slotMap.sizeClass(), slotMap.segmentIndex);
+        }
+    }
+
+    /**
+     * For evacuation: every live block of class segment {@code segmentIndex} (not current) was
+     * copied away and given back. Its map goes back to the pool and its place to the arena; its
+     * id is released, or kept as FORWARDED while handles into it are forwarded.
+     */
+    void evacuated(final int segmentIndex, final boolean forwarded) {
+        final SlotMap slotMap = table.slotMaps[segmentIndex];
+        final int sizeClass = slotMap.sizeClass();
+        final int place = table.place[segmentIndex];
+        if (table.next[segmentIndex] != UNLINKED) {
+            unlink(sizeClass, segmentIndex);
+        }
+        detach(sizeClass, segmentIndex);
+        if (forwarded) {
+            table.state[segmentIndex] = SegmentTable.FORWARDED;
+            table.detail[segmentIndex] = 0;
+            table.place[segmentIndex] = SegmentTable.NONE;
+        } else {
+            table.release(segmentIndex);
+        }
+        segments.release(place, 1, true);
     }
 
     /**

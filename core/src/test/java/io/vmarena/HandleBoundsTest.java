@@ -46,8 +46,8 @@ class HandleBoundsTest {
         final ArenaRange range = new ArenaRange("bounds", space, MoveGate.NONE, SEGMENT_BYTES, 2 * SEGMENT_BYTES, true,
             failure -> { });
         ranges.add(range);
-        final SegmentTable table = new SegmentTable(2);
-        final Segments segments = new Segments("bounds", table, range, SEGMENT_BYTES, 2 * SEGMENT_BYTES, 0);
+        final SegmentTable table = new SegmentTable(2, 2);
+        final Segments segments = new Segments("bounds", new Places(2), range, SEGMENT_BYTES, 2 * SEGMENT_BYTES, 0);
         final HandleCodec codec = new HandleCodec(2, SEGMENT_BYTES / SizeClasses.MIN_BYTES, generationBits);
         return new BlockHeap(range, table, segments, codec, tag, checked, SEGMENT_BYTES);
     }
@@ -197,7 +197,7 @@ class HandleBoundsTest {
             final int verdict = tag == 0 ? BlockHeap.NULL_HANDLE : BlockHeap.STALE;
             assertEquals(verdict, heap.check(generationZero), "tag " + tag);
             assertEquals(verdict, heap.addressOf(generationZero), "tag " + tag);
-            assertEquals(verdict, heap.liveSegment(generationZero), "tag " + tag);
+            assertEquals(verdict, heap.liveHandle(generationZero), "tag " + tag);
             assertEquals(verdict, heap.free(generationZero), "tag " + tag);
             assertTrue(!heap.resolvesOnFastPath(generationZero), "tag " + tag);
             assertEquals(0, heap.free(handle));

@@ -1,0 +1,374 @@
+package io.vmarena;
+
+import io.vmarena.vm.Mapping;
+import io.vmarena.vm.VmException;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An arena's compaction, one slice at a time (see {@link Arena#compact()}): forwards cleaned
+ * up, sparse segments evacuated ({@link Evacuator}), live segments slid down by batched moves
+ * ({@link SlidePlan}), then the free tail decommitted and the reservation shrunk toward the live
+ * data. A slice keeps the arena's move gate closed from its first change to its last, so a
+ * reader of a shared arena waits at most one slice, and stops when its pause budget is spent.
+ *
+ * <p>The budget is kept by estimate: each run costs about its segments times this arena's
+ * measured cost per segment moved (starting from 7 microseconds, this machine's cost per VMA of
+ * a multi-VMA move), and a run that would not fit is cut to the segments that do, or left for
+ * the next slice. A large block is never cut, so one slice may overrun by one block's move.
+ * Not thread-safe: the arena serializes calls.
+ */
+final class Compactor {
+    static final long DEFAULT_PAUSE_BUDGET_NANOS = 500_000;
+    static final double DEFAULT_EVACUATION_THRESHOLD = 0.25;
+    /** This machine's cost per VMA of a multi-VMA move (5 to 7 us: DESIGN.md), until the arena has measured its own. */
+    private static final double INITIAL_NANOS_PER_VMA = 7_000;
+    /** How much of the live data's size the reservation keeps beyond it, to grow into without moving. */
+    private static final int HEADROOM_DIVISOR = 4;
+
+    private final String arenaName;
+    private final BlockHeap heap;
+    private final SegmentTable table;
+    private final Places places;
+    private final Segments segments;
+    private final ArenaRange range;
+    private final Evacuator evacuator;
+    private final long pauseBudgetNanos;
+    private final double evacuationThreshold;
+    private final long segmentBytes;
+    private final int pmdPlaces;
+    private final int pudPlaces;
+    private final int initialPlaces;
+    private double nanosPerVma = INITIAL_NANOS_PER_VMA;
+    private double nanosPerCopiedByte = 0.2;
+    private boolean running;
+    private long slices;
+
+    Compactor(final String arenaName, final BlockHeap heap, final Segments segments, final ArenaRange range,
+        final long pauseBudgetNanos, final double evacuationThreshold, final RelocationListener listener) {
+        this.arenaName = arenaName;
+        this.heap = heap;
+        this.table = heap.table();
+        this.places = segments.places();
+        this.segments = segments;
+        this.range = range;
+        this.pauseBudgetNanos = pauseBudgetNanos;
+        this.evacuationThreshold = evacuationThreshold;
+        this.segmentBytes = segments.segmentBytes();
+        this.evacuator = new Evacuator(heap, range, segmentBytes, listener);
+        this.pmdPlaces = (int)Math.max(1, range.space().capabilities().pmdBytes() / segmentBytes);
+        this.pudPlaces = (int)Math.max(1, Math.min(Integer.MAX_VALUE, range.space().capabilities().pudBytes()
+            / segmentBytes));
+        this.initialPlaces = places.count();
+    }
+
+    static long budgetNanos(final Duration budget, final String setting) {
+        if (budget == null || budget.isNegative() || budget.isZero()) {
+            throw new IllegalArgumentException(setting + " must be a positive duration, got " + budget);
+        }
+        try {
+            return budget.toNanos();
+        } catch (final ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    long pauseBudgetNanos() {
+        return pauseBudgetNanos;
+    }
+
+    /** Whether a slice is under way (a relocation listener is running): the arena refuses changes. */
+    boolean running() {
+        return running;
+    }
+
+    long slices() {
+        return slices;
+    }
+
+    /** The memory figures a result reports, read from the address space (smaps on Linux). */
+    private record Figures(long reservedBytes, long committedBytes, long residentBytes, int vmas) {
+    }
+
+    private Figures figures() {
+        final List<Mapping> mappings = range.mappings();
+        long residentBytes = 0;
+        for (final Mapping mapping : mappings) {
+            residentBytes += mapping.residentPages() * range.space().pageSize();
+        }
+        return new Figures(range.reservedBytes(), segments.committedBytes(), residentBytes, mappings.size());
+    }
+
+    /**
+     * One slice of at most {@code budgetNanos} of work.
+     *
+     * @param measureBefore whether to read the memory figures before (else the result's
+     *     "before" figures are its "after" ones: the caller combines it with an earlier slice's)
+     * @param measureAfter whether to read them after even when work remains
+     */
+    CompactionResult slice(final long budgetNanos, final boolean measureBefore, final boolean measureAfter) {
+        final Figures before = measureBefore ? figures() : null;
+        final Object event = ArenaEvents.beginCompact();
+        final SliceWork work = new SliceWork();
+        final long copiedBefore = evacuator.copiedBytes;
+        final long blocksBefore = evacuator.evacuatedBlocks;
+        final int segmentsBefore = evacuator.evacuatedSegments;
+        range.gate().close();
+        final long start = System.nanoTime();
+        running = true;
+        try {
+            work.complete = work(start + budgetNanos, work);
+        } finally {
+            running = false;
+            work.pauseNanos = System.nanoTime() - start;
+            range.gate().open();
+            slices++;
+        }
+        final long copiedBytes = evacuator.copiedBytes - copiedBefore;
+        if (copiedBytes > 0) {
+            nanosPerCopiedByte = Math.max(0.01, (double)work.evacuationNanos / copiedBytes);
+        }
+        ArenaEvents.commitCompact(event, arenaName, work.movedBytes, copiedBytes, work.runs, work.systemCalls,
+            work.vmasMoved, work.complete);
+        final Figures after = work.complete || measureAfter || before == null ? figures() : before;
+        final Figures first = before != null ? before : after;
+        return new CompactionResult(work.movedBytes, copiedBytes, evacuator.evacuatedBlocks - blocksBefore,
+            evacuator.evacuatedSegments - segmentsBefore, work.runs, work.systemCalls, work.vmasMoved, first.vmas(),
+            after.vmas(), first.reservedBytes(), after.reservedBytes(), first.committedBytes(), after.committedBytes(),
+            first.residentBytes(), after.residentBytes(), 1, Duration.ofNanos(work.pauseNanos), work.complete);
+    }
+
+    /** What one slice did. */
+    private static final class SliceWork {
+        long movedBytes;
+        int runs;
+        long systemCalls;
+        long vmasMoved;
+        long evacuationNanos;
+        long pauseNanos;
+        boolean complete;
+        boolean didWork;
+    }
+
+    /** The slice's work, gate closed; returns whether the arena is as compact as it gets. */
+    private boolean work(final long deadlineNanos, final SliceWork work) {
+        final long evacuationStart = System.nanoTime();
+        evacuator.purgeForwards();
+        final long copiedBefore = evacuator.copiedBytes;
+        final boolean evacuated = evacuator.evacuate(evacuationThreshold, deadlineNanos);
+        work.evacuationNanos = System.nanoTime() - evacuationStart;
+        work.didWork = evacuator.copiedBytes > copiedBefore;
+        if (!evacuated) {
+            return false;
+        }
+        for (final SlidePlan.Run planned : SlidePlan.runs(places, table, pmdPlaces, pudPlaces)) {
+            final long remaining = deadlineNanos - System.nanoTime();
+            final int[] unitVmas = unitVmas(planned);
+            final double affordableVmas = remaining / nanosPerVma;
+            int units = 0;
+            long vmas = 0;
+            while (units < unitVmas.length && (units == 0 || vmas + unitVmas[units] <= affordableVmas)) {
+                vmas += unitVmas[units++];
+            }
+            if (vmas > affordableVmas && work.didWork) {
+                return false; // not even one segment fits: the next slice plans again from here
+            }
+            if (!slide(SlidePlan.prefix(planned, units), vmas, work) || units < unitVmas.length) {
+                return false; // a hole another mapping took, or the budget: plan again next slice
+            }
+        }
+        if (System.nanoTime() > deadlineNanos && work.didWork) {
+            return false;
+        }
+        giveBackTail();
+        return true;
+    }
+
+    /**
+     * Moves one run and brings the tables up to date; undone on failure. Returns false when the
+     * places it vacated could not be reserved again (another mapping took them): they are
+     * UNUSABLE now, and the rest of the plan may be wrong.
+     */
+    private boolean slide(final SlidePlan.Run run, final long vmas, final SliceWork work) {
+        final long start = System.nanoTime();
+        final long[] totals;
+        try {
+            totals = range.slide(run.from(), run.to(), run.count());
+        } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
+            throw new CompactionFailedException("compaction of arena '" + arenaName + "' stopped: moving " + run.count()
+                + " segments (" + run.count() * segmentBytes + " bytes) down by " + run.distance() + " failed ("
+                + refused.getMessage() + ") and was undone; every block is where it was and the arena is usable",
+                refused);
+        }
+        // Old places first, all of them, then the new: a run that overlaps its own destination reuses its places.
+        for (int place = run.from(); place < run.from() + run.count(); place++) {
+            places.markFree(place);
+        }
+        segments.decommitted(run.from(), run.count());
+        int place = run.to();
+        for (int index = 0; index < run.ids().length; index++) {
+            final int id = run.ids()[index];
+            final int length = run.lengths()[index];
+            segments.occupyMoved(place, length, id);
+            table.place[id] = place;
+            if (table.state[id] == SegmentTable.CLASS) {
+                table.slotMaps[id].place = place;
+            }
+            place += length;
+        }
+        if (totals[3] == 0) {
+            final int vacated = Math.max(run.from(), run.to() + run.count());
+            segments.quarantine(vacated, run.from() + run.count() - vacated);
+        }
+        work.movedBytes += run.count() * segmentBytes;
+        work.runs++;
+        work.systemCalls += totals[0];
+        work.vmasMoved += totals[1] >= 0 ? totals[1] : vmas;
+        work.didWork = true;
+        final double observed = (double)(System.nanoTime() - start) / Math.max(1, vmas);
+        nanosPerVma = 0.75 * nanosPerVma + 0.25 * observed;
+        return totals[3] != 0;
+    }
+
+    /**
+     * The VMAs under each segment of {@code run} (a VMA across several segments counts for each:
+     * cut there, it would be split).
+     */
+    private int[] unitVmas(final SlidePlan.Run run) {
+        final long start = range.segmentAddress(run.from());
+        final List<Mapping> mappings = range.space().mappings(start, start + run.count() * segmentBytes,
+            io.vmarena.vm.MappingSource.AUTO);
+        final int[] unitVmas = new int[run.ids().length];
+        long unitStart = start;
+        int first = 0;
+        for (int index = 0; index < unitVmas.length; index++) {
+            final long unitEnd = unitStart + run.lengths()[index] * segmentBytes;
+            while (first < mappings.size() && mappings.get(first).endAddress() <= unitStart) {
+                first++;
+            }
+            int count = 0;
+            for (int scan = first; scan < mappings.size() && mappings.get(scan).startAddress() < unitEnd; scan++) {
+                count++;
+            }
+            unitVmas[index] = Math.max(1, count);
+            unitStart = unitEnd;
+        }
+        return unitVmas;
+    }
+
+    /**
+     * After the slide: every free place below the new end of the reservation is decommitted (a
+     * fresh PROT_NONE mapping over each stretch, which also merges its VMAs), and the range is
+     * cut to the live data plus a quarter of it as headroom (never below its initial size, and
+     * never below a hole another mapping holds).
+     */
+    private void giveBackTail() {
+        int usedEnd = 0;
+        int unusableEnd = 0;
+        for (int place = 0; place < places.count(); place++) {
+            final int occupant = places.occupant(place);
+            if (occupant == Places.UNUSABLE) {
+                unusableEnd = place + 1;
+            } else if (occupant != Places.FREE) {
+                usedEnd = place + 1;
+            }
+        }
+        final int keptPlaces = Math.min(places.count(),
+            Math.max(Math.max(initialPlaces, unusableEnd), usedEnd + Math.max(1, usedEnd / HEADROOM_DIVISOR)));
+        int stretchStart = -1;
+        boolean committed = false;
+        for (int place = 0; place <= keptPlaces; place++) {
+            final boolean free = place < keptPlaces && places.isFree(place);
+            if (free) {
+                if (stretchStart < 0) {
+                    stretchStart = place;
+                    committed = false;
+                }
+                committed |= places.has(place, Places.COMMITTED) || places.has(place, Places.RETAINED);
+            } else if (stretchStart >= 0) {
+                if (committed) {
+                    decommit(stretchStart, place - stretchStart);
+                }
+                stretchStart = -1;
+            }
+        }
+        if (keptPlaces < places.count()) {
+            try {
+                range.shrink(keptPlaces * segmentBytes);
+            } catch (final VmException | IllegalArgumentException refused) {
+                return; // the tail stays reserved: nothing lost, the next compaction tries again
+            }
+            segments.decommitted(keptPlaces, places.count() - keptPlaces);
+            places.shrink(keptPlaces);
+        }
+    }
+
+    private void decommit(final int start, final int count) {
+        try {
+            range.decommit(start, count);
+        } catch (final VmException | IllegalArgumentException refused) {
+            return; // still committed and resident: counted as such; the next compaction tries again
+        }
+        segments.decommitted(start, count);
+    }
+
+    /** The forecast {@link ArenaStats} carries: {reclaimable committed bytes, reclaimable reserved bytes, estimated nanos}. */
+    long[] forecast() {
+        final int evacuable = evacuator.segmentsToEvacuate(evacuationThreshold);
+        long freeCommitted = 0;
+        int usedPlaces = 0;
+        for (int place = 0; place < places.count(); place++) {
+            final int occupant = places.occupant(place);
+            if (occupant == Places.FREE) {
+                if (places.has(place, Places.COMMITTED)) {
+                    freeCommitted += segmentBytes;
+                }
+            } else if (occupant != Places.UNUSABLE) {
+                usedPlaces++;
+            }
+        }
+        final int liveAfter = usedPlaces - evacuable;
+        final long keptPlaces = Math.min(places.count(),
+            Math.max(initialPlaces, liveAfter + Math.max(1, liveAfter / HEADROOM_DIVISOR)));
+        long movedSegments = 0;
+        for (final SlidePlan.Run run : SlidePlan.runs(places, table, pmdPlaces, pudPlaces)) {
+            movedSegments += run.count();
+        }
+        final long copiedBytes = (long)evacuable * segmentBytes / 4; // below the threshold: a quarter full at most
+        final long nanos = (long)(movedSegments * nanosPerVma + copiedBytes * nanosPerCopiedByte);
+        return new long[] {freeCommitted + (long)evacuable * segmentBytes, (places.count() - keptPlaces) * segmentBytes,
+            nanos};
+    }
+
+    /** Whether {@code policy}'s thresholds say the arena should compact now (cheap: no smaps). */
+    boolean due(final CompactionPolicy policy) {
+        final long usedBytes = heap.usedBytes();
+        final long inUseBytes = (long)(segments.classSegments() + segments.runSegments()) * segmentBytes;
+        final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)usedBytes / inUseBytes;
+        final double reservedToLive = usedBytes == 0 ? Double.POSITIVE_INFINITY
+            : (double)range.reservedBytes() / usedBytes;
+        final long maxMapCount = range.space().capabilities().maxMapCount();
+        final double vmaShare = maxMapCount <= 0 ? 0 : (double)range.space().mappings(range.base(),
+            range.base() + range.reservedBytes(), io.vmarena.vm.MappingSource.AUTO).size() / maxMapCount;
+        final boolean passed = fragmentation > policy.fragmentationAbove()
+            || (usedBytes > 0 || range.reservedBytes() > (long)initialPlaces * segmentBytes)
+            && reservedToLive > policy.reservedToLiveAbove()
+            || vmaShare > policy.vmaShareAbove();
+        return passed && (!SlidePlan.runs(places, table, pmdPlaces, pudPlaces).isEmpty()
+            || evacuator.hasWork(evacuationThreshold) || forecast()[0] > 0 || forecast()[1] > 0);
+    }
+
+    /** Two results as one: the first's "before", the second's "after", the rest added up. */
+    static CompactionResult combine(final CompactionResult first, final CompactionResult second) {
+        return new CompactionResult(first.movedBytes() + second.movedBytes(), first.copiedBytes() + second.copiedBytes(),
+            first.evacuatedBlocks() + second.evacuatedBlocks(), first.evacuatedSegments() + second.evacuatedSegments(),
+            first.runs() + second.runs(), first.systemCalls() + second.systemCalls(),
+            first.vmasMoved() + second.vmasMoved(), first.vmasBefore(), second.vmasAfter(),
+            first.reservedBytesBefore(), second.reservedBytesAfter(), first.committedBytesBefore(),
+            second.committedBytesAfter(), first.residentBytesBefore(), second.residentBytesAfter(),
+            first.slices() + second.slices(),
+            first.longestPause().compareTo(second.longestPause()) >= 0 ? first.longestPause() : second.longestPause(),
+            second.complete());
+    }
+}

@@ -1,0 +1,160 @@
+package io.vmarena;
+
+import java.util.Arrays;
+
+/**
+ * The arena's range, segment by segment: which segment id occupies each place (a place is the
+ * range's n-th segment-sized stretch), and what the place's memory is. Indexed by place, where
+ * {@link SegmentTable} is indexed by id: compaction moves a segment from one place to another
+ * and only these two tables learn of it.
+ *
+ * <pre>
+ *  occupant  the id of the segment there (a run's id on each of its places), FREE or UNUSABLE
+ *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
+ *  freeBits  one bit per place, set when FREE, for the first-fit search
+ * </pre>
+ *
+ * Not thread-safe.
+ */
+final class Places {
+    static final int FREE = -1;
+    /** A hole the arena could not reserve again after a move: never used again. */
+    static final int UNUSABLE = -2;
+    static final int NONE = -1;
+    static final byte COMMITTED = 1;
+    static final byte RETAINED = 2;
+
+    private int count;
+    private int[] occupant;
+    private byte[] flags;
+    private long[] freeBits;
+    private int freeCount;
+    private int lowestFreeWord;
+
+    Places(final int count) {
+        occupant = new int[0];
+        flags = new byte[0];
+        freeBits = new long[0];
+        grow(count);
+    }
+
+    int count() {
+        return count;
+    }
+
+    int freeCount() {
+        return freeCount;
+    }
+
+    /** Extends the range to {@code newCount} places; the new ones are free and not committed. */
+    void grow(final int newCount) {
+        if (newCount > occupant.length) {
+            final int capacity = Math.max(newCount, occupant.length * 2);
+            occupant = Arrays.copyOf(occupant, capacity);
+            flags = Arrays.copyOf(flags, capacity);
+        }
+        freeBits = Arrays.copyOf(freeBits, (Math.max(newCount, count) + 63) >>> 6);
+        for (int place = count; place < newCount; place++) {
+            flags[place] = 0;
+            occupant[place] = UNUSABLE; // markFree counts it
+            markFree(place);
+        }
+        count = Math.max(count, newCount);
+    }
+
+    /** Cuts the range to {@code newCount} places, all of those cut free: the reservation shrank. */
+    void shrink(final int newCount) {
+        for (int place = newCount; place < count; place++) {
+            if (occupant[place] == FREE) {
+                freeBits[place >>> 6] &= ~(1L << place);
+                freeCount--;
+            }
+            occupant[place] = FREE;
+            flags[place] = 0;
+        }
+        count = Math.min(count, newCount);
+    }
+
+    int occupant(final int place) {
+        return occupant[place];
+    }
+
+    boolean isFree(final int place) {
+        return occupant[place] == FREE;
+    }
+
+    /**
+     * The lowest place of {@code length} consecutive free ones, or {@link #NONE}; with
+     * {@code openEnded} a stretch may also end in free places at the end of the range, and the
+     * caller grows the range to hold it.
+     */
+    int findFree(final int length, final boolean openEnded) {
+        if (length == 1 && !openEnded) {
+            return lowestFree();
+        }
+        final int lowest = lowestFree();
+        int start = NONE;
+        int found = 0;
+        for (int place = lowest == NONE ? count : lowest; place < count; place++) {
+            if ((place & 63) == 0 && freeBits[place >>> 6] == 0) {
+                found = 0;
+                place += 63; // a word of places in use
+            } else if (occupant[place] == FREE) {
+                if (found++ == 0) {
+                    start = place;
+                }
+                if (found == length) {
+                    return start;
+                }
+            } else {
+                found = 0;
+            }
+        }
+        return openEnded ? (found > 0 ? start : count) : NONE;
+    }
+
+    /** The lowest free place, or {@link #NONE}. */
+    int lowestFree() {
+        for (int word = lowestFreeWord; word < freeBits.length; word++) {
+            if (freeBits[word] != 0) {
+                lowestFreeWord = word;
+                final int place = (word << 6) + Long.numberOfTrailingZeros(freeBits[word]);
+                return place < count ? place : NONE;
+            }
+        }
+        lowestFreeWord = freeBits.length;
+        return NONE;
+    }
+
+    /** Gives free {@code place} to segment {@code id} (or makes it {@link #UNUSABLE}). */
+    void occupy(final int place, final int id) {
+        if (occupant[place] == FREE) {
+            freeBits[place >>> 6] &= ~(1L << place);
+            freeCount--;
+        }
+        occupant[place] = id;
+    }
+
+    void markFree(final int place) {
+        if (occupant[place] != FREE) {
+            freeBits[place >>> 6] |= 1L << place;
+            if ((place >>> 6) < lowestFreeWord) {
+                lowestFreeWord = place >>> 6;
+            }
+            freeCount++;
+        }
+        occupant[place] = FREE;
+    }
+
+    boolean has(final int place, final byte flag) {
+        return (flags[place] & flag) != 0;
+    }
+
+    void set(final int place, final byte flag) {
+        flags[place] |= flag;
+    }
+
+    void clear(final int place, final byte flag) {
+        flags[place] &= (byte)~flag;
+    }
+}
