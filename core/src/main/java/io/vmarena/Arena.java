@@ -125,8 +125,8 @@ public final class Arena implements AutoCloseable {
     private final Segments segments;
     private final BlockHeap heap;
     private final Compactor compactor;
-    /** The background compaction task, or null (see {@link CompactionPolicy}). */
-    private final BackgroundCompaction background;
+    /** The background compaction task, or null (see {@link CompactionPolicy}); set by build() before it returns. */
+    private BackgroundCompaction background;
     /** The {@link ArenaTags} ticket: this arena's tag, and its width for the release. */
     private final int tag;
     private final ArenaCleanup cleanup;
@@ -175,7 +175,6 @@ public final class Arena implements AutoCloseable {
             builder.evacuationThreshold, builder.relocationListener);
         heap.listened(builder.relocationListener != null);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
-        background = builder.compactionPolicy == null ? null : BackgroundCompaction.start(this, builder.compactionPolicy);
     }
 
     public static Builder builder() {
@@ -991,7 +990,18 @@ public final class Arena implements AutoCloseable {
                     + "call compactSlice() from the owner thread instead");
             }
             final AddressSpace space = addressSpace != null ? addressSpace : AddressSpaces.system();
-            return new Arena(this, new ArenaGeometry(space, segmentBytes, initialBytes, maximumBytes, retainedBytes));
+            final Arena arena = new Arena(this, new ArenaGeometry(space, segmentBytes, initialBytes, maximumBytes,
+                retainedBytes));
+            if (compactionPolicy != null) {
+                try {
+                    arena.background = BackgroundCompaction.start(arena, compactionPolicy);
+                } catch (final java.util.concurrent.RejectedExecutionException refused) {
+                    arena.close();
+                    throw new IllegalArgumentException("the compactionPolicy's scheduler refused the arena's task (is it "
+                        + "shut down?): give a running scheduler, or none for the shared daemon thread", refused);
+                }
+            }
+            return arena;
         }
     }
 }

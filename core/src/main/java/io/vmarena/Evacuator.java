@@ -16,7 +16,8 @@ import java.util.List;
  *
  * <p>Each copied block's old handle is forwarded to its new one through its old segment's
  * {@link Forwarding}, unless a {@link RelocationListener} takes the new handle (the forward is
- * dropped when it returns normally; kept when it throws, and the evacuation stops there).
+ * dropped when it returns normally; kept when it throws, for that block and the segment's blocks
+ * not yet told, and the evacuation stops there).
  */
 final class Evacuator {
     private final BlockHeap heap;
@@ -161,12 +162,19 @@ final class Evacuator {
         return slotMap.capacity() - slotMap.liveCount();
     }
 
-    /** Copies every live block of {@code sourceId} into {@code destinationIds}, fullest first. */
+    /**
+     * Copies every live block of {@code sourceId} into {@code destinationIds}, fullest first,
+     * gives the emptied segment back (its id stays, FORWARDED, while forwards into it remain),
+     * then tells the listener of each block in turn. The segment is always emptied whole before
+     * any listener runs: its slots are never handed out again while a forward into it may be
+     * used (unchecked, a reused slot would have the old handle's generation).
+     */
     private void evacuate(final int sourceId, final int[] destinationIds) {
         final SlotMap source = table.slotMaps[sourceId];
         final long blockBytes = source.blockBytes();
         final long base = range.base();
         final long sourceAddress = base + ((long)table.place[sourceId] << segmentShift);
+        final Forwarding forward = new Forwarding();
         int destinationIndex = 0;
         for (int slot = 0; slot < source.touchedEnd() && source.liveCount() > 0; slot++) {
             if (!source.isLive(slot)) {
@@ -180,28 +188,36 @@ final class Evacuator {
             smallBlocks.afterTake(destination);
             MemoryCopy.copy(sourceAddress + slot * blockBytes,
                 base + ((long)destination.place << segmentShift) + newSlot * blockBytes, blockBytes);
-            final long oldHandle = source.handle(slot);
-            final long newHandle = destination.handle(newSlot);
+            forward.put(source.handle(slot), destination.handle(newSlot));
             source.give(slot); // its offset moves on: the old handle no longer matches here
-            Forwarding forward = table.forwarding[sourceId];
-            if (forward == null) {
-                forward = new Forwarding();
-                table.forwarding[sourceId] = forward;
-            }
-            forward.put(oldHandle, newHandle);
             copiedBytes += blockBytes;
             evacuatedBlocks++;
-            if (listener != null) {
-                listener.relocated(oldHandle, newHandle); // throws: the forward stays, and so does the rest
-                forward.remove(oldHandle);
-            }
         }
-        final Forwarding forward = table.forwarding[sourceId];
-        final boolean forwarded = forward != null && !forward.isEmpty();
-        if (forward != null && !forwarded) {
-            table.forwarding[sourceId] = null;
-        }
+        final boolean forwarded = !forward.isEmpty();
+        table.forwarding[sourceId] = forwarded ? forward : null;
         smallBlocks.evacuated(sourceId, forwarded);
         evacuatedSegments++;
+        if (listener != null && forwarded) {
+            notifyListener(sourceId, forward);
+        }
+    }
+
+    /**
+     * Tells the listener of each forwarded block and ends its forward once the listener
+     * returns; a listener that throws leaves that block's forward, and those not yet told, in
+     * place (their old handles keep working), and the exception propagates.
+     */
+    private void notifyListener(final int sourceId, final Forwarding forward) {
+        final Long2LongHashMap targets = forward.targets();
+        final long[] oldHandles = new long[targets.size()];
+        int count = 0;
+        for (final Long2LongHashMap.KeyIterator keys = targets.keySet().iterator(); keys.hasNext(); ) {
+            oldHandles[count++] = keys.nextValue();
+        }
+        java.util.Arrays.sort(oldHandles, 0, count); // in slot order within a generation: predictable for callers
+        for (int index = 0; index < count; index++) {
+            listener.relocated(oldHandles[index], targets.get(oldHandles[index]));
+            heap.dropForward(oldHandles[index]); // the last one releases the segment's id
+        }
     }
 }

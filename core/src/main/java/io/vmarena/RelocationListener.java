@@ -10,10 +10,12 @@ package io.vmarena;
  *
  * <p>It runs on the compacting thread, inside the compaction (in a shared arena with the arena
  * closed to other threads): keep it short, and do not call the arena from it (such a call is
- * refused with an {@link IllegalStateException}). If it throws, the compaction stops at once:
- * the block it was told about has moved and both its handles work (the forwarding is kept), the
- * blocks before it were relocated as usual, nothing after it moved, and the exception
- * propagates from the compaction call unchanged. The arena stays consistent and usable.
+ * refused with an {@link IllegalStateException}). Evacuation empties one segment at a time and
+ * then tells the listener of each of its blocks, in order. If it throws, the compaction stops at
+ * once: the block it was told about, and the blocks of the same segment it was not told about
+ * yet, have moved and keep both handles (their forwards stay); the blocks it was told about
+ * before were relocated as usual; nothing else moved; and the exception propagates from the
+ * compaction call unchanged. The arena stays consistent and usable.
  */
 @FunctionalInterface
 public interface RelocationListener {
