@@ -159,6 +159,21 @@ public interface AddressSpace {
      */
     AddressSpace actingFor(Lease lease);
 
+    /**
+     * The bytes of {@code [fromAddress, toAddress)} that are in memory, for a caller that needs
+     * only that figure: the default sums smaps' Rss of the VMAs there (whole VMAs); Linux asks
+     * {@code mincore} for the range's mapped parts instead, which costs microseconds where reading
+     * smaps costs milliseconds in a large process. mincore counts a page that a read mapped to the
+     * shared zero page as resident; smaps does not.
+     */
+    default long residentBytes(final long fromAddress, final long toAddress) {
+        long residentBytes = 0;
+        for (final Mapping mapping : mappings(fromAddress, toAddress, MappingSource.SMAPS)) {
+            residentBytes += mapping.residentPages() * pageSize();
+        }
+        return residentBytes;
+    }
+
     /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */
     long lockedBytes();
 

@@ -61,6 +61,11 @@ public final class LeasedView implements AddressSpace {
     }
 
     @Override
+    public long residentBytes(final long fromAddress, final long toAddress) {
+        return space.residentBytes(fromAddress, toAddress);
+    }
+
+    @Override
     public boolean owns(final long address, final long lengthBytes) {
         return calls.owns(lease, address, lengthBytes);
     }

@@ -60,6 +60,9 @@ final class LibC {
 
     static native int madvise(long addr, long length, int advice) throws LastErrorException;
 
+    /** {@code int mincore(void *addr, size_t length, unsigned char *vec)}: bit 0 of each byte is a page's residency. */
+    static native int mincore(long addr, long length, byte[] vec) throws LastErrorException;
+
     /** {@code struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }}: two unsigned 64-bit values. */
     static native int getrlimit(int resource, Pointer rlim) throws LastErrorException;
 
