@@ -158,7 +158,6 @@ final class Compactor {
     /** The slice's work, gate closed; returns whether the arena is as compact as it gets. */
     private boolean work(final long deadlineNanos, final SliceWork work) {
         final long evacuationStart = System.nanoTime();
-        evacuator.purgeForwards();
         final long copiedBefore = evacuator.copiedBytes;
         final boolean evacuated = evacuator.evacuate(evacuationThreshold, deadlineNanos);
         work.evacuationNanos = System.nanoTime() - evacuationStart;
@@ -166,7 +165,8 @@ final class Compactor {
         if (!evacuated) {
             return false;
         }
-        for (final SlidePlan.Run planned : SlidePlan.runs(places, table, pmdPlaces, pudPlaces)) {
+        final SlidePlan plan = new SlidePlan(places, table, pmdPlaces, pudPlaces);
+        for (SlidePlan.Run planned = plan.next(); planned != null; planned = plan.next()) {
             final long remaining = deadlineNanos - System.nanoTime();
             final int[] unitVmas = unitVmas(planned);
             final double affordableVmas = remaining / nanosPerVma;
@@ -186,6 +186,7 @@ final class Compactor {
             return false;
         }
         giveBackTail();
+        evacuator.endCycle();
         return true;
     }
 
@@ -359,7 +360,7 @@ final class Compactor {
             || (usedBytes > 0 || range.reservedBytes() > (long)initialPlaces * segmentBytes)
             && reservedToLive > policy.reservedToLiveAbove()
             || vmaShare > policy.vmaShareAbove();
-        return passed && (!SlidePlan.runs(places, table, pmdPlaces, pudPlaces).isEmpty()
+        return passed && (new SlidePlan(places, table, pmdPlaces, pudPlaces).next() != null
             || evacuator.hasWork(evacuationThreshold) || forecast()[0] > 0 || forecast()[1] > 0);
     }
 

@@ -26,6 +26,8 @@ final class Evacuator {
     private final ArenaRange range;
     private final int segmentShift;
     private final RelocationListener listener;
+    /** This compaction's plan, worked through slice by slice; null between compactions. */
+    private java.util.ArrayDeque<int[]> queue;
 
     long copiedBytes;
     long evacuatedBlocks;
@@ -86,27 +88,67 @@ final class Evacuator {
 
     /**
      * Evacuates sparse segments, one at a time, until none is left or {@code deadlineNanos}
-     * ({@link System#nanoTime}) passes.
+     * ({@link System#nanoTime}) passes. The first call of a compaction cleans the forwards up and
+     * plans (a walk of every segment id); later slices of the same compaction work through that
+     * plan, checking each entry again first (a shared arena changes between slices), so a slice
+     * does not pay for a walk of the whole arena. {@link #endCycle} ends the compaction.
      *
      * @return whether it finished (no sparse segment with room for its blocks is left)
      */
     boolean evacuate(final double threshold, final long deadlineNanos) {
-        for (final int[] source : plan(threshold, deadlineNanos)) {
+        if (queue == null) {
+            purgeForwards();
+            queue = new java.util.ArrayDeque<>(plan(threshold, deadlineNanos));
+        }
+        while (!queue.isEmpty()) {
             if (System.nanoTime() > deadlineNanos) {
                 return false;
             }
-            evacuate(source[0], destinations(source));
+            final int[] entry = queue.poll();
+            final int[] destinations = stillValid(entry, threshold);
+            if (destinations != null) {
+                evacuate(entry[0], destinations);
+            }
         }
         return true;
     }
 
-    /** The destinations a plan entry names (after the source id), fullest first. */
-    private static int[] destinations(final int[] source) {
-        return java.util.Arrays.copyOfRange(source, 1, source.length);
+    /** The compaction is complete: the next one cleans up and plans afresh. */
+    void endCycle() {
+        queue = null;
     }
 
     /**
-     * For each sparse segment to evacuate, in order: {source id, destination ids fullest first}.
+     * The entry's destinations that are still its class's segments, fullest first, if they still
+     * have room for the source's blocks and the source is still sparse; else null (skip it).
+     */
+    private int[] stillValid(final int[] entry, final double threshold) {
+        final int sourceId = entry[0];
+        final int sizeClass = entry[1];
+        if (table.state[sourceId] != SegmentTable.CLASS) {
+            return null;
+        }
+        final SlotMap source = table.slotMaps[sourceId];
+        if (source.sizeClass() != sizeClass || smallBlocks.isCurrent(source) || source.liveCount() == 0
+            || source.liveCount() >= threshold * source.slotCount()) {
+            return null;
+        }
+        final int[] destinations = new int[entry.length - 2];
+        int count = 0;
+        long room = 0;
+        for (int index = 2; index < entry.length; index++) {
+            final int id = entry[index];
+            if (id != sourceId && table.state[id] == SegmentTable.CLASS && table.slotMaps[id].sizeClass() == sizeClass) {
+                destinations[count++] = id;
+                room += room(table.slotMaps[id]);
+            }
+        }
+        return room >= source.liveCount() ? java.util.Arrays.copyOf(destinations, count) : null;
+    }
+
+    /**
+     * For each sparse segment to evacuate, in order: {source id, its size class, destination
+     * ids fullest first}.
      * Sparsest first per class; a destination is never a source.
      */
     private List<int[]> plan(final double threshold, final long deadlineNanos) {
@@ -141,10 +183,11 @@ final class Evacuator {
                     break; // ranked by live blocks: every map before it is at least as full
                 }
                 if (room >= source.liveCount()) {
-                    final int[] entry = new int[destinationEnd + 1];
+                    final int[] entry = new int[destinationEnd + 2];
                     entry[0] = source.segmentIndex;
+                    entry[1] = source.sizeClass();
                     for (int index = 0; index < destinationEnd; index++) {
-                        entry[index + 1] = maps.get(index).segmentIndex;
+                        entry[index + 2] = maps.get(index).segmentIndex;
                     }
                     plan.add(entry);
                     room -= source.liveCount();

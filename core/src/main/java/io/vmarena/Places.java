@@ -113,6 +113,21 @@ final class Places {
         return openEnded ? (found > 0 ? start : count) : NONE;
     }
 
+    /** The lowest place at or after {@code from} that is not free (a segment's, or UNUSABLE), or {@link #NONE}. */
+    int nextTaken(final int from) {
+        for (int word = from >>> 6; word < freeBits.length && word << 6 < count; word++) {
+            long taken = ~freeBits[word];
+            if (word == from >>> 6) {
+                taken &= -1L << (from & 63);
+            }
+            if (taken != 0) {
+                final int place = (word << 6) + Long.numberOfTrailingZeros(taken);
+                return place < count ? place : NONE;
+            }
+        }
+        return NONE;
+    }
+
     /** The lowest free place, or {@link #NONE}. */
     int lowestFree() {
         for (int word = lowestFreeWord; word < freeBits.length; word++) {

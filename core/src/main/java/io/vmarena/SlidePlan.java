@@ -18,7 +18,7 @@ import java.util.List;
  * for one at least a PUD long), both computed from the running kernel's page size, so the
  * kernel can move its page tables whole and keep its huge pages; smaller ones move anywhere.
  * Places another mapping holds (UNUSABLE) are stepped over. Computed from the tables, not kept:
- * a slice plans again from what is there.
+ * a slice plans again from what is there, starting at the lowest free place.
  */
 final class SlidePlan {
     /** Consecutive segments that move down by one distance: places [from, from + count) to [to, to + count). */
@@ -28,58 +28,89 @@ final class SlidePlan {
         }
     }
 
-    private SlidePlan() {
-    }
+    private final Places places;
+    private final SegmentTable table;
+    private final int pmdPlaces;
+    private final int pudPlaces;
+    /** The first place not looked at yet. */
+    private int place;
+    /** The lowest place a segment looked at next may move to. */
+    private int cursor;
 
     /**
-     * The runs that would make the range dense, lowest first.
+     * A plan from the lowest free place up (everything below it is dense and stays), made one
+     * run at a time as {@link #next} is called, so a slice pays for the runs it moves, not for
+     * the whole range.
      *
      * @param pmdPlaces places per PMD (at least 1)
      * @param pudPlaces places per PUD (at least 1)
      */
+    SlidePlan(final Places places, final SegmentTable table, final int pmdPlaces, final int pudPlaces) {
+        this.places = places;
+        this.table = table;
+        this.pmdPlaces = pmdPlaces;
+        this.pudPlaces = pudPlaces;
+        final int lowestFree = places.lowestFree();
+        place = lowestFree == Places.NONE ? places.count() : lowestFree;
+        cursor = place;
+    }
+
+    /** Every run, lowest first (for forecasts and tests). */
     static List<Run> runs(final Places places, final SegmentTable table, final int pmdPlaces, final int pudPlaces) {
+        final SlidePlan plan = new SlidePlan(places, table, pmdPlaces, pudPlaces);
         final List<Run> runs = new ArrayList<>();
-        int cursor = 0;
+        for (Run run = plan.next(); run != null; run = plan.next()) {
+            runs.add(run);
+        }
+        return runs;
+    }
+
+    /**
+     * The next run, or null when nothing else moves. The caller may move each run before asking
+     * for the next: a run changes only places below the ones still to be looked at.
+     */
+    Run next() {
         int runFrom = -1;
         int runTo = -1;
         int runCount = 0;
         final List<Integer> ids = new ArrayList<>();
         final List<Integer> lengths = new ArrayList<>();
-        for (int place = 0; place < places.count(); ) {
-            final int id = places.occupant(place);
-            if (id == Places.FREE) {
-                place++;
-                continue;
+        while (place < places.count()) {
+            final int taken = places.nextTaken(place);
+            if (taken == Places.NONE) {
+                place = places.count();
+                break;
             }
+            final int id = places.occupant(taken);
             if (id == Places.UNUSABLE) {
-                cursor = Math.max(cursor, place + 1);
-                place++;
+                if (runCount > 0) {
+                    break; // the run ends before it; look at it again next time
+                }
+                cursor = Math.max(cursor, taken + 1);
+                place = taken + 1;
                 continue;
             }
             final int length = table.state[id] == SegmentTable.RUN_HEAD ? table.detail[id] : 1;
-            final int target = target(places, cursor, place, length, length >= pudPlaces ? pudPlaces
+            final int target = target(places, cursor, taken, length, length >= pudPlaces ? pudPlaces
                 : length >= pmdPlaces ? pmdPlaces : 1);
-            final boolean joins = runCount > 0 && runFrom + runCount == place && place - target == runFrom - runTo;
-            if (!joins && runCount > 0) {
-                runs.add(run(runFrom, runTo, runCount, ids, lengths));
-                runCount = 0;
+            if (runCount > 0 && (runFrom + runCount != taken || taken - target != runFrom - runTo)) {
+                break; // it does not join the run: the next call starts with it
             }
-            if (target < place) {
+            if (target < taken) {
                 if (runCount == 0) {
-                    runFrom = place;
+                    runFrom = taken;
                     runTo = target;
                 }
                 runCount += length;
                 ids.add(id);
                 lengths.add(length);
+            } else if (runCount > 0) {
+                break;
             }
             cursor = target + length;
-            place += length;
+            place = taken + length;
         }
-        if (runCount > 0) {
-            runs.add(run(runFrom, runTo, runCount, ids, lengths));
-        }
-        return runs;
+        return runCount == 0 ? null : run(runFrom, runTo, runCount, ids, lengths);
     }
 
     /**
