@@ -20,7 +20,7 @@ final class ArenaHistory {
         ALLOCATE, ALLOCATE_PAST_BLOCKER, FREE, REALLOCATE, TRIM
     }
 
-    /** One thing done: {@code block} is the ledger's number (-1 for a trim), {@code bytes} a length or a trim's limit. */
+    /** One thing done: {@code block} is the ledger's number (-1 for a trim), {@code bytes} a length or trim limit. */
     private record Event(Kind kind, int block, long bytes, boolean large) {
     }
 

@@ -141,11 +141,11 @@ final class CompactStep {
                 + sameness(before, twin.stats()));
             final SlicedCompaction perVma = SlicedCompaction.run(twin);
             result(perVma, "  ");
-            demo.line("multi-VMA: " + DemoText.count(compaction.total().systemCalls()) + " mremap calls, "
-                + DemoText.nanos(compaction.pausedNanos()) + " paused; per-VMA: "
-                + DemoText.count(perVma.total().systemCalls()) + " mremap calls, " + DemoText.nanos(perVma.pausedNanos())
-                + " paused: " + DemoText.faster("the multi-VMA compaction", compaction.pausedNanos(),
-                    "the per-VMA compaction", perVma.pausedNanos()) + timeLabel());
+            demo.line("multi-VMA: " + DemoText.count(compaction.total().systemCalls()) + " mremap calls in "
+                + slices(compaction) + ", " + DemoText.nanos(compaction.pausedNanos()) + " paused; per-VMA: "
+                + DemoText.count(perVma.total().systemCalls()) + " mremap calls in " + slices(perVma) + ", "
+                + DemoText.nanos(perVma.pausedNanos()) + " paused: " + DemoText.faster("the multi-VMA compaction",
+                    compaction.pausedNanos(), "the per-VMA compaction", perVma.pausedNanos()) + timeLabel());
             demo.line(spread(compaction.total()));
             final int damaged = twinLedger.firstDamaged(twin);
             if (damaged >= 0) {
@@ -155,6 +155,11 @@ final class CompactStep {
             demo.line("the per-VMA arena's " + DemoText.count(twinLedger.liveCount()) + " live blocks are intact too");
             return true;
         }
+    }
+
+    private static String slices(final SlicedCompaction compaction) {
+        final int count = compaction.sortedPauseNanos().length;
+        return DemoText.count(count) + (count == 1 ? " slice" : " slices");
     }
 
     /** How many VMAs a run carried: one call per VMA costs more calls only where runs span several. */

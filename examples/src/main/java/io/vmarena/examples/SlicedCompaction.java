@@ -55,7 +55,8 @@ record SlicedCompaction(CompactionResult total, long[] sortedPauseNanos, long el
     }
 
     private static CompactionResult combine(final CompactionResult first, final CompactionResult second) {
-        return new CompactionResult(first.movedBytes() + second.movedBytes(), first.copiedBytes() + second.copiedBytes(),
+        return new CompactionResult(first.movedBytes() + second.movedBytes(),
+            first.copiedBytes() + second.copiedBytes(),
             first.evacuatedBlocks() + second.evacuatedBlocks(), first.evacuatedSegments() + second.evacuatedSegments(),
             first.runs() + second.runs(), first.systemCalls() + second.systemCalls(),
             first.vmasMoved() + second.vmasMoved(), first.vmasBefore(), second.vmasAfter(),

@@ -84,8 +84,9 @@ class DemoTest {
         assertMatches("before \\(\\d+ VMAs?\\):\n {5}\\[0x", step);
         assertMatches("after \\(\\d+ VMAs?\\):\n {5}\\[0x", step);
         assertMatches("\\d+ slices?, pauses? .*longest [0-9.]+ (us|ms|s); [0-9.]+ (us|ms|s) paused in all", step);
-        assertMatches("multi-VMA: [0-9,]+ mremap calls, [0-9.]+ (us|ms|s) paused; per-VMA: [0-9,]+ mremap calls, "
-            + "[0-9.]+ (us|ms|s) paused: the (multi-VMA|per-VMA) compaction was [0-9.,]+x faster", step);
+        assertMatches("multi-VMA: [0-9,]+ mremap calls in [0-9,]+ slices?, [0-9.]+ (us|ms|s) paused; per-VMA: "
+            + "[0-9,]+ mremap calls in [0-9,]+ slices?, [0-9.]+ (us|ms|s) paused: the (multi-VMA|per-VMA) compaction "
+            + "was [0-9.,]+x faster", step);
         assertMatches("the per-VMA arena's [0-9,]+ live blocks are intact too", step);
         assertMatches("every live block intact \\(", text);
 
@@ -160,8 +161,8 @@ class DemoTest {
 
     /** Each compaction's {runs, mremap calls, VMAs moved}, in the order printed. */
     private static List<long[]> moves(final String text) {
-        final Matcher matcher = Pattern.compile("slid [0-9.]+ (?:bytes|[KMG]iB) down by page tables in ([0-9,]+) runs?: "
-            + "([0-9,]+) mremap calls moving ([0-9,]+) VMAs").matcher(text);
+        final Matcher matcher = Pattern.compile("slid [0-9.]+ (?:bytes|[KMG]iB) down by page tables in ([0-9,]+) "
+            + "runs?: ([0-9,]+) mremap calls moving ([0-9,]+) VMAs").matcher(text);
         final List<long[]> found = new ArrayList<>();
         while (matcher.find()) {
             found.add(new long[] {number(matcher.group(1)), number(matcher.group(2)), number(matcher.group(3))});
