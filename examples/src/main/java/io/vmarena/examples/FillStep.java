@@ -40,6 +40,7 @@ final class FillStep {
             ledger.write(arena, block);
             allocateNanos += writing - allocating;
             writeNanos += System.nanoTime() - writing;
+            demo.history().allocated(block, lengthBytes, large);
             bytes[large ? 1 : 0] += lengthBytes;
             counts[large ? 1 : 0]++;
         }

@@ -29,6 +29,11 @@ final class FragmentStep {
             }
         }
         final long freeNanos = System.nanoTime() - freeing;
+        for (int block = 0; block < ledger.blockCount(); block++) {
+            if (!ledger.isLive(block)) {
+                demo.history().freed(block); // every block freed so far was freed just now
+            }
+        }
         demo.heading("3. Fragment: freed 2 of every 3 blocks (" + DemoText.count(freedCount) + " blocks, "
             + Bytes.format(freedBytes) + ") in " + DemoText.nanos(freeNanos));
         final ArenaStats fragmented = arena.stats();
@@ -36,6 +41,7 @@ final class FragmentStep {
         final long trimming = System.nanoTime();
         final long givenBytes = arena.trim(Long.MAX_VALUE);
         final long trimNanos = System.nanoTime() - trimming;
+        demo.history().trimmed(Long.MAX_VALUE);
         final ArenaStats trimmed = arena.stats();
         demo.line("trim(Long.MAX_VALUE) gave " + Bytes.format(givenBytes) + " back to the system in "
             + DemoText.nanos(trimNanos) + ": RSS " + Bytes.format(fragmented.residentBytes()) + " -> "

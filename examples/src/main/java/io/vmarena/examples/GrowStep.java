@@ -85,8 +85,10 @@ final class GrowStep {
     private void writeNewBlock(final long handle, final long lengthBytes) {
         final BlockLedger ledger = demo.ledger();
         final long writing = System.nanoTime();
-        ledger.write(arena, ledger.add(handle, lengthBytes, true));
+        final int block = ledger.add(handle, lengthBytes, true);
+        ledger.write(arena, block);
         demo.line("the new block written in full (" + Bytes.format(lengthBytes) + ") in "
             + DemoText.nanos(System.nanoTime() - writing));
+        demo.history().allocatedPastBlocker(block, lengthBytes, true);
     }
 }

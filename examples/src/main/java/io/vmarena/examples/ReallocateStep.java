@@ -45,6 +45,7 @@ final class ReallocateStep {
         final long handle = arena.reallocate(ledger.handle(block), lengthBytes);
         final long reallocateNanos = System.nanoTime() - reallocating;
         ledger.moved(block, handle);
+        demo.history().reallocated(block, lengthBytes);
         final long newAddress = arena.address(handle);
         final ArenaStats after = arena.stats();
         demo.line("reallocate to " + Bytes.format(lengthBytes) + ": " + (newAddress != address

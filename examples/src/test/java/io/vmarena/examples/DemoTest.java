@@ -13,8 +13,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +59,49 @@ class DemoTest {
         assertMatches("no mapping left in \\[0x[0-9a-f]+, 0x[0-9a-f]+\\) \\(the arena's first range\\)", text);
         assertMatches("no mapping left in \\[0x[0-9a-f]+, 0x[0-9a-f]+\\) \\(where it moved\\)", text);
         assertFalse(text.contains("mappings left"), text);
+        assertFalse(text.contains("compaction are not implemented"), text);
+    }
+
+    @Test
+    void shouldCompactBesideAnIdenticalPerVmaArenaAndKeepEveryBlock() {
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            assertEquals(0, demo(space), err.toString(StandardCharsets.UTF_8) + printed());
+        }
+
+        final String text = printed();
+        final String step = text.substring(text.indexOf("5b. Compact"), text.indexOf("6. Check"));
+        assertTrue(text.indexOf("5. Reallocate a large block") < text.indexOf("5b. Compact"), text);
+        for (final String line : new String[] {
+            "5b. Compact: compactSlice() until complete, as compact() does, pause budget 500 us",
+            "stats() forecast: a full compaction gives back ", "sparse small-block segments: ",
+            "no handle changed: the demo still holds the ones allocate returned",
+            "beside it, the same compaction of an identical arena with moveStrategy(PER_VMA_PROC_MAPS) on a simulated "
+                + "Linux 6.1, whose mremap cannot cross VMAs, one mremap per VMA:",
+            "identical before compaction (reserved, committed, resident and used bytes, VMAs, segments)",
+            "(the simulator's times: a Java model's, not a kernel's)", "VMAs each on average"}) {
+            assertTrue(step.contains(line), line + " missing from:\n" + step);
+        }
+        assertMatches("before \\(\\d+ VMAs?\\):\n {5}\\[0x", step);
+        assertMatches("after \\(\\d+ VMAs?\\):\n {5}\\[0x", step);
+        assertMatches("\\d+ slices?, pauses? .*longest [0-9.]+ (us|ms|s); [0-9.]+ (us|ms|s) paused in all", step);
+        assertMatches("multi-VMA: [0-9,]+ mremap calls in [0-9,]+ slices?, [0-9.]+ (us|ms|s) paused; per-VMA: "
+            + "[0-9,]+ mremap calls in [0-9,]+ slices?, [0-9.]+ (us|ms|s) paused: the (multi-VMA|per-VMA) compaction "
+            + "was [0-9.,]+x faster", step);
+        assertMatches("the per-VMA arena's [0-9,]+ live blocks are intact too", step);
+        assertMatches("every live block intact \\(", text);
+
+        final List<long[]> moves = moves(step);
+        assertEquals(2, moves.size(), step);
+        final long[] perVma = moves.get(1);
+        assertTrue(perVma[0] > 0, step);
+        assertEquals(perVma[2], perVma[1], "one mremap per VMA moved on simulated 6.1:\n" + step);
+        final List<double[]> figures = figures(step);
+        assertEquals(2, figures.size(), step);
+        for (final double[] figure : figures) {
+            assertTrue(figure[1] < figure[0], "reserved bytes not reduced:\n" + step);
+            assertTrue(figure[3] < figure[2], "committed bytes not reduced:\n" + step);
+        }
+        assertArrayEquals(figures.get(0), figures.get(1), 0, "the two arenas compacted to different figures:\n" + step);
     }
 
     @Test
@@ -68,6 +113,12 @@ class DemoTest {
         assertTrue(printed().contains("multi-VMA moves: no"), printed());
         assertMatches("by moving, in ", printed());
         assertMatches("every live block intact \\(", printed());
+        assertTrue(printed().contains("no per-VMA arena beside it: this kernel has no multi-VMA move"), printed());
+        final List<long[]> moves = moves(printed());
+        assertEquals(1, moves.size(), printed());
+        assertEquals(moves.get(0)[2], moves.get(0)[1], "one mremap per VMA moved on simulated 6.1:\n" + printed());
+        final double[] figures = figures(printed()).get(0);
+        assertTrue(figures[1] < figures[0] && figures[3] < figures[2], printed());
     }
 
     @Test
@@ -106,6 +157,44 @@ class DemoTest {
         assertEquals("[0x0, 0x1000) rw-  4 KiB", all.get(0));
         assertEquals(12, cut.size());
         assertEquals("... 2 more", cut.get(11));
+    }
+
+    /** Each compaction's {runs, mremap calls, VMAs moved}, in the order printed. */
+    private static List<long[]> moves(final String text) {
+        final Matcher matcher = Pattern.compile("slid [0-9.]+ (?:bytes|[KMG]iB) down by page tables in ([0-9,]+) "
+            + "runs?: ([0-9,]+) mremap calls moving ([0-9,]+) VMAs").matcher(text);
+        final List<long[]> found = new ArrayList<>();
+        while (matcher.find()) {
+            found.add(new long[] {number(matcher.group(1)), number(matcher.group(2)), number(matcher.group(3))});
+        }
+        return found;
+    }
+
+    /** Each compaction's {reserved before, after, committed before, after, resident before, after} in bytes. */
+    private static List<double[]> figures(final String text) {
+        final String bytes = "([0-9.]+ (?:bytes|[KMG]iB))";
+        final Matcher matcher = Pattern.compile("reserved " + bytes + " -> " + bytes + ", committed " + bytes + " -> "
+            + bytes + ", resident \\(RSS\\) " + bytes + " -> " + bytes + ", VMAs \\d+ -> \\d+").matcher(text);
+        final List<double[]> found = new ArrayList<>();
+        while (matcher.find()) {
+            final double[] figure = new double[6];
+            for (int group = 0; group < figure.length; group++) {
+                figure[group] = bytes(matcher.group(group + 1));
+            }
+            found.add(figure);
+        }
+        return found;
+    }
+
+    private static long number(final String digits) {
+        return Long.parseLong(digits.replace(",", ""));
+    }
+
+    /** {@code 78.8 MiB} as bytes (to the precision printed). */
+    private static double bytes(final String text) {
+        final String[] parts = text.split(" ");
+        final int power = List.of("bytes", "KiB", "MiB", "GiB").indexOf(parts[1]);
+        return Double.parseDouble(parts[0]) * Math.pow(1024, power);
     }
 
     private static void assertMatches(final String regex, final String text) {
