@@ -24,6 +24,13 @@ final class Compactor {
     static final double DEFAULT_EVACUATION_THRESHOLD = 0.25;
     /** This machine's cost per VMA of a multi-VMA move (5 to 7 us: DESIGN.md), until the arena has measured its own. */
     private static final double INITIAL_NANOS_PER_VMA = 7_000;
+    /**
+     * What a run costs besides its VMAs, until measured: the VMA query, the mremap call itself
+     * and the reservation of the vacated places (an mmap), about 20 us here.
+     */
+    private static final double INITIAL_NANOS_PER_RUN = 20_000;
+    /** The estimates never fall below this: a run's cost is never taken for free. */
+    private static final double MIN_ESTIMATE_NANOS = 500;
     /** How much of the live data's size the reservation keeps beyond it, to grow into without moving. */
     private static final int HEADROOM_DIVISOR = 4;
 
@@ -41,6 +48,7 @@ final class Compactor {
     private final int pudPlaces;
     private final int initialPlaces;
     private double nanosPerVma = INITIAL_NANOS_PER_VMA;
+    private double nanosPerRun = INITIAL_NANOS_PER_RUN;
     private double nanosPerCopiedByte = 0.2;
     private boolean running;
     private long slices;
@@ -169,7 +177,7 @@ final class Compactor {
         for (SlidePlan.Run planned = plan.next(); planned != null; planned = plan.next()) {
             final long remaining = deadlineNanos - System.nanoTime();
             final int[] unitVmas = unitVmas(planned);
-            final double affordableVmas = remaining / nanosPerVma;
+            final double affordableVmas = (remaining - nanosPerRun) / nanosPerVma;
             int units = 0;
             long vmas = 0;
             while (units < unitVmas.length && (units == 0 || vmas + unitVmas[units] <= affordableVmas)) {
@@ -231,9 +239,24 @@ final class Compactor {
         work.systemCalls += totals[0];
         work.vmasMoved += totals[1] >= 0 ? totals[1] : vmas;
         work.didWork = true;
-        final double observed = (double)(System.nanoTime() - start) / Math.max(1, vmas);
-        nanosPerVma = 0.75 * nanosPerVma + 0.25 * observed;
+        learn(System.nanoTime() - start, vmas);
         return totals[3] != 0;
+    }
+
+    /**
+     * Updates the cost model, a fixed cost per run plus a cost per VMA, from one run's time:
+     * a run of one VMA tells the fixed part (less the VMA's estimate), a longer one the per-VMA
+     * part (less the fixed estimate). Dividing the whole time by the VMAs instead made a run of
+     * one VMA look as costly per VMA as a whole call, and the budget then admitted one segment
+     * per slice for good, which is no batching at all.
+     */
+    private void learn(final long elapsedNanos, final long vmas) {
+        if (vmas <= 1) {
+            nanosPerRun = Math.max(MIN_ESTIMATE_NANOS, 0.75 * nanosPerRun + 0.25 * (elapsedNanos - nanosPerVma));
+        } else {
+            final double perVma = (elapsedNanos - nanosPerRun) / vmas;
+            nanosPerVma = Math.max(MIN_ESTIMATE_NANOS, 0.75 * nanosPerVma + 0.25 * perVma);
+        }
     }
 
     /**
@@ -337,11 +360,13 @@ final class Compactor {
         final long keptPlaces = Math.min(places.count(),
             Math.max(initialPlaces, liveAfter + Math.max(1, liveAfter / HEADROOM_DIVISOR)));
         long movedSegments = 0;
-        for (final SlidePlan.Run run : SlidePlan.runs(places, table, pmdPlaces, pudPlaces)) {
+        final List<SlidePlan.Run> plannedRuns = SlidePlan.runs(places, table, pmdPlaces, pudPlaces);
+        for (final SlidePlan.Run run : plannedRuns) {
             movedSegments += run.count();
         }
+        final int runs = plannedRuns.size();
         final long copiedBytes = (long)evacuable * segmentBytes / 4; // below the threshold: a quarter full at most
-        final long nanos = (long)(movedSegments * nanosPerVma + copiedBytes * nanosPerCopiedByte);
+        final long nanos = (long)(runs * nanosPerRun + movedSegments * nanosPerVma + copiedBytes * nanosPerCopiedByte);
         return new long[] {freeCommitted + (long)evacuable * segmentBytes, (places.count() - keptPlaces) * segmentBytes,
             nanos};
     }
