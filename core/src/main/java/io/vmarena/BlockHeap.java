@@ -26,7 +26,11 @@ final class BlockHeap {
     static final int FREED = -3;
     static final int STALE = -4;
     static final int OTHER_ARENA = -5;
-    /** Relocated by evacuation, and the relocation listener was given the new handle. */
+    /**
+     * Relocated by evacuation, and the relocation listener was given the new handle: in an arena
+     * with a listener, the verdict for an old handle whose forward is gone, whatever became of its
+     * old segment since (given back, or its id or slot handed out again).
+     */
     static final int RELOCATED = -6;
     /** Forwarding chains are short (a block is evacuated again only after its new segment became sparse). */
     private static final int MAX_FORWARDS = 64;
@@ -340,15 +344,26 @@ final class BlockHeap {
                 return current;
             }
             if (verdict != FREED && verdict != STALE) {
-                return verdict;
+                return hop == 0 && listened && verdict == NOT_A_BLOCK && idGivenBack(current) ? RELOCATED : verdict;
             }
             final long forwarded = forwardOf(current);
             if (forwarded == 0) {
-                return hop == 0 && listened && verdict == FREED ? RELOCATED : verdict;
+                // A relocated block's old segment may since be given back, or its id or slot handed out again.
+                return hop == 0 && listened ? RELOCATED : verdict;
             }
             current = forwarded;
         }
         return STALE;
+    }
+
+    /**
+     * Whether {@code handle}'s segment id is free now (no stray bits): its segment was given back,
+     * as an evacuated one is once the listener took all its blocks' new handles.
+     */
+    private boolean idGivenBack(final long handle) {
+        final int id = codec.segmentIndex(handle);
+        final byte[] state = table.state;
+        return !codec.hasStrayBits(handle) && id < state.length && state[id] == SegmentTable.FREE;
     }
 
     /** Where evacuation copied the block of {@code handle}, or 0. */
