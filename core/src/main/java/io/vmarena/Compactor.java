@@ -164,7 +164,10 @@ final class Compactor {
         }
         for (final SlidePlan.Run planned : SlidePlan.runs(places, table, pmdPlaces, pudPlaces)) {
             final long remaining = deadlineNanos - System.nanoTime();
-            final int[] unitVmas = unitVmas(planned);
+            final long start = range.segmentAddress(planned.from());
+            final List<Mapping> mappings = range.space().mappings(start, start + planned.count() * segmentBytes,
+                io.vmarena.vm.MappingSource.AUTO);
+            final int[] unitVmas = unitVmas(planned, mappings);
             final double affordableVmas = remaining / nanosPerVma;
             int units = 0;
             long vmas = 0;
@@ -174,7 +177,8 @@ final class Compactor {
             if (vmas > affordableVmas && work.didWork) {
                 return false; // not even one segment fits: the next slice plans again from here
             }
-            if (!slide(SlidePlan.prefix(planned, units), vmas, work) || units < unitVmas.length) {
+            final SlidePlan.Run run = SlidePlan.prefix(planned, units);
+            if (!slide(run, vmas, pieceVmas(run, mappings), work) || units < unitVmas.length) {
                 return false; // a hole another mapping took, or the budget: plan again next slice
             }
         }
@@ -190,7 +194,7 @@ final class Compactor {
      * places it vacated could not be reserved again (another mapping took them): they are
      * UNUSABLE now, and the rest of the plan may be wrong.
      */
-    private boolean slide(final SlidePlan.Run run, final long vmas, final SliceWork work) {
+    private boolean slide(final SlidePlan.Run run, final long vmas, final long pieceVmas, final SliceWork work) {
         final long start = System.nanoTime();
         final long[] totals;
         try {
@@ -224,7 +228,7 @@ final class Compactor {
         work.movedBytes += run.count() * segmentBytes;
         work.runs++;
         work.systemCalls += totals[0];
-        work.vmasMoved += totals[1] >= 0 ? totals[1] : vmas;
+        work.vmasMoved += totals[1] >= 0 ? totals[1] : pieceVmas; // a multi-VMA move does not count them
         work.didWork = true;
         final double observed = (double)(System.nanoTime() - start) / Math.max(1, vmas);
         nanosPerVma = 0.75 * nanosPerVma + 0.25 * observed;
@@ -235,10 +239,8 @@ final class Compactor {
      * The VMAs under each segment of {@code run} (a VMA across several segments counts for each:
      * cut there, it would be split).
      */
-    private int[] unitVmas(final SlidePlan.Run run) {
+    private int[] unitVmas(final SlidePlan.Run run, final List<Mapping> mappings) {
         final long start = range.segmentAddress(run.from());
-        final List<Mapping> mappings = range.space().mappings(start, start + run.count() * segmentBytes,
-            io.vmarena.vm.MappingSource.AUTO);
         final int[] unitVmas = new int[run.ids().length];
         long unitStart = start;
         int first = 0;
@@ -255,6 +257,26 @@ final class Compactor {
             unitStart = unitEnd;
         }
         return unitVmas;
+    }
+
+    /**
+     * The VMAs the moves of {@code run} carry, from {@code mappings} (its range's, read before):
+     * each piece ({@link ArenaRange#slide}: at most the distance long) carries the VMAs it
+     * overlaps, so a VMA cut by pieces counts once per piece, as one call per VMA would move it.
+     */
+    private long pieceVmas(final SlidePlan.Run run, final List<Mapping> mappings) {
+        final int pieceLength = Math.min(run.count(), run.distance());
+        long vmas = 0;
+        for (int piece = run.from(); piece < run.from() + run.count(); piece += pieceLength) {
+            final long pieceStart = range.segmentAddress(piece);
+            final long pieceEnd = range.segmentAddress(Math.min(piece + pieceLength, run.from() + run.count()));
+            for (final Mapping mapping : mappings) {
+                if (mapping.startAddress() < pieceEnd && mapping.endAddress() > pieceStart) {
+                    vmas++;
+                }
+            }
+        }
+        return vmas;
     }
 
     /**
