@@ -200,6 +200,7 @@ final class Compactor {
         try {
             totals = range.slide(run.from(), run.to(), run.count());
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
+            reclaimHoles(run);
             throw new CompactionFailedException("compaction of arena '" + arenaName + "' stopped: moving " + run.count()
                 + " segments (" + run.count() * segmentBytes + " bytes) down by " + run.distance() + " failed ("
                 + refused.getMessage() + ") and was undone; every block is where it was and the arena is usable",
@@ -233,6 +234,24 @@ final class Compactor {
         final double observed = (double)(System.nanoTime() - start) / Math.max(1, vmas);
         nanosPerVma = 0.75 * nanosPerVma + 0.25 * observed;
         return totals[3] != 0;
+    }
+
+    /**
+     * After a slide of {@code run} was refused and undone: the free places it was moving into
+     * (below its own) may be holes the undone moves left; each is reserved again and counted as
+     * uncommitted, or taken out of use if someone's mapping is there now. Never handed out over
+     * unmapped memory.
+     */
+    private void reclaimHoles(final SlidePlan.Run run) {
+        final int start = run.to();
+        final int[] states = range.reserveHoles(start, Math.min(run.from(), run.to() + run.count()) - start);
+        for (int index = 0; index < states.length; index++) {
+            if (states[index] > 0) {
+                segments.decommitted(start + index, 1);
+            } else if (states[index] < 0) {
+                segments.quarantine(start + index, 1);
+            }
+        }
     }
 
     /**
