@@ -85,15 +85,18 @@ final class Evacuator {
 
     /**
      * Evacuates sparse segments, one at a time, until none is left or {@code deadlineNanos}
-     * ({@link System#nanoTime}) passes.
+     * ({@link System#nanoTime}) passes; always one at least, so that slices of any budget get
+     * there (a budget spent before the first segment would otherwise never evacuate any).
      *
      * @return whether it finished (no sparse segment with room for its blocks is left)
      */
     boolean evacuate(final double threshold, final long deadlineNanos) {
+        boolean first = true;
         for (final int[] source : plan(threshold, deadlineNanos)) {
-            if (System.nanoTime() > deadlineNanos) {
+            if (!first && System.nanoTime() > deadlineNanos) {
                 return false;
             }
+            first = false;
             evacuate(source[0], destinations(source));
         }
         return true;
