@@ -504,6 +504,39 @@ public abstract class CompactionContract {
         }
     }
 
+    /**
+     * Slices whose budget is spent before any work still get there: each one does at least one
+     * unit of work (an evacuated segment, a moved segment), so calling compactSlice() until it
+     * says complete ends, however short the budget or slow the machine.
+     */
+    @Test
+    void shouldCompleteInSlicesOfAnyBudget() {
+        try (Arena arena = arena().build()) {
+            final LiveBlocks blocks = new LiveBlocks(space);
+            final List<Long> evacuees = sparseSegments(arena, blocks);
+            final long large = arena.allocate(2 * segmentBytes);
+            blocks.write(arena.address(large), blocks.add(large, 2 * segmentBytes, 3), 0);
+            final long hole = arena.allocate(segmentBytes);
+            final long last = arena.allocate(segmentBytes);
+            blocks.write(arena.address(last), blocks.add(last, segmentBytes, 4), 0);
+            arena.free(hole);
+            int slices = 0;
+            long evacuated = 0;
+            long moved = 0;
+            for (CompactionResult slice = null; slice == null || !slice.complete(); slices++) {
+                assertTrue(slices < 1000, "1000 slices of 1 ns did not complete: a slice must always make progress");
+                slice = arena.compactSlice(Duration.ofNanos(1));
+                assertEquals(1, slice.slices());
+                evacuated += slice.evacuatedBlocks();
+                moved += slice.movedBytes();
+            }
+            assertEquals(evacuees.size(), evacuated, "the sparse segment was evacuated");
+            assertTrue(moved > 0, "and the segments after it slid");
+            blocks.checkAll(arena::address, arena::capacity, "after slices of 1 ns");
+            assertEquals(0, arena.compact().movedBytes());
+        }
+    }
+
     @Test
     void shouldRefuseChangesFromInsideTheListener() {
         final List<Throwable> refusals = new ArrayList<>();
