@@ -236,7 +236,16 @@ final class BlockHeap {
                 table.detail[id] = wanted;
             });
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
+            // Undone, but mremap unmapped the destination's parts it moved into first: reserve those holes again.
+            final int[] holes = range.reserveHoles(newPlace, wanted);
             segments.release(newPlace, wanted, false);
+            for (int index = 0; index < holes.length; index++) {
+                if (holes[index] > 0) {
+                    segments.decommitted(newPlace + index, 1);
+                } else if (holes[index] < 0) {
+                    segments.quarantine(newPlace + index, 1);
+                }
+            }
             throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
                 + failure.getMessage() + "; the block is unchanged", failure);
         }
