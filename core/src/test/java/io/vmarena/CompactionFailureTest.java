@@ -163,6 +163,46 @@ class CompactionFailureTest {
         }
     }
 
+    /**
+     * The same for a large block that moves to grow, once compaction has split it into two VMAs
+     * (slid, then grown in place): on 6.1 it moves one VMA per call, the second is refused, the
+     * first goes back, and the free places it had moved into must not be handed out unmapped.
+     */
+    @org.junit.jupiter.api.Test
+    void shouldNotHandOutTheHoleAGrowthMoveRefusedPartWayLeft() {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_1)) {
+            final FailingAddressSpace space = new FailingAddressSpace(simulator);
+            final LiveBlocks blocks = new LiveBlocks(space);
+            try (Arena arena = Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES)
+                .initialBytes(32 * SEGMENT_BYTES).maximumBytes(64 * SEGMENT_BYTES).retainedBytes(0)
+                .compactionPauseBudget(Duration.ofSeconds(60)).build()) {
+                final long first = arena.allocate(2 * SEGMENT_BYTES);
+                final long grown = arena.allocate(2 * SEGMENT_BYTES);
+                final LiveBlocks.Block block = blocks.add(grown, 2 * SEGMENT_BYTES, 21);
+                blocks.write(arena.address(grown), block, 0); // faulted: it keeps its pgoff when it slides
+                arena.free(first);
+                arena.compact(); // grown slides to place 0
+                assertEquals(grown, arena.reallocate(grown, 3 * SEGMENT_BYTES), "grows in place into place 2");
+                block.lengthBytes = 3 * SEGMENT_BYTES;
+                blocks.write(arena.address(grown), block, 2 * SEGMENT_BYTES);
+                final long blocker = arena.allocate(SEGMENT_BYTES); // place 3: the block cannot grow in place again
+                assertEquals(2, simulator.mappings(arena.address(grown), arena.address(grown) + 3 * SEGMENT_BYTES)
+                    .size(), "the block is two VMAs");
+                space.failRemapAfter(1);
+                assertThrows(ArenaFullException.class, () -> arena.reallocate(grown, 4 * SEGMENT_BYTES));
+                blocks.checkAll(arena::address, arena::capacity, "after the refused growth");
+                for (int index = 0; index < 4; index++) {
+                    final long again = arena.allocate(SEGMENT_BYTES);
+                    assertEquals(List.of(Protection.READ_WRITE), protections(simulator, arena.address(again),
+                        SEGMENT_BYTES), "a block is never handed out over unmapped memory");
+                    blocks.write(arena.address(again), blocks.add(again, SEGMENT_BYTES, index), 0);
+                }
+                arena.free(blocker);
+                blocks.checkAll(arena::address, arena::capacity, "at the end");
+            }
+        }
+    }
+
     /** The protections over {@code [address, address + lengthBytes)}, a hole as null. */
     private static List<Protection> protections(final SimulatedAddressSpace space, final long address,
         final long lengthBytes) {
