@@ -539,31 +539,37 @@ public abstract class CompactionContract {
 
     @Test
     void shouldRefuseChangesFromInsideTheListener() {
-        final List<Throwable> refusals = new ArrayList<>();
-        final Arena[] self = new Arena[1];
-        try (Arena arena = arena().relocationListener((oldHandle, newHandle) -> {
-            if (!refusals.isEmpty()) {
-                return;
-            }
-            for (final Runnable call : List.<Runnable>of(() -> self[0].allocate(16), () -> self[0].free(newHandle),
-                () -> self[0].reallocate(newHandle, 1000), () -> self[0].trim(Long.MAX_VALUE), self[0]::compact,
-                self[0]::compactSlice)) {
-                try {
-                    call.run();
-                    refusals.add(new AssertionError("a change from inside the listener was allowed"));
-                } catch (final IllegalStateException refused) {
-                    refusals.add(refused);
+        for (final Threading threading : Threading.values()) {
+            final List<Throwable> refusals = new ArrayList<>();
+            final Arena[] self = new Arena[1];
+            try (Arena arena = arena().threading(threading).relocationListener((oldHandle, newHandle) -> {
+                if (!refusals.isEmpty()) {
+                    return;
                 }
-            }
-        }).build()) {
-            self[0] = arena;
-            final LiveBlocks blocks = new LiveBlocks(space);
-            sparseSegments(arena, blocks);
-            arena.compact();
-            assertEquals(6, refusals.size());
-            for (final Throwable refusal : refusals) {
-                assertEquals(IllegalStateException.class, refusal.getClass(), refusal::toString);
-                assertTrue(refusal.getMessage().contains("compaction"), refusal::getMessage);
+                self[0].address(newHandle); // reading is allowed
+                for (final Runnable call : List.<Runnable>of(() -> self[0].allocate(16), () -> self[0].free(newHandle),
+                    () -> self[0].reallocate(newHandle, 1000), () -> self[0].trim(Long.MAX_VALUE), self[0]::compact,
+                    self[0]::compactSlice)) {
+                    try {
+                        call.run();
+                        refusals.add(new AssertionError("a change from inside the listener was allowed"));
+                    } catch (final IllegalStateException refused) {
+                        refusals.add(refused);
+                    }
+                }
+            }).build()) {
+                self[0] = arena;
+                final LiveBlocks blocks = new LiveBlocks(space);
+                sparseSegments(arena, blocks);
+                assertTrue(arena.compact().complete());
+                assertEquals(6, refusals.size(), threading::toString);
+                for (final Throwable refusal : refusals) {
+                    assertEquals(IllegalStateException.class, refusal.getClass(), refusal::toString);
+                    // confined: "from inside its compaction"; shared: "from the thread of a call of the arena under way"
+                    assertTrue(refusal.getMessage().contains(threading == Threading.CONFINED ? "compaction"
+                        : "under way"), refusal::getMessage);
+                }
+                arena.free(arena.allocate(16)); // and usable after
             }
         }
     }
