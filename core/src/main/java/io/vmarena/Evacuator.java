@@ -1,6 +1,7 @@
 package io.vmarena;
 
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,6 +26,13 @@ final class Evacuator {
     private final ArenaRange range;
     private final int segmentShift;
     private final RelocationListener listener;
+    /**
+     * With a listener: the handles that forwards kept because the listener threw lead to (the
+     * caller may hold only the old handle). When such a block is evacuated again, its forward is
+     * kept too, even if the listener returns normally, so the old handle's chain still ends at the
+     * block; compaction's clean-up shortens the chain.
+     */
+    private final LongHashSet keptTargets = new LongHashSet();
 
     long copiedBytes;
     long evacuatedBlocks;
@@ -44,6 +52,7 @@ final class Evacuator {
      * (a block evacuated twice); releases forwarded ids with no forward left.
      */
     void purgeForwards() {
+        keptTargets.removeIf(target -> heap.check(target) < 0); // freed since: no chain leads on from there
         for (int id = 0; id < table.idCapacity(); id++) {
             final Forwarding forward = table.forwarding[id];
             if (forward == null) {
@@ -195,8 +204,17 @@ final class Evacuator {
             copiedBytes += blockBytes;
             evacuatedBlocks++;
             if (listener != null) {
-                listener.relocated(oldHandle, newHandle); // throws: the forward stays, and so does the rest
-                forward.remove(oldHandle);
+                try {
+                    listener.relocated(oldHandle, newHandle);
+                } catch (final RuntimeException | Error thrown) {
+                    keptTargets.add(newHandle); // the forward stays, and so does the rest of the segment
+                    throw thrown;
+                }
+                if (keptTargets.remove(oldHandle)) {
+                    keptTargets.add(newHandle); // a kept forward leads here: this one must go on to the block
+                } else {
+                    forward.remove(oldHandle);
+                }
             }
         }
         final Forwarding forward = table.forwarding[sourceId];
