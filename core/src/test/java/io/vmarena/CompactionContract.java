@@ -537,6 +537,51 @@ public abstract class CompactionContract {
         }
     }
 
+    /**
+     * The listener throws at a block (its old handle is kept, forwarded to the new); later that
+     * block is evacuated again and the listener returns normally: the old handle, all the caller
+     * may hold, still leads to the block.
+     */
+    @Test
+    void shouldKeepTheOldHandleOfTheBlockAListenerThrewAtWhenTheBlockIsEvacuatedAgain() {
+        final List<long[]> relocations = new ArrayList<>();
+        final boolean[] failing = {true};
+        try (Arena arena = arena().relocationListener((oldHandle, newHandle) -> {
+            relocations.add(new long[] {oldHandle, newHandle});
+            if (failing[0]) {
+                failing[0] = false;
+                throw new IllegalStateException("refused by the index");
+            }
+        }).build()) {
+            final LiveBlocks blocks = new LiveBlocks(space);
+            sparseSegments(arena, blocks);
+            assertThrows(IllegalStateException.class, arena::compact);
+            final long oldHandle = relocations.get(0)[0];
+            final long newHandle = relocations.get(0)[1];
+            // the new handle's segment (the first) made sparse: its other blocks freed
+            for (final LiveBlocks.Block block : new ArrayList<>(blocks.blocks())) {
+                if (block.seed < slots64() && block.handle != oldHandle) {
+                    free(arena, blocks, block.handle);
+                }
+            }
+            relocations.clear();
+
+            assertTrue(arena.compact().complete());
+
+            assertTrue(relocations.stream().anyMatch(relocation -> relocation[0] == newHandle),
+                "the block was evacuated again: " + relocations.size() + " relocations");
+            for (final long[] relocation : relocations) {
+                final LiveBlocks.Block block = find(blocks, relocation[0]);
+                if (block != null && block.handle != oldHandle) {
+                    block.handle = relocation[1];
+                }
+            }
+            blocks.checkAll(arena::address, arena::capacity, "the old handle of the block the listener threw at");
+            assertTrue(arena.compact().complete());
+            blocks.checkAll(arena::address, arena::capacity, "after the clean-up of the next compaction");
+        }
+    }
+
     @Test
     void shouldRefuseChangesFromInsideTheListener() {
         for (final Threading threading : Threading.values()) {
