@@ -163,9 +163,9 @@ final class BlockHeap {
         if (live < 0) {
             return (int)live;
         }
-        if (live != handle) {
-            dropForward(handle); // the old handle of an evacuated block: its forward ends with the block
-        }
+        // Freed through the old handle of an evacuated block: its forward stays, and now leads to a
+        // freed block, so the old handle is refused too. Compaction drops it (under its gate): a
+        // removal here would rehash the table while readers of a shared arena look other handles up.
         final int id = codec.segmentIndex(live);
         if (table.state[id] == SegmentTable.CLASS) {
             final SlotMap classMap = table.slotMaps[id];
@@ -384,19 +384,6 @@ final class BlockHeap {
         }
         final Forwarding forward = forwarding[id];
         return forward == null ? 0 : forward.target(handle);
-    }
-
-    /** Ends the forward of an evacuated block's old handle; releases a forwarded id with none left. */
-    void dropForward(final long oldHandle) {
-        final int id = codec.segmentIndex(oldHandle);
-        final Forwarding forward = table.forwarding[id];
-        if (forward == null) {
-            return;
-        }
-        forward.remove(oldHandle);
-        if (forward.isEmpty() && table.state[id] == SegmentTable.FORWARDED) {
-            table.release(id);
-        }
     }
 
     /**
