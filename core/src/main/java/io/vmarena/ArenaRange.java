@@ -398,6 +398,35 @@ final class ArenaRange {
     }
 
     /**
+     * After a refused slide was undone: mremap unmaps its destination before it moves, so the
+     * free places a run was moving into may be holes now. Reserves every hole among places
+     * {@code [place, place + count)} again, PROT_NONE, with MAP_FIXED_NOREPLACE.
+     *
+     * @return per place: 1 reserved again (no memory behind it now), 0 mapped as it was, -1 a
+     *     hole that could not be reserved again (its place must never be used again)
+     */
+    int[] reserveHoles(final int place, final int count) {
+        final int[] states = new int[Math.max(0, count)];
+        final long start = segmentAddress(place);
+        final long end = segmentAddress(place + count);
+        final List<Mapping> mappings = count <= 0 ? List.of() : space.mappings(start, end, MappingSource.AUTO);
+        long cursor = start;
+        for (int index = 0; index <= mappings.size() && count > 0; index++) {
+            final long holeEnd = index < mappings.size() ? Math.max(cursor, mappings.get(index).startAddress()) : end;
+            if (holeEnd > cursor) {
+                final int state = reserveAgain(cursor, holeEnd - cursor) ? 1 : -1;
+                for (long address = cursor; address < holeEnd; address += segmentBytes) {
+                    states[(int)((address - start) / segmentBytes)] = state;
+                }
+            }
+            if (index < mappings.size()) {
+                cursor = Math.max(cursor, Math.min(end, mappings.get(index).endAddress()));
+            }
+        }
+        return states;
+    }
+
+    /**
      * Replaces {@code [place, place + count)} with a fresh PROT_NONE reservation (MAP_FIXED over
      * the arena's own memory, so nothing else can take it in between): the pages go back to the
      * system, and the fresh VMA merges with its PROT_NONE neighbours.

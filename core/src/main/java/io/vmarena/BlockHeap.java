@@ -26,7 +26,11 @@ final class BlockHeap {
     static final int FREED = -3;
     static final int STALE = -4;
     static final int OTHER_ARENA = -5;
-    /** Relocated by evacuation, and the relocation listener was given the new handle. */
+    /**
+     * Relocated by evacuation, and the relocation listener was given the new handle: in an arena
+     * with a listener, the verdict for an old handle whose forward is gone, whatever became of its
+     * old segment since (given back, or its id or slot handed out again).
+     */
     static final int RELOCATED = -6;
     /** Forwarding chains are short (a block is evacuated again only after its new segment became sparse). */
     private static final int MAX_FORWARDS = 64;
@@ -159,9 +163,9 @@ final class BlockHeap {
         if (live < 0) {
             return (int)live;
         }
-        if (live != handle) {
-            dropForward(handle); // the old handle of an evacuated block: its forward ends with the block
-        }
+        // Freed through the old handle of an evacuated block: its forward stays, and now leads to a
+        // freed block, so the old handle is refused too. Compaction drops it (under its gate): a
+        // removal here would rehash the table while readers of a shared arena look other handles up.
         final int id = codec.segmentIndex(live);
         if (table.state[id] == SegmentTable.CLASS) {
             final SlotMap classMap = table.slotMaps[id];
@@ -232,7 +236,16 @@ final class BlockHeap {
                 table.detail[id] = wanted;
             });
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
+            // Undone, but mremap unmapped the destination's parts it moved into first: reserve those holes again.
+            final int[] holes = range.reserveHoles(newPlace, wanted);
             segments.release(newPlace, wanted, false);
+            for (int index = 0; index < holes.length; index++) {
+                if (holes[index] > 0) {
+                    segments.decommitted(newPlace + index, 1);
+                } else if (holes[index] < 0) {
+                    segments.quarantine(newPlace + index, 1);
+                }
+            }
             throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
                 + failure.getMessage() + "; the block is unchanged", failure);
         }
@@ -340,15 +353,47 @@ final class BlockHeap {
                 return current;
             }
             if (verdict != FREED && verdict != STALE) {
-                return verdict;
+                return hop == 0 && listened && verdict == NOT_A_BLOCK && idGivenBack(current) ? RELOCATED : verdict;
             }
             final long forwarded = forwardOf(current);
             if (forwarded == 0) {
-                return hop == 0 && listened && verdict == FREED ? RELOCATED : verdict;
+                // A relocated block's old segment may since be given back, or its id or slot handed out again.
+                return hop == 0 && listened ? RELOCATED : verdict;
             }
             current = forwarded;
         }
         return STALE;
+    }
+
+    /**
+     * Whether {@code handle}'s segment id is free now (no stray bits): its segment was given back,
+     * as an evacuated one is once the listener took all its blocks' new handles.
+     */
+    private boolean idGivenBack(final long handle) {
+        final int id = codec.segmentIndex(handle);
+        final byte[] state = table.state;
+        return !codec.hasStrayBits(handle) && id < state.length && state[id] == SegmentTable.FREE;
+    }
+
+    /**
+     * Ends the forward of an evacuated block's old handle (a relocation listener took the new
+     * one); releases a forwarded id with none left. Only compaction calls it, with the move gate
+     * closed: a removal rehashes the table, which readers of a shared arena search without the lock.
+     */
+    void dropForward(final long oldHandle) {
+        final int id = codec.segmentIndex(oldHandle);
+        final Forwarding forward = table.forwarding[id];
+        if (forward == null) {
+            return;
+        }
+        forward.remove(oldHandle);
+        if (forward.isEmpty()) {
+            if (table.state[id] == SegmentTable.FORWARDED) {
+                table.release(id);
+            } else {
+                table.forwarding[id] = null;
+            }
+        }
     }
 
     /** Where evacuation copied the block of {@code handle}, or 0. */
@@ -360,19 +405,6 @@ final class BlockHeap {
         }
         final Forwarding forward = forwarding[id];
         return forward == null ? 0 : forward.target(handle);
-    }
-
-    /** Ends the forward of an evacuated block's old handle; releases a forwarded id with none left. */
-    void dropForward(final long oldHandle) {
-        final int id = codec.segmentIndex(oldHandle);
-        final Forwarding forward = table.forwarding[id];
-        if (forward == null) {
-            return;
-        }
-        forward.remove(oldHandle);
-        if (forward.isEmpty() && table.state[id] == SegmentTable.FORWARDED) {
-            table.release(id);
-        }
     }
 
     /**

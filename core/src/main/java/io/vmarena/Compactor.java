@@ -131,6 +131,9 @@ final class Compactor {
         running = true;
         try {
             work.complete = work(start + budgetNanos, work);
+        } catch (final RuntimeException | Error stopped) {
+            evacuator.endCycle(); // a listener threw, or a move failed: the next compaction plans afresh
+            throw stopped;
         } finally {
             running = false;
             work.pauseNanos = System.nanoTime() - start;
@@ -176,7 +179,10 @@ final class Compactor {
         final SlidePlan plan = new SlidePlan(places, table, pmdPlaces, pudPlaces);
         for (SlidePlan.Run planned = plan.next(); planned != null; planned = plan.next()) {
             final long remaining = deadlineNanos - System.nanoTime();
-            final int[] unitVmas = unitVmas(planned);
+            final long start = range.segmentAddress(planned.from());
+            final List<Mapping> mappings = range.space().mappings(start, start + planned.count() * segmentBytes,
+                io.vmarena.vm.MappingSource.AUTO);
+            final int[] unitVmas = unitVmas(planned, mappings);
             final double affordableVmas = (remaining - nanosPerRun) / nanosPerVma;
             int units = 0;
             long vmas = 0;
@@ -186,7 +192,8 @@ final class Compactor {
             if (vmas > affordableVmas && work.didWork) {
                 return false; // not even one segment fits: the next slice plans again from here
             }
-            if (!slide(SlidePlan.prefix(planned, units), vmas, work) || units < unitVmas.length) {
+            final SlidePlan.Run run = SlidePlan.prefix(planned, units);
+            if (!slide(run, vmas, pieceVmas(run, mappings), work) || units < unitVmas.length) {
                 return false; // a hole another mapping took, or the budget: plan again next slice
             }
         }
@@ -203,12 +210,13 @@ final class Compactor {
      * places it vacated could not be reserved again (another mapping took them): they are
      * UNUSABLE now, and the rest of the plan may be wrong.
      */
-    private boolean slide(final SlidePlan.Run run, final long vmas, final SliceWork work) {
+    private boolean slide(final SlidePlan.Run run, final long vmas, final long pieceVmas, final SliceWork work) {
         final long start = System.nanoTime();
         final long[] totals;
         try {
             totals = range.slide(run.from(), run.to(), run.count());
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException refused) {
+            reclaimHoles(run);
             throw new CompactionFailedException("compaction of arena '" + arenaName + "' stopped: moving " + run.count()
                 + " segments (" + run.count() * segmentBytes + " bytes) down by " + run.distance() + " failed ("
                 + refused.getMessage() + ") and was undone; every block is where it was and the arena is usable",
@@ -237,7 +245,7 @@ final class Compactor {
         work.movedBytes += run.count() * segmentBytes;
         work.runs++;
         work.systemCalls += totals[0];
-        work.vmasMoved += totals[1] >= 0 ? totals[1] : vmas;
+        work.vmasMoved += totals[1] >= 0 ? totals[1] : pieceVmas; // a multi-VMA move does not count them
         work.didWork = true;
         learn(System.nanoTime() - start, vmas);
         return totals[3] != 0;
@@ -260,13 +268,29 @@ final class Compactor {
     }
 
     /**
+     * After a slide of {@code run} was refused and undone: the free places it was moving into
+     * (below its own) may be holes the undone moves left; each is reserved again and counted as
+     * uncommitted, or taken out of use if someone's mapping is there now. Never handed out over
+     * unmapped memory.
+     */
+    private void reclaimHoles(final SlidePlan.Run run) {
+        final int start = run.to();
+        final int[] states = range.reserveHoles(start, Math.min(run.from(), run.to() + run.count()) - start);
+        for (int index = 0; index < states.length; index++) {
+            if (states[index] > 0) {
+                segments.decommitted(start + index, 1);
+            } else if (states[index] < 0) {
+                segments.quarantine(start + index, 1);
+            }
+        }
+    }
+
+    /**
      * The VMAs under each segment of {@code run} (a VMA across several segments counts for each:
      * cut there, it would be split).
      */
-    private int[] unitVmas(final SlidePlan.Run run) {
+    private int[] unitVmas(final SlidePlan.Run run, final List<Mapping> mappings) {
         final long start = range.segmentAddress(run.from());
-        final List<Mapping> mappings = range.space().mappings(start, start + run.count() * segmentBytes,
-            io.vmarena.vm.MappingSource.AUTO);
         final int[] unitVmas = new int[run.ids().length];
         long unitStart = start;
         int first = 0;
@@ -283,6 +307,26 @@ final class Compactor {
             unitStart = unitEnd;
         }
         return unitVmas;
+    }
+
+    /**
+     * The VMAs the moves of {@code run} carry, from {@code mappings} (its range's, read before):
+     * each piece ({@link ArenaRange#slide}: at most the distance long) carries the VMAs it
+     * overlaps, so a VMA cut by pieces counts once per piece, as one call per VMA would move it.
+     */
+    private long pieceVmas(final SlidePlan.Run run, final List<Mapping> mappings) {
+        final int pieceLength = Math.min(run.count(), run.distance());
+        long vmas = 0;
+        for (int piece = run.from(); piece < run.from() + run.count(); piece += pieceLength) {
+            final long pieceStart = range.segmentAddress(piece);
+            final long pieceEnd = range.segmentAddress(Math.min(piece + pieceLength, run.from() + run.count()));
+            for (final Mapping mapping : mappings) {
+                if (mapping.startAddress() < pieceEnd && mapping.endAddress() > pieceStart) {
+                    vmas++;
+                }
+            }
+        }
+        return vmas;
     }
 
     /**

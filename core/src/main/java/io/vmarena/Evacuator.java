@@ -1,6 +1,7 @@
 package io.vmarena;
 
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,6 +29,13 @@ final class Evacuator {
     private final RelocationListener listener;
     /** This compaction's plan, worked through slice by slice; null between compactions. */
     private java.util.ArrayDeque<int[]> queue;
+    /**
+     * With a listener: the handles that forwards kept because the listener threw lead to (the
+     * caller may hold only the old handle). When such a block is evacuated again, its forward is
+     * kept too, even if the listener returns normally, so the old handle's chain still ends at the
+     * block; compaction's clean-up shortens the chain.
+     */
+    private final LongHashSet keptTargets = new LongHashSet();
 
     long copiedBytes;
     long evacuatedBlocks;
@@ -47,6 +55,7 @@ final class Evacuator {
      * (a block evacuated twice); releases forwarded ids with no forward left.
      */
     void purgeForwards() {
+        keptTargets.removeIf(target -> heap.check(target) < 0); // freed since: no chain leads on from there
         for (int id = 0; id < table.idCapacity(); id++) {
             final Forwarding forward = table.forwarding[id];
             if (forward == null) {
@@ -88,10 +97,12 @@ final class Evacuator {
 
     /**
      * Evacuates sparse segments, one at a time, until none is left or {@code deadlineNanos}
-     * ({@link System#nanoTime}) passes. The first call of a compaction cleans the forwards up and
-     * plans (a walk of every segment id); later slices of the same compaction work through that
-     * plan, checking each entry again first (a shared arena changes between slices), so a slice
-     * does not pay for a walk of the whole arena. {@link #endCycle} ends the compaction.
+     * ({@link System#nanoTime}) passes; always one at least, so that slices of any budget get
+     * there (a budget spent before the first segment would otherwise never evacuate any). The
+     * first call of a compaction cleans the forwards up and plans (a walk of every segment id);
+     * later slices of the same compaction work through that plan, checking each entry again first
+     * (a shared arena changes between slices), so a slice does not pay for a walk of the whole
+     * arena. {@link #endCycle} ends the compaction.
      *
      * @return whether it finished (no sparse segment with room for its blocks is left)
      */
@@ -100,14 +111,16 @@ final class Evacuator {
             purgeForwards();
             queue = new java.util.ArrayDeque<>(plan(threshold, deadlineNanos));
         }
+        boolean first = true;
         while (!queue.isEmpty()) {
-            if (System.nanoTime() > deadlineNanos) {
+            if (!first && System.nanoTime() > deadlineNanos) {
                 return false;
             }
             final int[] entry = queue.poll();
             final int[] destinations = stillValid(entry, threshold);
             if (destinations != null) {
                 evacuate(entry[0], destinations);
+                first = false;
             }
         }
         return true;
@@ -218,6 +231,8 @@ final class Evacuator {
         final long base = range.base();
         final long sourceAddress = base + ((long)table.place[sourceId] << segmentShift);
         final Forwarding forward = new Forwarding();
+        final long[] oldHandles = new long[source.liveCount()]; // in slot order, as the listener hears of them
+        int moved = 0;
         int destinationIndex = 0;
         for (int slot = 0; slot < source.touchedEnd() && source.liveCount() > 0; slot++) {
             if (!source.isLive(slot)) {
@@ -231,7 +246,8 @@ final class Evacuator {
             smallBlocks.afterTake(destination);
             MemoryCopy.copy(sourceAddress + slot * blockBytes,
                 base + ((long)destination.place << segmentShift) + newSlot * blockBytes, blockBytes);
-            forward.put(source.handle(slot), destination.handle(newSlot));
+            oldHandles[moved++] = source.handle(slot);
+            forward.put(oldHandles[moved - 1], destination.handle(newSlot));
             source.give(slot); // its offset moves on: the old handle no longer matches here
             copiedBytes += blockBytes;
             evacuatedBlocks++;
@@ -241,7 +257,7 @@ final class Evacuator {
         smallBlocks.evacuated(sourceId, forwarded);
         evacuatedSegments++;
         if (listener != null && forwarded) {
-            notifyListener(sourceId, forward);
+            notifyListener(forward, oldHandles, moved);
         }
     }
 
@@ -250,17 +266,24 @@ final class Evacuator {
      * returns; a listener that throws leaves that block's forward, and those not yet told, in
      * place (their old handles keep working), and the exception propagates.
      */
-    private void notifyListener(final int sourceId, final Forwarding forward) {
+    private void notifyListener(final Forwarding forward, final long[] oldHandles, final int count) {
         final Long2LongHashMap targets = forward.targets();
-        final long[] oldHandles = new long[targets.size()];
-        int count = 0;
-        for (final Long2LongHashMap.KeyIterator keys = targets.keySet().iterator(); keys.hasNext(); ) {
-            oldHandles[count++] = keys.nextValue();
-        }
-        java.util.Arrays.sort(oldHandles, 0, count); // in slot order within a generation: predictable for callers
         for (int index = 0; index < count; index++) {
-            listener.relocated(oldHandles[index], targets.get(oldHandles[index]));
-            heap.dropForward(oldHandles[index]); // the last one releases the segment's id
+            final long oldHandle = oldHandles[index];
+            final long newHandle = targets.get(oldHandle);
+            try {
+                listener.relocated(oldHandle, newHandle);
+            } catch (final RuntimeException | Error thrown) {
+                for (int untold = index; untold < count; untold++) {
+                    keptTargets.add(targets.get(oldHandles[untold])); // their forwards stay: chains lead here
+                }
+                throw thrown;
+            }
+            if (keptTargets.remove(oldHandle)) {
+                keptTargets.add(newHandle); // a kept forward leads here: this one must go on to the block
+            } else {
+                heap.dropForward(oldHandle); // the last one releases the segment's id
+            }
         }
     }
 }

@@ -5,9 +5,11 @@ import org.agrona.collections.Long2LongHashMap;
 /**
  * Where compaction's evacuation copied the live blocks of one segment: each block's old handle
  * to its new one. Only the slow path of a lookup reads it (a handle that no longer matches its
- * old segment's block), so evacuation costs the fast paths nothing. An entry ends when its block
- * is freed through the old handle, when a relocation listener took the new handle, or when
- * compaction finds its block gone; a segment id with entries left is not handed out again.
+ * old segment's block), so evacuation costs the fast paths nothing. An entry ends when a
+ * relocation listener took the new handle, or when compaction finds its block gone (freed through
+ * either handle: the entry then leads to a freed block, and the old handle is refused); only
+ * compaction changes a table, with its gate closed, because readers of a shared arena look
+ * handles up in it without the arena's lock. A segment id with entries left is not handed out again.
  */
 final class Forwarding {
     private final Long2LongHashMap targets = new Long2LongHashMap(0);

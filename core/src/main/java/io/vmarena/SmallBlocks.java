@@ -149,12 +149,28 @@ final class SmallBlocks {
         return slotMap;
     }
 
-    /** Gives an empty segment back to the arena (its place and its id) and its slot map to the class's pool. */
+    /**
+     * Gives an empty segment back to the arena (its place and its id) and its slot map to the
+     * class's pool. Its id stays FORWARDED while a forward of it is left (a relocation listener
+     * threw at one of its blocks, whose old handle must keep working).
+     */
     private void retire(final int sizeClass, final int segmentIndex) {
         final int place = table.place[segmentIndex];
         detach(sizeClass, segmentIndex);
-        table.release(segmentIndex);
+        final Forwarding forward = table.forwarding[segmentIndex];
+        if (forward != null && !forward.isEmpty()) {
+            forwarded(segmentIndex);
+        } else {
+            table.release(segmentIndex);
+        }
         segments.release(place, 1, true);
+    }
+
+    /** An emptied segment's id keeps its forwards, and names no place or block any more. */
+    private void forwarded(final int segmentIndex) {
+        table.state[segmentIndex] = SegmentTable.FORWARDED;
+        table.detail[segmentIndex] = 0;
+        table.place[segmentIndex] = SegmentTable.NONE;
     }
 
     /**
@@ -221,9 +237,7 @@ final class SmallBlocks {
         }
         detach(sizeClass, segmentIndex);
         if (forwarded) {
-            table.state[segmentIndex] = SegmentTable.FORWARDED;
-            table.detail[segmentIndex] = 0;
-            table.place[segmentIndex] = SegmentTable.NONE;
+            forwarded(segmentIndex);
         } else {
             table.release(segmentIndex);
         }

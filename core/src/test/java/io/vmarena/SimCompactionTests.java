@@ -1,0 +1,73 @@
+package io.vmarena;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.sim.KernelProfile;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The compaction contract on the simulator: Linux 6.17 (one call moves many VMAs) and Linux 6.1 (one
+ * call per VMA), each with 4, 16 and 64 KiB pages.
+ */
+class SimCompactionTests {
+    /** The compaction contract on a fresh simulated process per test. */
+    abstract static class OnSimulator extends CompactionContract {
+        private final KernelProfile profile;
+
+        OnSimulator(final KernelProfile profile, final long pageSize) {
+            this.profile = profile.withPageSize(pageSize);
+        }
+
+        @Override
+        protected AddressSpace addressSpace() {
+            return new SimulatedAddressSpace(profile);
+        }
+
+        @Override
+        protected void release(final AddressSpace addressSpace) {
+            ((SimulatedAddressSpace)addressSpace).close();
+        }
+    }
+
+    @Nested
+    class Linux617Page4K extends OnSimulator {
+        Linux617Page4K() {
+            super(KernelProfile.LINUX_6_17, 4L << 10);
+        }
+    }
+
+    @Nested
+    class Linux617Page16K extends OnSimulator {
+        Linux617Page16K() {
+            super(KernelProfile.LINUX_6_17, 16L << 10);
+        }
+    }
+
+    @Nested
+    class Linux617Page64K extends OnSimulator {
+        Linux617Page64K() {
+            super(KernelProfile.LINUX_6_17, 64L << 10);
+        }
+    }
+
+    @Nested
+    class Linux61Page4K extends OnSimulator {
+        Linux61Page4K() {
+            super(KernelProfile.LINUX_6_1, 4L << 10);
+        }
+    }
+
+    @Nested
+    class Linux61Page16K extends OnSimulator {
+        Linux61Page16K() {
+            super(KernelProfile.LINUX_6_1, 16L << 10);
+        }
+    }
+
+    @Nested
+    class Linux61Page64K extends OnSimulator {
+        Linux61Page64K() {
+            super(KernelProfile.LINUX_6_1, 64L << 10);
+        }
+    }
+}
