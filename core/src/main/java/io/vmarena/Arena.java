@@ -790,8 +790,8 @@ public final class Arena implements AutoCloseable {
         ensureOutsideSection(operation);
         if (lock.isHeldByCurrentThread()) {
             throw new IllegalStateException(operation + " in arena '" + name + "' from the thread of a call of the "
-                + "arena under way (a log handler of its move-wait report, say): that call may be moving memory; "
-                + "call the arena from another thread");
+                + "arena under way (a relocation listener during compaction, or a log handler of a move-wait report): "
+                + "that call may be moving memory; call the arena after it returns, or from another thread");
         }
         lock.lock();
         if (closed && !operation.equals("close")) {

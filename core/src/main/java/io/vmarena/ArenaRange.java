@@ -2,6 +2,7 @@ package io.vmarena;
 
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Advice;
+import io.vmarena.vm.Errno;
 import io.vmarena.vm.Lease;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
@@ -390,6 +391,13 @@ final class ArenaRange {
             totals[1] += lastMove.vmasMoved();
             totals[2] += lastMove.bytesCopied();
             moved += pieceLength;
+            // The piece's source is the next piece's destination: reserved again at once, so no
+            // one else's mmap can land in it between the two calls (the next mremap replaces it).
+            if (moved < count && !reserveAgain(from, pieceLength * segmentBytes)) {
+                throw failed("compacting " + count * segmentBytes + " bytes", segmentAddress(fromPlace),
+                    segmentAddress(toPlace), count * segmentBytes, new VmException("mmap", hex(from), Errno.EEXIST,
+                    "another mapping took the place a piece of the run left before the next piece could fill it"));
+            }
         }
         final int vacatedStart = Math.max(fromPlace, toPlace + count);
         totals[3] = reserveAgain(segmentAddress(vacatedStart), (fromPlace + count - vacatedStart) * segmentBytes)
