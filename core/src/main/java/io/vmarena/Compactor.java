@@ -49,6 +49,10 @@ final class Compactor {
     private final int initialPlaces;
     private double nanosPerVma = INITIAL_NANOS_PER_VMA;
     private double nanosPerRun = INITIAL_NANOS_PER_RUN;
+    /** Decommitting a free place: freeing its resident pages (about 50 us for 2 MiB here), until measured. */
+    private double nanosPerDecommitPlace = 50_000;
+    /** The system refused to decommit in this compaction: the tail is left as it is until the next one. */
+    private boolean tailRefused;
     private double nanosPerCopiedByte = 0.2;
     private boolean running;
     private long slices;
@@ -200,8 +204,11 @@ final class Compactor {
         if (System.nanoTime() > deadlineNanos && work.didWork) {
             return false;
         }
-        giveBackTail();
+        if (!giveBackTail(deadlineNanos, work.didWork)) {
+            return false;
+        }
         evacuator.endCycle();
+        tailRefused = false;
         return true;
     }
 
@@ -330,12 +337,15 @@ final class Compactor {
     }
 
     /**
-     * After the slide: every free place below the new end of the reservation is decommitted (a
-     * fresh PROT_NONE mapping over each stretch, which also merges its VMAs), and the range is
-     * cut to the live data plus a quarter of it as headroom (never below its initial size, and
-     * never below a hole another mapping holds).
+     * After the slide: every free place that holds memory is decommitted (a fresh PROT_NONE
+     * mapping over each stretch, which also merges its VMAs), in chunks the slice's budget
+     * affords at the measured cost per place, and the range is cut to the live data plus a
+     * quarter of it as headroom (never below its initial size, and never below a hole another
+     * mapping holds).
+     *
+     * @return whether it is done; false when the budget ran out (the next slice goes on)
      */
-    private void giveBackTail() {
+    private boolean giveBackTail(final long deadlineNanos, final boolean didWork) {
         int usedEnd = 0;
         int unusableEnd = 0;
         for (int place = 0; place < places.count(); place++) {
@@ -348,42 +358,62 @@ final class Compactor {
         }
         final int keptPlaces = Math.min(places.count(),
             Math.max(Math.max(initialPlaces, unusableEnd), usedEnd + Math.max(1, usedEnd / HEADROOM_DIVISOR)));
-        int stretchStart = -1;
-        boolean committed = false;
-        for (int place = 0; place <= keptPlaces; place++) {
-            final boolean free = place < keptPlaces && places.isFree(place);
-            if (free) {
-                if (stretchStart < 0) {
-                    stretchStart = place;
-                    committed = false;
-                }
-                committed |= places.has(place, Places.COMMITTED) || places.has(place, Places.RETAINED);
-            } else if (stretchStart >= 0) {
-                if (committed) {
-                    decommit(stretchStart, place - stretchStart);
-                }
-                stretchStart = -1;
+        // Every free stretch that holds memory, the part the cut will unmap included (freeing
+        // resident pages is what costs, in munmap as in mmap), in chunks that fit the budget.
+        boolean first = !didWork;
+        int place = 0;
+        while (!tailRefused && place < places.count()) {
+            if (!places.isFree(place) || !holdsMemory(place)) {
+                place++;
+                continue;
             }
+            final long remaining = deadlineNanos - System.nanoTime();
+            if (!first && remaining <= 0) {
+                return false; // the next slice goes on from here
+            }
+            first = false;
+            final int affordable = (int)Math.max(1, Math.min(Integer.MAX_VALUE, remaining / nanosPerDecommitPlace));
+            int end = place;
+            while (end < places.count() && end - place < affordable && places.isFree(end) && holdsMemory(end)) {
+                end++;
+            }
+            final long start = System.nanoTime();
+            if (!decommit(place, end - place)) {
+                tailRefused = true; // kept as they are until the next compaction: nothing is lost
+                break;
+            }
+            nanosPerDecommitPlace = Math.max(MIN_ESTIMATE_NANOS,
+                0.75 * nanosPerDecommitPlace + 0.25 * (System.nanoTime() - start) / (end - place));
+            place = end;
         }
         if (keptPlaces < places.count()) {
             try {
                 range.shrink(keptPlaces * segmentBytes);
             } catch (final VmException | IllegalArgumentException refused) {
-                return; // the tail stays reserved: nothing lost, the next compaction tries again
+                return true; // the tail stays reserved: nothing lost, the next compaction tries again
             }
             segments.decommitted(keptPlaces, places.count() - keptPlaces);
             places.shrink(keptPlaces);
         }
+        return true;
     }
 
-    private void decommit(final int start, final int count) {
+    private boolean holdsMemory(final int place) {
+        return places.has(place, Places.COMMITTED) || places.has(place, Places.RETAINED);
+    }
+
+
+    /** Decommits free places; false when the system refused (they stay committed, and counted so). */
+    private boolean decommit(final int start, final int count) {
         try {
             range.decommit(start, count);
         } catch (final VmException | IllegalArgumentException refused) {
-            return; // still committed and resident: counted as such; the next compaction tries again
+            return false;
         }
         segments.decommitted(start, count);
+        return true;
     }
+
 
     /** The forecast {@link ArenaStats} carries: {reclaimable committed bytes, reclaimable reserved bytes, estimated nanos}. */
     long[] forecast() {
