@@ -33,7 +33,8 @@ final class ChurnedCache implements AutoCloseable {
     private final long liveCapacityBytes;
     private final int liveClasses;
 
-    private ChurnedCache(final Arena arena, final long[] liveHandles, final int[] liveLengths, final int[] liveIndexes) {
+    private ChurnedCache(final Arena arena, final long[] liveHandles, final int[] liveLengths,
+        final int[] liveIndexes) {
         this.arena = arena;
         this.liveHandles = liveHandles;
         this.liveLengths = liveLengths;

@@ -53,7 +53,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar CompactionBenchmark
- * java -jar benchmarks/target/benchmarks.jar CompactionBenchmark.slices -p method=move -p arenaBytes=268435456 -f 1 -i 3
+ * java -jar benchmarks/target/benchmarks.jar CompactionBenchmark.slices -p method=move -p arenaBytes=268435456 -i 3
  * java -jar benchmarks/target/benchmarks.jar CompactionBenchmark -rf json -rff reports/compaction/results.json
  * java -jar benchmarks/target/benchmarks.jar compaction-report --out reports/compaction reports/compaction/results.json
  * </pre>

@@ -82,8 +82,9 @@ public final class CompactionReport {
         md.add("# Compaction benchmarks");
         md.add("");
         md.add("Machine: " + (machine.isEmpty() ? "not recorded" : machine) + ".");
-        md.add("Produced by `" + command + "`. Each time is one compaction (a single shot on a fresh layout): the "
-            + "median of the measured iterations, then JMH's mean ± 99.9% error. Counters are medians per compaction.");
+        md.add("Produced by `" + command + "`. Each time is one compaction (a single shot on a fresh layout): "
+            + "the median of the measured iterations, then JMH's mean ± 99.9% error. Counters are medians per "
+            + "compaction.");
         md.add("");
         compaction(md);
         pauseSection(md);
@@ -125,32 +126,45 @@ public final class CompactionReport {
             + "`slices` calls `compactSlice()` until complete (each call reads smaps before and after).");
         md.add("");
         md.add("| benchmark | method | arena | median ms | mean ± error ms | slices | runs | calls | VMAs moved "
-            + "| VMAs before → after | reserved MiB before → after | resident MiB before → after | longest pause µs |");
+            + "| VMAs before → after | reserved MiB before → after | resident MiB before → after "
+            + "| longest pause µs |");
         md.add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (final BenchRow row : compaction) {
-            md.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f ± %.2f | %.0f | %.0f | %.0f | %.0f | %.0f → %.0f "
-                + "| %.0f → %.0f | %.0f → %.0f | %.0f |", row.benchmark().substring(row.benchmark().indexOf('.') + 1),
-                row.param("method"), MoveReport.bytes(Long.parseLong(row.param("arenaBytes"))), row.medianMicros() / 1e3,
-                row.meanMicros() / 1e3, row.errorMicros() / 1e3, row.counter("slices"), row.counter("runs"),
-                row.counter("systemCalls"), row.counter("vmasMoved"), row.counter("vmasBefore"), row.counter("vmasAfter"),
-                row.counter("reservedBytesBefore") / MIB, row.counter("reservedBytesAfter") / MIB,
-                row.counter("residentBytesBefore") / MIB, row.counter("residentBytesAfter") / MIB,
-                row.counter("longestPauseNanos") / 1e3));
+            md.add(compactionRow(row));
         }
         md.add("");
         for (final BenchRow move : compaction) {
-            final BenchRow copy = find("CompactionBenchmark." + move.benchmark().substring(move.benchmark().indexOf('.')
-                + 1), "copy", move.param("arenaBytes"));
-            if (!move.param("method").equals("move") || copy == null) {
-                continue;
+            final String method = move.benchmark().substring(move.benchmark().indexOf('.') + 1);
+            final BenchRow copy = find("CompactionBenchmark." + method, "copy", move.param("arenaBytes"));
+            if (move.param("method").equals("move") && copy != null) {
+                md.add(speedUp(move, copy, method.equals("compact")));
             }
-            final double ratio = copy.medianMicros() / move.medianMicros();
-            md.add(String.format(Locale.ROOT, "- %s, %s: copy / move = %.1f× (medians %.2f ms / %.2f ms); target at "
-                + "least %.0f×: %s.", move.benchmark(), MoveReport.bytes(Long.parseLong(move.param("arenaBytes"))), ratio,
-                copy.medianMicros() / 1e3, move.medianMicros() / 1e3, SPEED_UP_TARGET,
-                ratio >= SPEED_UP_TARGET ? "met" : String.format(Locale.ROOT, "missed by %.1f×", SPEED_UP_TARGET / ratio)));
         }
         md.add("");
+    }
+
+    private static String compactionRow(final BenchRow row) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f ± %.2f | %.0f | %.0f | %.0f | %.0f "
+            + "| %.0f → %.0f | %.0f → %.0f | %.0f → %.0f | %.0f |",
+            row.benchmark().substring(row.benchmark().indexOf('.') + 1), row.param("method"),
+            MoveReport.bytes(Long.parseLong(row.param("arenaBytes"))), row.medianMicros() / 1e3,
+            row.meanMicros() / 1e3, row.errorMicros() / 1e3, row.counter("slices"), row.counter("runs"),
+            row.counter("systemCalls"), row.counter("vmasMoved"), row.counter("vmasBefore"),
+            row.counter("vmasAfter"), row.counter("reservedBytesBefore") / MIB,
+            row.counter("reservedBytesAfter") / MIB, row.counter("residentBytesBefore") / MIB,
+            row.counter("residentBytesAfter") / MIB, row.counter("longestPauseNanos") / 1e3);
+    }
+
+    /** The copy / move line; the target is the compaction users call, compact(). */
+    private static String speedUp(final BenchRow move, final BenchRow copy, final boolean targeted) {
+        final double ratio = copy.medianMicros() / move.medianMicros();
+        final String verdict = !targeted ? "each call also reads smaps twice (below)"
+            : ratio >= SPEED_UP_TARGET ? String.format(Locale.ROOT, "target at least %.0f×: met", SPEED_UP_TARGET)
+            : String.format(Locale.ROOT, "target at least %.0f×: missed by %.1f×", SPEED_UP_TARGET,
+                SPEED_UP_TARGET / ratio);
+        return String.format(Locale.ROOT, "- %s, %s: copy / move = %.1f× (medians %.2f ms / %.2f ms); %s.",
+            move.benchmark(), MoveReport.bytes(Long.parseLong(move.param("arenaBytes"))), ratio,
+            copy.medianMicros() / 1e3, move.medianMicros() / 1e3, verdict);
     }
 
     private void pauseSection(final List<String> md) throws IOException {
@@ -244,15 +258,16 @@ public final class CompactionReport {
         for (final BenchRow row : evacuation) {
             final double after = row.counter("residentBytesAfter");
             final double allowance = row.counter("allowanceBytes");
-            md.add(String.format(Locale.ROOT, "| %s | %s | %.2f | %.1f (%.1f) | %.0f | %.1f → %.1f | %.1f | %s | %.1f "
-                + "| %.1f | %.3f | %.0f | %.0f |", row.benchmark().substring(row.benchmark().indexOf('.') + 1),
+            md.add(String.format(Locale.ROOT, "| %s | %s | %.2f | %.1f (%.1f) | %.0f | %.1f → %.1f | %.1f | %s "
+                + "| %.1f | %.1f | %.3f | %.0f | %.0f |", row.benchmark().substring(row.benchmark().indexOf('.') + 1),
                 MoveReport.bytes(Long.parseLong(row.param("cacheBytes"))), row.medianMicros() / 1e3,
                 row.counter("liveBytes") / MIB, row.counter("liveCapacityBytes") / MIB, row.counter("sizeClasses"),
                 row.counter("residentBytesBefore") / MIB, after / MIB, allowance / MIB,
                 after <= allowance ? String.format(Locale.ROOT, "yes, %.0f%% of it", 100 * after / allowance)
                     : String.format(Locale.ROOT, "no, %.1f MiB over", (after - allowance) / MIB),
                 row.counter("copiedBytes") / MIB, row.counter("givenBackBytes") / MIB,
-                row.counter("nanosPerMiBGivenBack") / 1e6, row.counter("slices"), row.counter("longestPauseNanos") / 1e3));
+                row.counter("nanosPerMiBGivenBack") / 1e6, row.counter("slices"),
+                row.counter("longestPauseNanos") / 1e3));
         }
         md.add("");
     }
