@@ -116,12 +116,19 @@ final class Compactor {
             vmas);
     }
 
+    /** Figures for a slice that reads none: the tables' own reserved and committed bytes, -1 for what smaps says. */
+    private Figures unread() {
+        return new Figures(range.reservedBytes(), segments.committedBytes(), -1, -1);
+    }
+
     /**
      * One slice of at most {@code budgetNanos} of work.
      *
      * @param measureBefore whether to read the memory figures before (else the result's
      *     "before" figures are its "after" ones: the caller combines it with an earlier slice's)
-     * @param measureAfter whether to read them after even when work remains
+     * @param measureAfter whether to read them after even when work remains; when neither is
+     *     asked and work remains, the result's figures are unread (resident bytes and VMAs -1):
+     *     the caller combines it away
      */
     CompactionResult slice(final long budgetNanos, final boolean measureBefore, final boolean measureAfter) {
         final Figures before = measureBefore ? figures() : null;
@@ -150,7 +157,9 @@ final class Compactor {
         }
         ArenaEvents.commitCompact(event, arenaName, work.movedBytes, copiedBytes, work.runs, work.systemCalls,
             work.vmasMoved, work.complete);
-        final Figures after = work.complete || measureAfter || before == null ? figures() : before;
+        // A slice in the middle of compact() reads nothing: compact() keeps only its first slice's
+        // "before" and its last one's "after", and each read of smaps costs milliseconds.
+        final Figures after = work.complete || measureAfter ? figures() : before != null ? before : unread();
         final Figures first = before != null ? before : after;
         return new CompactionResult(work.movedBytes, copiedBytes, evacuator.evacuatedBlocks - blocksBefore,
             evacuator.evacuatedSegments - segmentsBefore, work.runs, work.systemCalls, work.vmasMoved, first.vmas(),

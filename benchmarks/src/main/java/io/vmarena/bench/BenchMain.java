@@ -1,5 +1,6 @@
 package io.vmarena.bench;
 
+import io.vmarena.bench.report.CompactionReport;
 import io.vmarena.bench.report.MoveReport;
 import io.vmarena.vm.AddressSpaces;
 
@@ -11,6 +12,8 @@ import java.util.Arrays;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar matrix [--full] [--out DIR]       MoveMatrix and its report
  * java -jar benchmarks/target/benchmarks.jar report [--out DIR] RESULTS.json   MoveReport alone
+ * java -jar benchmarks/target/benchmarks.jar compaction-report [--out DIR] [--pauses DIR] RESULTS.json
+ *                                                 CompactionReport: the compaction and evacuation benchmarks
  * java -jar benchmarks/target/benchmarks.jar ARGS...                           JMH, as usual
  * </pre>
  */
@@ -24,6 +27,8 @@ public final class BenchMain {
             MoveMatrix.main(rest);
         } else if (args.length > 0 && args[0].equals("report")) {
             MoveReport.main(rest);
+        } else if (args.length > 0 && args[0].equals("compaction-report")) {
+            CompactionReport.main(rest);
         } else {
             org.openjdk.jmh.Main.main(withMachine(args));
         }
