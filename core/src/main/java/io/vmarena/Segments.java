@@ -212,6 +212,7 @@ final class Segments {
      * and its old range was reserved again, PROT_NONE.
      */
     void vacate(final int start, final int count) {
+        runSegments -= count;
         for (int place = start; place < start + count; place++) {
             places.markFree(place);
             places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
