@@ -468,8 +468,14 @@ final class Compactor {
             || (usedBytes > 0 || range.reservedBytes() > (long)initialPlaces * segmentBytes)
             && reservedToLive > policy.reservedToLiveAbove()
             || vmaShare > policy.vmaShareAbove();
-        return passed && (new SlidePlan(places, table, pmdPlaces, pudPlaces).next() != null
-            || evacuator.hasWork(evacuationThreshold) || forecast()[0] > 0 || forecast()[1] > 0);
+        if (!passed) {
+            return false;
+        }
+        if (new SlidePlan(places, table, pmdPlaces, pudPlaces).next() != null || evacuator.hasWork(evacuationThreshold)) {
+            return true;
+        }
+        final long[] forecast = forecast();
+        return forecast[0] > 0 || forecast[1] > 0;
     }
 
     /** Two results as one: the first's "before", the second's "after", the rest added up. */
