@@ -490,7 +490,7 @@ public final class Arena implements AutoCloseable {
             try {
                 return compactor.slice(budgetNanos, measureBefore, measureAfter);
             } finally {
-                if (!closed) {
+                if (!closed && !sections.callerInside()) { // a section the listener left open holds changes off
                     changer = owner;
                 }
                 Reference.reachabilityFence(this);
@@ -574,6 +574,7 @@ public final class Arena implements AutoCloseable {
             ensureOwnerOrEnded();
             if (Thread.currentThread() == owner) {
                 ensureOutsideSection("close"); // another thread closes only once the owner, and its sections, ended
+                ensureNotCompacting("close"); // a listener's close would unmap what the compaction is moving
             }
             release();
             return;
@@ -768,7 +769,7 @@ public final class Arena implements AutoCloseable {
 
     /** A confined arena's owner closed its last open section: it may change the arena again. */
     void outermostSectionClosed() {
-        if (!closed) {
+        if (!closed && !compactor.running()) { // a listener's section: its compaction sets the changer after
             changer = owner;
         }
     }
