@@ -210,7 +210,7 @@ final class Compactor {
                 return false; // a hole another mapping took, or the budget: plan again next slice
             }
         }
-        if (System.nanoTime() > deadlineNanos && work.didWork) {
+        if (System.nanoTime() - deadlineNanos > 0 && work.didWork) { // a huge budget's deadline overflows
             return false;
         }
         if (!giveBackTail(deadlineNanos, work.didWork)) {

@@ -76,7 +76,8 @@ class CompactionForecastTest {
                 final ArenaStats before = arena.stats();
                 assertTrue(before.reclaimableReservedBytes() > 0, before::toString);
                 final CompactionResult result = arena.compact();
-                assertEquals(before.reclaimableReservedBytes(), result.reservedBytesBefore() - result.reservedBytesAfter(),
+                assertEquals(before.reclaimableReservedBytes(),
+                    result.reservedBytesBefore() - result.reservedBytesAfter(),
                     "forecast against what compact() gave back");
                 assertEquals(0, arena.stats().reclaimableReservedBytes(), "nothing more to give back");
                 blocks.checkAll(arena::address, arena::capacity, "after the compaction");

@@ -122,25 +122,60 @@ class CompactionLimitsAttackTest {
                 for (int index = 0; index < handles.length; index++) {
                     if (index % 97 == round % 97 && survivors.size() < 64) {
                         survivors.add(handles[index]);
-                        blocks.write(arena.address(handles[index]), blocks.add(handles[index], 64, round * 1000L + index),
-                            0);
+                        final LiveBlocks.Block block = blocks.add(handles[index], 64, round * 1000L + index);
+                        blocks.write(arena.address(handles[index]), block, 0);
                     } else {
                         arena.free(handles[index]);
                     }
                 }
                 assertTrue(arena.compact().complete());
                 blocks.checkAll(arena::address, arena::capacity, "round " + round);
-                if (round % 10 == 9) { // free some survivors through their (old) handles: refused after
+                if (round % 10 == 9) { // free the oldest survivor (by the handle the listener gave): refused after
                     final long handle = survivors.remove(0);
                     arena.free(handle);
                     forget(blocks, handle);
-                    assertThrows(IllegalArgumentException.class, () -> arena.free(handle), "a double free, round " + round);
+                    assertThrows(IllegalArgumentException.class, () -> arena.free(handle), "round " + round);
                 }
             }
             final ArenaStats stats = arena.stats();
             assertTrue(stats.reservedBytes() <= 16 * SEGMENT_BYTES, stats::toString);
             assertTrue(stats.classSegments() <= 2, stats::toString);
             blocks.checkAll(arena::address, arena::capacity, "at the end");
+        }
+    }
+
+    /**
+     * A budget of centuries ({@code Duration.ofSeconds(Long.MAX_VALUE)}, saturated to
+     * Long.MAX_VALUE nanoseconds) is no budget at all: one slice does everything. Its deadline,
+     * the clock plus the budget, overflows; compared with {@code >}, it had passed before the
+     * slice began, so each slice stopped after its first step.
+     */
+    @Test
+    void shouldCompleteInOneSliceOfAHugeBudget() {
+        for (final boolean inBuilder : new boolean[] {false, true}) {
+            final Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+            try (Arena arena = Arena.builder().addressSpace(simulator).segmentBytes(SEGMENT_BYTES)
+                .initialBytes(16 * SEGMENT_BYTES).maximumBytes(64 * SEGMENT_BYTES).retainedBytes(0)
+                .compactionPauseBudget(inBuilder ? huge : Duration.ofMillis(1)).build()) {
+                final LiveBlocks blocks = new LiveBlocks(simulator);
+                final int slots = (int)(SEGMENT_BYTES / 64);
+                final long[] handles = new long[5 * slots];
+                for (int index = 0; index < handles.length; index++) {
+                    handles[index] = arena.allocate(64);
+                }
+                for (int index = 0; index < handles.length; index++) {
+                    final int segment = index / slots; // 0 half full, 1 to 3 sparse, 4 full (current)
+                    if (segment == 4 || segment == 0 && index % 2 == 0 || index % 40 == 0) {
+                        blocks.write(arena.address(handles[index]), blocks.add(handles[index], 64, index), 0);
+                    } else {
+                        arena.free(handles[index]);
+                    }
+                }
+                final CompactionResult result = inBuilder ? arena.compactSlice() : arena.compactSlice(huge);
+                assertEquals(3, result.evacuatedSegments(), result::toString);
+                assertTrue(result.complete(), () -> "one slice of a huge budget does it all: " + result);
+                blocks.checkAll(arena::address, arena::capacity, "after the slice");
+            }
         }
     }
 }
