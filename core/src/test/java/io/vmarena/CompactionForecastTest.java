@@ -108,4 +108,20 @@ class CompactionForecastTest {
             simulator.unmapForeign(space.intruder, simulator.pageSize());
         }
     }
+
+    @Test
+    void shouldForecastTheCommittedBytesACompactionGivesBackWithRetainedSegments() {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            final IntrudingAddressSpace space = new IntrudingAddressSpace(simulator);
+            try (Arena arena = arena(space).retainedBytes(8 * SEGMENT_BYTES).build()) {
+                final LiveBlocks blocks = topHeavy(arena, space); // 24 freed: up to 8 of them retained
+                final ArenaStats before = arena.stats();
+                assertTrue(before.retainedBytes() > 0, before::toString);
+                final CompactionResult result = arena.compact();
+                assertEquals(before.reclaimableBytes(), result.committedBytesBefore() - result.committedBytesAfter(),
+                    () -> "forecast against what compact() gave back: " + before + " " + result);
+                blocks.checkAll(arena::address, arena::capacity, "after the compaction");
+            }
+        }
+    }
 }
