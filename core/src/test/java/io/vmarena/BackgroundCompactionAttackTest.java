@@ -163,4 +163,34 @@ class BackgroundCompactionAttackTest {
         arena.close();
         assertFalse(arena.isOpen());
     }
+
+    /** Builds an arena with the policy, lets one background slice run, and drops it: returns {base, reserved}. */
+    private long[] buildCompactAndDrop() {
+        final Arena arena = arena((oldHandle, newHandle) -> { }).build();
+        sparse(arena, new LiveBlocks(space));
+        final long compactions = arena.stats().compactions();
+        scheduler.task.run();
+        assertTrue(arena.stats().compactions() > compactions, "a background slice ran");
+        return new long[] {arena.baseAddress(), arena.stats().reservedBytes()};
+    }
+
+    @Test
+    void shouldCleanADroppedArenaWhosePolicyRunsAndEndTheTask() throws InterruptedException {
+        final ArenaLifecycleContract.LeakLog log = new ArenaLifecycleContract.LeakLog(1);
+        final ArenaLeaks previous = ArenaLeaks.install(new ArenaLeaks(log, false));
+        try {
+            final long[] range = buildCompactAndDrop();
+            for (int attempt = 0; attempt < 100 && log.pending.getCount() > 0; attempt++) {
+                System.gc();
+                log.pending.await(100, TimeUnit.MILLISECONDS);
+            }
+            assertEquals(0, log.pending.getCount(), "the cleaner released the dropped arena: the task held it weakly");
+            assertEquals(List.of(), space.mappings(range[0], range[0] + range[1],
+                io.vmarena.vm.MappingSource.AUTO), "its range is unmapped");
+            scheduler.task.run(); // the next period finds the arena gone
+            assertTrue(scheduler.future.isCancelled(), "the task ended");
+        } finally {
+            ArenaLeaks.install(previous);
+        }
+    }
 }
