@@ -29,7 +29,7 @@ class CompactionStrategiesAttackTest {
                 && kernel == KernelProfile.LINUX_6_1) {
                 continue; // 6.1 has neither (refused with CompactionFailedException): not this test's subject
             }
-            final long seed = strategy.ordinal() * 31L + kernel.hashCode();
+            final long seed = strategy.ordinal() * 31L + kernel.maxMapCount(); // the same every run
             try (SimulatedAddressSpace space = new SimulatedAddressSpace(kernel);
                 Arena arena = Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES).moveStrategy(strategy)
                     .initialBytes(4 * SEGMENT_BYTES).maximumBytes(512 * SEGMENT_BYTES).retainedBytes(SEGMENT_BYTES)
