@@ -255,8 +255,8 @@ final class Compactor {
             place += length;
         }
         if (totals[3] == 0) {
-            final int vacated = Math.max(run.from(), run.to() + run.count());
-            segments.quarantine(vacated, run.from() + run.count() - vacated);
+            final int hole = ArenaRange.lastPieceStart(run.from(), run.to(), run.count());
+            segments.quarantine(hole, run.from() + run.count() - hole);
         }
         work.movedBytes += run.count() * segmentBytes;
         work.runs++;
