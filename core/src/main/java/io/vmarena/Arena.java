@@ -490,7 +490,7 @@ public final class Arena implements AutoCloseable {
             try {
                 return compactor.slice(budgetNanos, measureBefore, measureAfter);
             } finally {
-                if (!closed) {
+                if (!closed && !sections.callerInside()) { // a section the listener left open holds changes off
                     changer = owner;
                 }
                 Reference.reachabilityFence(this);
@@ -537,11 +537,17 @@ public final class Arena implements AutoCloseable {
      * used the arena (the section object is the thread's, reused).
      *
      * @throws IllegalStateException when the arena is closed, or confined to another thread, or
+     *     called from a relocation listener (the compaction moves memory after it returns), or
      *     (shared) called while a move is under way by the thread making it (a log handler of its
      *     move-wait report), which would wait for itself
      */
     public ReadSection read() {
         ensureReadable();
+        if (changer == null && lock == null && compactor.running()) { // the owner's changer is null while it compacts
+            throw new IllegalStateException("read() in arena '" + name + "' from inside its compaction (a relocation "
+                + "listener): the compaction moves memory after the listener returns, which a section promises "
+                + "not to do; take addresses with address() there, and open sections after the compaction returns");
+        }
         // Nested sections do not enter the phaser again: that could wait for a move that waits
         // for the outer section.
         final ReadSection section = sections.open();
@@ -574,6 +580,7 @@ public final class Arena implements AutoCloseable {
             ensureOwnerOrEnded();
             if (Thread.currentThread() == owner) {
                 ensureOutsideSection("close"); // another thread closes only once the owner, and its sections, ended
+                ensureNotCompacting("close"); // a listener's close would unmap what the compaction is moving
             }
             release();
             return;
@@ -768,7 +775,7 @@ public final class Arena implements AutoCloseable {
 
     /** A confined arena's owner closed its last open section: it may change the arena again. */
     void outermostSectionClosed() {
-        if (!closed) {
+        if (!closed && !compactor.running()) { // a listener's section: its compaction sets the changer after
             changer = owner;
         }
     }

@@ -349,8 +349,9 @@ final class ArenaRange {
      * otherwise in one call (per VMA on kernels before 6.17). Then it reserves the part of the
      * source nothing moved into again, PROT_NONE, with MAP_FIXED_NOREPLACE.
      *
-     * @return what the moves did: {system calls, VMAs moved, bytes copied, 1 if the vacated part
-     *     is reserved again else 0 (its places must never be used again)}
+     * @return what the moves did: {system calls, VMAs moved, bytes copied, 1 if the hole the last
+     *     piece left ({@link #lastPieceStart} to the run's end) is reserved again else 0 (its
+     *     places must never be used again)}
      * @throws VmException when a move fails (then undone, pieces before it included): nothing
      *     changed
      * @throws IllegalStateException when the undo failed too: the arena has failed
@@ -399,10 +400,21 @@ final class ArenaRange {
                     "another mapping took the place a piece of the run left before the next piece could fill it"));
             }
         }
-        final int vacatedStart = Math.max(fromPlace, toPlace + count);
-        totals[3] = reserveAgain(segmentAddress(vacatedStart), (fromPlace + count - vacatedStart) * segmentBytes)
-            ? 1 : 0;
+        // Only the last piece's source is a hole now: the vacated places below it are the earlier
+        // piece's source, reserved again above and not all filled when the last piece is shorter.
+        final int holeStart = lastPieceStart(fromPlace, toPlace, count);
+        totals[3] = reserveAgain(segmentAddress(holeStart), (fromPlace + count - holeStart) * segmentBytes) ? 1 : 0;
         return totals;
+    }
+
+    /**
+     * The first place of the last piece {@link #slide} moves: the hole the slide leaves (the
+     * vacated places below it, if any, stay reserved). A run not a multiple of the distance ends
+     * with a shorter piece.
+     */
+    static int lastPieceStart(final int fromPlace, final int toPlace, final int count) {
+        final int pieceCount = Math.min(count, fromPlace - toPlace);
+        return fromPlace + count - ((count - 1) % pieceCount + 1);
     }
 
     /**

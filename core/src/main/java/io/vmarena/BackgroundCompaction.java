@@ -72,12 +72,14 @@ final class BackgroundCompaction implements Runnable {
                 return;
             }
             report(closedOrFailed);
-        } catch (final RuntimeException failed) {
+        } catch (final RuntimeException | Error failed) {
+            // An Error too (a listener's AssertionError, say): left to escape, the scheduler would
+            // end the periodic task silently, unreported, and the arena would never hear of it.
             report(failed);
         }
     }
 
-    private void report(final RuntimeException failure) {
+    private void report(final Throwable failure) {
         cancel();
         LOGGER.log(System.Logger.Level.WARNING, "background compaction of arena '" + arenaName + "' stopped: a slice "
             + "failed (" + failure.getMessage() + "); the arena is usable, and compact() or compactSlice() may be "

@@ -210,7 +210,7 @@ final class Compactor {
                 return false; // a hole another mapping took, or the budget: plan again next slice
             }
         }
-        if (System.nanoTime() > deadlineNanos && work.didWork) {
+        if (System.nanoTime() - deadlineNanos > 0 && work.didWork) { // a huge budget's deadline overflows
             return false;
         }
         if (!giveBackTail(deadlineNanos, work.didWork)) {
@@ -255,8 +255,8 @@ final class Compactor {
             place += length;
         }
         if (totals[3] == 0) {
-            final int vacated = Math.max(run.from(), run.to() + run.count());
-            segments.quarantine(vacated, run.from() + run.count() - vacated);
+            final int hole = ArenaRange.lastPieceStart(run.from(), run.to(), run.count());
+            segments.quarantine(hole, run.from() + run.count() - hole);
         }
         work.movedBytes += run.count() * segmentBytes;
         work.runs++;
@@ -365,8 +365,7 @@ final class Compactor {
                 usedEnd = place + 1;
             }
         }
-        final int keptPlaces = Math.min(places.count(),
-            Math.max(Math.max(initialPlaces, unusableEnd), usedEnd + Math.max(1, usedEnd / HEADROOM_DIVISOR)));
+        final int keptPlaces = keptPlaces(usedEnd, unusableEnd);
         // Every free stretch that holds memory, the part the cut will unmap included (freeing
         // resident pages is what costs, in munmap as in mmap), in chunks that fit the budget.
         boolean first = !didWork;
@@ -407,6 +406,17 @@ final class Compactor {
         return true;
     }
 
+    /**
+     * The places the range keeps after a full compaction: the live ones plus headroom, never
+     * fewer than at first, and never cut below an unusable place (another mapping holds it).
+     * The forecast uses it too: a forecast that promised what the cut never gives back kept the
+     * background policy due forever.
+     */
+    private int keptPlaces(final int usedEnd, final int unusableEnd) {
+        return Math.min(places.count(),
+            Math.max(Math.max(initialPlaces, unusableEnd), usedEnd + Math.max(1, usedEnd / HEADROOM_DIVISOR)));
+    }
+
     private boolean holdsMemory(final int place) {
         return places.has(place, Places.COMMITTED) || places.has(place, Places.RETAINED);
     }
@@ -429,19 +439,20 @@ final class Compactor {
         final int evacuable = evacuator.segmentsToEvacuate(evacuationThreshold);
         long freeCommitted = 0;
         int usedPlaces = 0;
+        int unusableEnd = 0;
         for (int place = 0; place < places.count(); place++) {
             final int occupant = places.occupant(place);
             if (occupant == Places.FREE) {
                 if (places.has(place, Places.COMMITTED)) {
                     freeCommitted += segmentBytes;
                 }
-            } else if (occupant != Places.UNUSABLE) {
+            } else if (occupant == Places.UNUSABLE) {
+                unusableEnd = place + 1;
+            } else {
                 usedPlaces++;
             }
         }
-        final int liveAfter = usedPlaces - evacuable;
-        final long keptPlaces = Math.min(places.count(),
-            Math.max(initialPlaces, liveAfter + Math.max(1, liveAfter / HEADROOM_DIVISOR)));
+        final int keptPlaces = keptPlaces(usedPlaces - evacuable, unusableEnd);
         long movedSegments = 0;
         final List<SlidePlan.Run> plannedRuns = SlidePlan.runs(places, table, pmdPlaces, pudPlaces);
         for (final SlidePlan.Run run : plannedRuns) {

@@ -113,7 +113,7 @@ final class Evacuator {
         }
         boolean first = true;
         while (!queue.isEmpty()) {
-            if (!first && System.nanoTime() > deadlineNanos) {
+            if (!first && System.nanoTime() - deadlineNanos > 0) { // a huge budget's deadline overflows
                 return false;
             }
             final int[] entry = queue.poll();
