@@ -43,6 +43,12 @@ final class CopyMove implements RangeMove {
                     calls++;
                 }
                 Memory.copy(pieceStart, target, pieceLength);
+                if (addressSpace instanceof FaultObserver) {
+                    // The copy wrote the target through the CPU: an address space that cannot see
+                    // page faults must hear of it, or it takes the target for untouched memory.
+                    ((FaultObserver)addressSpace).read(pieceStart, pieceLength);
+                    ((FaultObserver)addressSpace).written(target, pieceLength);
+                }
                 bytesCopied += pieceLength;
             }
             if (vma.protection() != Protection.READ_WRITE) {

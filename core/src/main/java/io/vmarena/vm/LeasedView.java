@@ -7,7 +7,7 @@ import java.util.List;
  * holds. Reads, holds and everything else go to the address space itself. What
  * {@link AddressSpace#actingFor} returns in both backends.
  */
-public final class LeasedView implements AddressSpace {
+public final class LeasedView implements AddressSpace, FaultObserver {
     private final AddressSpace space;
     private final LeasedCalls calls;
     private final Lease lease;
@@ -58,6 +58,21 @@ public final class LeasedView implements AddressSpace {
     @Override
     public List<Mapping> mappings(final long fromAddress, final long toAddress, final MappingSource source) {
         return space.mappings(fromAddress, toAddress, source);
+    }
+
+    /** Passed on to an address space that cannot see page faults (the simulator); nothing on Linux. */
+    @Override
+    public void written(final long address, final long lengthBytes) {
+        if (space instanceof FaultObserver) {
+            ((FaultObserver)space).written(address, lengthBytes);
+        }
+    }
+
+    @Override
+    public void read(final long address, final long lengthBytes) {
+        if (space instanceof FaultObserver) {
+            ((FaultObserver)space).read(address, lengthBytes);
+        }
     }
 
     @Override
