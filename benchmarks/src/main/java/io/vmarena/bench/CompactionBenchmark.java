@@ -38,10 +38,10 @@ import java.util.concurrent.TimeUnit;
  * {@code move}/{@code copy} in the same run is the speed-up of moving page tables.
  *
  * <p>Two ways to run the same compaction: {@code compact} is one {@code Arena.compact()} (what
- * users call; it reads smaps before the first slice and after the last), {@code slices} calls
+ * users call; it reads the memory figures before the first slice and after the last), {@code slices} calls
  * {@code compactSlice()} until the arena is complete and records every slice's pause (the time
  * the arena was closed) in an HdrHistogram ({@link PauseLog}, read by {@code compaction-report}:
- * p50, p99, p99.9, max). Each {@code compactSlice()} reads smaps before and after its slice,
+ * p50, p99, p99.9, max). Each {@code compactSlice()} reads the memory figures (mincore and PROCMAP_QUERY over the range) before and after its slice,
  * outside the pause; the counters {@code callNanos} and {@code pauseNanos} tell that cost apart.
  *
  * <p>A compaction changes the state it measures, so each is a single shot (JMH sample 26) on a

@@ -11,7 +11,7 @@ import org.openjdk.jmh.annotations.State;
  * What one compaction did, as JMH auxiliary counters: its {@link CompactionResult} (runs,
  * system calls, VMAs and memory before and after, slices, the longest pause) and, when run
  * slice by slice, the time of the calls against the time of the pauses: what each call spends
- * outside its pause is mostly the two smaps reads of its before and after figures. JMH sums an
+ * outside its pause is mostly the two reads of its before and after figures (mincore and PROCMAP_QUERY over the range). JMH sums an
  * EVENTS counter over the measurement iterations; each iteration is one compaction.
  */
 @State(Scope.Thread)

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * segments slide away and their memory goes back to the system.
  *
  * <p>Reported per compaction ({@link EvacuationCounters}): the arena's resident bytes before
- * and after (smaps), the live bytes and the target's allowance (live bytes plus a tenth, plus
+ * and after (mincore over the arena's range), the live bytes and the target's allowance (live bytes plus a tenth, plus
  * one segment per size class in use), bytes copied, blocks and segments evacuated, slices and
  * the longest pause, and the time per MiB given back ({@code compact}). {@code slices} runs the
  * same compaction as {@code compactSlice()} calls and records every slice's pause in an

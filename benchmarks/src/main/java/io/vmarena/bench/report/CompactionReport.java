@@ -123,7 +123,7 @@ public final class CompactionReport {
         md.add("## A churned arena compacted: page-table moves against copies (CompactionBenchmark)");
         md.add("");
         md.add("2 MiB one-segment blocks, every page written, half freed at random; `compact` is one `compact()`, "
-            + "`slices` calls `compactSlice()` until complete (each call reads smaps before and after).");
+            + "`slices` calls `compactSlice()` until complete (each call reads the memory figures before and after).");
         md.add("");
         md.add("| benchmark | method | arena | median ms | mean ± error ms | slices | runs | calls | VMAs moved "
             + "| VMAs before → after | reserved MiB before → after | resident MiB before → after "
@@ -158,7 +158,7 @@ public final class CompactionReport {
     /** The copy / move line; the target is the compaction users call, compact(). */
     private static String speedUp(final BenchRow move, final BenchRow copy, final boolean targeted) {
         final double ratio = copy.medianMicros() / move.medianMicros();
-        final String verdict = !targeted ? "each call also reads smaps twice (below)"
+        final String verdict = !targeted ? "each call also reads the memory figures twice (below)"
             : ratio >= SPEED_UP_TARGET ? String.format(Locale.ROOT, "target at least %.0f×: met", SPEED_UP_TARGET)
             : String.format(Locale.ROOT, "target at least %.0f×: missed by %.1f×", SPEED_UP_TARGET,
                 SPEED_UP_TARGET / ratio);
@@ -229,11 +229,12 @@ public final class CompactionReport {
         if (lines.isEmpty()) {
             return;
         }
-        md.add("## What the smaps reads cost");
+        md.add("## What reading the memory figures costs");
         md.add("");
-        md.add("A result's before/after figures come from /proc/self/smaps, read outside the pause but inside the "
-            + "call. `slices`: the calls' time against their pauses (each call reads smaps twice); `compact()` "
-            + "reads it twice in all: its time less the pauses of the same compaction run as slices.");
+        md.add("A result's before/after figures (VMAs by PROCMAP_QUERY, resident bytes by mincore, over the arena's "
+            + "range) are read outside the pause but inside the call. `slices`: the calls' time against their "
+            + "pauses (each call reads them twice); `compact()` "
+            + "reads them twice in all: its time less the pauses of the same compaction run as slices.");
         md.add("");
         md.add("| method | arena | slice calls ms | pauses ms | outside pauses ms | calls | ms per call outside "
             + "| compact() ms | compact() outside pauses ms |");
