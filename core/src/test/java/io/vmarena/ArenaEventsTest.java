@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Growth and moves show in Java Flight Recorder as io.vmarena.Grow and io.vmarena.Move. */
+/** Growth, moves and compaction slices show in Java Flight Recorder as io.vmarena.Grow, Move and Compact. */
 class ArenaEventsTest {
     private static final long SEGMENT_BYTES = 64L << 10;
 
@@ -55,6 +55,43 @@ class ArenaEventsTest {
         assertEquals(2 * SEGMENT_BYTES, moves.get(1).getLong("lengthBytes"), "the run");
         assertEquals(MoveStrategy.MULTI_VMA.name(), moves.get(0).getString("strategy"));
         assertTrue(moves.get(0).getInt("systemCalls") >= 1);
+    }
+
+    /** One io.vmarena.Compact per slice, with what the slice moved; the moves' own events say "compact". */
+    @Test
+    void shouldRecordEachCompactionSlice(@TempDir final Path directory) throws IOException {
+        final Path file = directory.resolve("compact.jfr");
+        final CompactionResult result;
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
+            Recording recording = new Recording()) {
+            recording.enable("io.vmarena.Compact");
+            recording.enable("io.vmarena.Move");
+            recording.start();
+            try (Arena arena = Arena.builder().name("compacted").addressSpace(space).segmentBytes(SEGMENT_BYTES)
+                .initialBytes(8 * SEGMENT_BYTES).build()) {
+                final long[] runs = new long[6];
+                for (int index = 0; index < runs.length; index++) {
+                    runs[index] = arena.allocate(SEGMENT_BYTES);
+                }
+                arena.free(runs[0]);
+                arena.free(runs[2]); // live: 1, 3, 4, 5: runs [1] by 1, [3, 4, 5] by 2
+                result = arena.compact();
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        final List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+        final List<RecordedEvent> slices = named(events, "io.vmarena.Compact");
+        assertEquals(result.slices(), slices.size(), events::toString);
+        assertEquals("compacted", slices.get(0).getString("arena"));
+        assertEquals(result.movedBytes(), slices.stream().mapToLong(event -> event.getLong("movedBytes")).sum());
+        assertEquals(4 * SEGMENT_BYTES, result.movedBytes());
+        assertEquals(result.runs(), slices.stream().mapToInt(event -> event.getInt("runs")).sum());
+        assertEquals(2, result.runs());
+        assertTrue(slices.get(slices.size() - 1).getBoolean("complete"));
+        // [1] in one call; [3, 4, 5] overlaps its destination (two places down): pieces of two and one
+        assertEquals(List.of("compact", "compact", "compact"), named(events, "io.vmarena.Move").stream()
+            .map(event -> event.getString("reason")).collect(Collectors.toList()));
     }
 
     private static List<RecordedEvent> named(final List<RecordedEvent> events, final String name) {
