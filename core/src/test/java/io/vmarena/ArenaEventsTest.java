@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -68,7 +69,7 @@ class ArenaEventsTest {
             recording.enable("io.vmarena.Move");
             recording.start();
             try (Arena arena = Arena.builder().name("compacted").addressSpace(space).segmentBytes(SEGMENT_BYTES)
-                .initialBytes(8 * SEGMENT_BYTES).build()) {
+                .initialBytes(8 * SEGMENT_BYTES).compactionPauseBudget(Duration.ofSeconds(10)).build()) {
                 final long[] runs = new long[6];
                 for (int index = 0; index < runs.length; index++) {
                     runs[index] = arena.allocate(SEGMENT_BYTES);
@@ -82,6 +83,7 @@ class ArenaEventsTest {
         }
         final List<RecordedEvent> events = RecordingFile.readAllEvents(file);
         final List<RecordedEvent> slices = named(events, "io.vmarena.Compact");
+        assertEquals(1, result.slices(), "a budget no run nears: one slice, no run cut");
         assertEquals(result.slices(), slices.size(), events::toString);
         assertEquals("compacted", slices.get(0).getString("arena"));
         assertEquals(result.movedBytes(), slices.stream().mapToLong(event -> event.getLong("movedBytes")).sum());
