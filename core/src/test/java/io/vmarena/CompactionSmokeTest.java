@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Churn and compaction on simulated 6.17 and 6.1: every byte kept, freed handles refused, a second compaction a no-op. */
 class CompactionSmokeTest {
     private static final long SEGMENT_BYTES = 64L << 10;
 
@@ -47,7 +48,6 @@ class CompactionSmokeTest {
                     final CompactionResult again = arena.compact();
                     assertEquals(0, again.movedBytes(), again.toString());
                     assertEquals(0, again.copiedBytes(), again.toString());
-                    System.out.println(profile + " " + result);
                 }
             }
             space.close();
