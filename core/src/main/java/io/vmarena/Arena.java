@@ -439,11 +439,10 @@ public final class Arena implements AutoCloseable {
      * evacuation copied is found through its old handle (the arena forwards it) unless a
      * {@link Builder#relocationListener relocation listener} took the new handle. Freed and
      * stale handles stay refused. Addresses taken before are stale. A forward costs the old
-     * segment's id: without a listener, an evacuated segment keeps its id (one of at most
-     * {@code maximumBytes / segmentBytes}) until every block it forwarded is freed or a later
-     * compaction finds them gone, so an arena near its maximum that evacuates often can run out
-     * of ids and refuse an allocation ({@link ArenaFullException} says so): give it a listener,
-     * or free through the new handles.
+     * segment's id (ids are as many as {@code maximumBytes / segmentBytes}) until every block it
+     * forwarded is freed or a later compaction finds them gone, so forwards may hold at most half
+     * of the ids the arena's present range leaves over: near its maximum, or with an initial size
+     * equal to it, an arena without a listener stops evacuating and only slides.
      *
      * @return what it did, with the memory before and after
      * @throws CompactionFailedException when the system refused a move part way: the move was

@@ -90,6 +90,10 @@ final class BlockHeap {
         return table;
     }
 
+    Places places() {
+        return places;
+    }
+
     HandleCodec codec() {
         return codec;
     }

@@ -126,6 +126,18 @@ final class Evacuator {
         return true;
     }
 
+    /**
+     * Whether another segment may be evacuated with forwards: each keeps its id while a block it
+     * forwarded lives, and ids are as many as the arena's maximum has places, so forwards may
+     * take at most half of the ids the present range's places leave over. Near its maximum (or
+     * with an initial size equal to it) an arena without a listener therefore stops evacuating
+     * and only slides, instead of refusing an allocation later for want of an id. With a
+     * listener a forward ends as the listener returns; one it threw at counts like any other.
+     */
+    private boolean idsToSpare() {
+        return table.forwardedIds() < (table.maxIds() - heap.places().count()) / 2;
+    }
+
     /** The compaction is complete: the next one cleans up and plans afresh. */
     void endCycle() {
         queue = null;
@@ -136,6 +148,9 @@ final class Evacuator {
      * have room for the source's blocks and the source is still sparse; else null (skip it).
      */
     private int[] stillValid(final int[] entry, final double threshold) {
+        if (!idsToSpare()) {
+            return null;
+        }
         final int sourceId = entry[0];
         final int sizeClass = entry[1];
         if (table.state[sourceId] != SegmentTable.CLASS) {
@@ -166,7 +181,7 @@ final class Evacuator {
      */
     private List<int[]> plan(final double threshold, final long deadlineNanos) {
         final List<int[]> plan = new ArrayList<>();
-        if (threshold <= 0) {
+        if (threshold <= 0 || !idsToSpare()) {
             return plan;
         }
         final List<List<SlotMap>> byClass = new ArrayList<>();

@@ -49,6 +49,8 @@ final class SegmentTable {
     private long[] freeIds;
     private int lowestFreeWord;
     private int idsInUse;
+    /** Ids in state FORWARDED: held by forwards only, with no place. */
+    private int forwardedIds;
 
     /**
      * @param initialIds ids to make room for at first
@@ -72,6 +74,21 @@ final class SegmentTable {
     /** Ids handed out and not yet released (forwarded ones included). */
     int idsInUse() {
         return idsInUse;
+    }
+
+    /** Ids held by forwards alone (evacuated segments whose old handles may still be used). */
+    int forwardedIds() {
+        return forwardedIds;
+    }
+
+    /** Segment {@code id}, emptied by evacuation, keeps its id for its forwards, and names no place or block. */
+    void forwarded(final int id) {
+        if (state[id] != FORWARDED) {
+            forwardedIds++;
+        }
+        state[id] = FORWARDED;
+        detail[id] = 0;
+        place[id] = NONE;
     }
 
     /** One past the highest id the arrays hold: ids to scan. */
@@ -107,6 +124,9 @@ final class SegmentTable {
 
     /** Releases {@code id}: its floor and run serial stay, so its next use starts past them. */
     void release(final int id) {
+        if (state[id] == FORWARDED) {
+            forwardedIds--;
+        }
         freeIds[id >>> 6] |= 1L << id;
         if ((id >>> 6) < lowestFreeWord) {
             lowestFreeWord = id >>> 6;

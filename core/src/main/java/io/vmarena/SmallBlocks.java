@@ -168,9 +168,7 @@ final class SmallBlocks {
 
     /** An emptied segment's id keeps its forwards, and names no place or block any more. */
     private void forwarded(final int segmentIndex) {
-        table.state[segmentIndex] = SegmentTable.FORWARDED;
-        table.detail[segmentIndex] = 0;
-        table.place[segmentIndex] = SegmentTable.NONE;
+        table.forwarded(segmentIndex);
     }
 
     /**
