@@ -488,8 +488,10 @@ final class Compactor {
         if (new SlidePlan(places, table, pmdPlaces, pudPlaces).next() != null || evacuator.hasWork(evacuationThreshold)) {
             return true;
         }
+        // Retained segments are kept for reuse on purpose, up to the arena's ceiling: a policy that
+        // decommitted them every period would undo retainedBytes (an explicit compact() still does).
         final long[] forecast = forecast();
-        return forecast[0] > 0 || forecast[1] > 0;
+        return forecast[0] - segments.retainedBytes() > 0 || forecast[1] > 0;
     }
 
     /** Two results as one: the first's "before", the second's "after", the rest added up. */

@@ -193,4 +193,36 @@ class BackgroundCompactionAttackTest {
             ArenaLeaks.install(previous);
         }
     }
+
+    /**
+     * Retained free segments are kept for reuse on purpose: a policy whose thresholds are passed
+     * but which has nothing else to do leaves them (it once decommitted them every period, undoing
+     * retainedBytes); an explicit compact() still gives them back.
+     */
+    @Test
+    void shouldLeaveRetainedSegmentsToTheCeilingWhenNothingElseIsToBeDone() {
+        try (Arena arena = Arena.builder().name("retaining").addressSpace(space).threading(Threading.SHARED)
+            .segmentBytes(SEGMENT_BYTES).initialBytes(16 * SEGMENT_BYTES).maximumBytes(64 * SEGMENT_BYTES)
+            .retainedBytes(4 * SEGMENT_BYTES).compactionPauseBudget(Duration.ofSeconds(60))
+            .compactionPolicy(CompactionPolicy.builder().scheduler(scheduler).fragmentationAbove(0).build()).build()) {
+            arena.allocate(100); // a small block leaves its class segment fragmented: the threshold is passed
+            final long[] runs = new long[8];
+            for (int index = 0; index < runs.length; index++) {
+                runs[index] = arena.allocate(SEGMENT_BYTES);
+            }
+            for (int index = runs.length - 2; index < runs.length; index++) {
+                arena.free(runs[index]); // the top two: nothing slides, both retained
+            }
+            final ArenaStats before = arena.stats();
+            assertEquals(2 * SEGMENT_BYTES, before.retainedBytes(), before::toString);
+
+            scheduler.task.run();
+
+            final ArenaStats after = arena.stats();
+            assertEquals(before.compactions(), after.compactions(), "no slice: only retained segments to give back");
+            assertEquals(2 * SEGMENT_BYTES, after.retainedBytes(), after::toString);
+            arena.compact();
+            assertEquals(0, arena.stats().retainedBytes(), "compact() gives them back");
+        }
+    }
 }
