@@ -31,6 +31,8 @@ final class Compactor {
     private static final double INITIAL_NANOS_PER_RUN = 20_000;
     /** The estimates never fall below this: a run's cost is never taken for free. */
     private static final double MIN_ESTIMATE_NANOS = 500;
+    /** The most segments one run is planned with: bounds the planning and the VMA query of a slice. */
+    private static final int MAX_UNITS_PER_RUN = 4096;
     /** How much of the live data's size the reservation keeps beyond it, to grow into without moving. */
     private static final int HEADROOM_DIVISOR = 4;
 
@@ -193,19 +195,31 @@ final class Compactor {
             return false;
         }
         final SlidePlan plan = new SlidePlan(places, table, pmdPlaces, pudPlaces);
-        for (SlidePlan.Run planned = plan.next(); planned != null; planned = plan.next()) {
+        while (true) {
             final long remaining = deadlineNanos - System.nanoTime();
+            // Plan, and ask for the VMAs of, no more segments than the budget could move at one VMA
+            // each: a run of thousands is then planned and moved a budget's worth at a time.
+            final int maxUnits = (int)Math.max(1, Math.min(MAX_UNITS_PER_RUN, (remaining - nanosPerRun) / nanosPerVma));
+            final SlidePlan.Run planned = plan.next(maxUnits);
+            if (planned == null) {
+                break;
+            }
             final long start = range.segmentAddress(planned.from());
             final List<Mapping> mappings = range.space().mappings(start, start + planned.count() * segmentBytes,
                 io.vmarena.vm.MappingSource.AUTO);
             final int[] unitVmas = unitVmas(planned, mappings);
-            final double affordableVmas = (remaining - nanosPerRun) / nanosPerVma;
             int units = 0;
+            int placesMoved = 0;
             long vmas = 0;
-            while (units < unitVmas.length && (units == 0 || vmas + unitVmas[units] <= affordableVmas)) {
+            while (units < unitVmas.length) {
+                final int nextPlaces = placesMoved + planned.lengths()[units];
+                if (units > 0 && cost(nextPlaces, planned.distance(), vmas + unitVmas[units]) > remaining) {
+                    break;
+                }
+                placesMoved = nextPlaces;
                 vmas += unitVmas[units++];
             }
-            if (vmas > affordableVmas && work.didWork) {
+            if (work.didWork && cost(placesMoved, planned.distance(), vmas) > remaining) {
                 return false; // not even one segment fits: the next slice plans again from here
             }
             final SlidePlan.Run run = SlidePlan.prefix(planned, units);
@@ -266,24 +280,36 @@ final class Compactor {
         work.systemCalls += totals[0];
         work.vmasMoved += totals[1] >= 0 ? totals[1] : pieceVmas; // a multi-VMA move does not count them
         work.didWork = true;
-        learn(System.nanoTime() - start, vmas);
+        learn(System.nanoTime() - start, (run.count() + run.distance() - 1) / run.distance(), vmas);
         return totals[3] != 0;
     }
 
     /**
-     * Updates the cost model, a fixed cost per run plus a cost per VMA, from one run's time:
-     * a run of one VMA tells the fixed part (less the VMA's estimate), a longer one the per-VMA
-     * part (less the fixed estimate). Dividing the whole time by the VMAs instead made a run of
-     * one VMA look as costly per VMA as a whole call, and the budget then admitted one segment
-     * per slice for good, which is no batching at all.
+     * Updates the cost model, a fixed cost per piece (a call and the reservation of what it
+     * vacated) plus a cost per VMA, from one run's time: a run of no more VMAs than pieces tells
+     * the fixed part (less the VMAs' estimate), a longer one the per-VMA part (less the pieces').
+     * Dividing the whole time by the VMAs instead made a run of one VMA look as costly per VMA as
+     * a whole call, and the budget then admitted one segment per slice for good, which is no
+     * batching at all.
      */
-    private void learn(final long elapsedNanos, final long vmas) {
-        if (vmas <= 1) {
-            nanosPerRun = Math.max(MIN_ESTIMATE_NANOS, 0.75 * nanosPerRun + 0.25 * (elapsedNanos - nanosPerVma));
+    private void learn(final long elapsedNanos, final long pieces, final long vmas) {
+        if (vmas <= pieces) {
+            final double perPiece = (elapsedNanos - vmas * nanosPerVma) / pieces;
+            nanosPerRun = Math.max(MIN_ESTIMATE_NANOS, 0.75 * nanosPerRun + 0.25 * perPiece);
         } else {
-            final double perVma = (elapsedNanos - nanosPerRun) / vmas;
+            final double perVma = (elapsedNanos - pieces * nanosPerRun) / vmas;
             nanosPerVma = Math.max(MIN_ESTIMATE_NANOS, 0.75 * nanosPerVma + 0.25 * perVma);
         }
+    }
+
+    /**
+     * What moving {@code placeCount} places down by {@code distance} with {@code vmas} VMAs is
+     * estimated to cost: a run that overlaps its destination moves in pieces of at most the
+     * distance, each a call and a reservation of its own (at distance 1, one per place).
+     */
+    private double cost(final int placeCount, final int distance, final long vmas) {
+        final long pieces = (placeCount + distance - 1) / Math.max(1, distance);
+        return pieces * nanosPerRun + vmas * nanosPerVma;
     }
 
     /**

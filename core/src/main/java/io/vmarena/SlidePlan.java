@@ -70,12 +70,21 @@ final class SlidePlan {
      * for the next: a run changes only places below the ones still to be looked at.
      */
     Run next() {
+        return next(Integer.MAX_VALUE);
+    }
+
+    /**
+     * The next run, of at most {@code maxUnits} segments (a class segment or a whole large block
+     * each): a slice plans only what its budget could move, and the rest of a long run comes back
+     * as the next run, moving by the same distance.
+     */
+    Run next(final int maxUnits) {
         int runFrom = -1;
         int runTo = -1;
         int runCount = 0;
         final List<Integer> ids = new ArrayList<>();
         final List<Integer> lengths = new ArrayList<>();
-        while (place < places.count()) {
+        while (place < places.count() && ids.size() < maxUnits) {
             final int taken = places.nextTaken(place);
             if (taken == Places.NONE) {
                 place = places.count();
