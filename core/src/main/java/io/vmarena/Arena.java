@@ -675,6 +675,11 @@ public final class Arena implements AutoCloseable {
         return moveWaitReporter;
     }
 
+    /** For tests: the allocator behind the arena. */
+    BlockHeap heapForTests() {
+        return heap;
+    }
+
     /** For tests: whether {@code handle} resolves on the heap's fast path. */
     boolean resolvesOnFastPath(final long handle) {
         return heap.resolvesOnFastPath(handle);

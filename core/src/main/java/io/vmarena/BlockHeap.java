@@ -94,6 +94,11 @@ final class BlockHeap {
         return places;
     }
 
+    /** Whether blocks keep generations of their own (checked mode). */
+    boolean checked() {
+        return checked;
+    }
+
     HandleCodec codec() {
         return codec;
     }

@@ -135,6 +135,13 @@ final class Evacuator {
      * listener a forward ends as the listener returns; one it threw at counts like any other.
      */
     private boolean idsToSpare() {
+        if (listener == null && !heap.checked()) {
+            // Unchecked, a block's handle carries no generation of its own: a forward cannot tell
+            // its block freed and its slot handed out again from the block itself, so it would
+            // never end and its old handle would name a stranger's block. Evacuation then needs
+            // a listener, which ends each forward at once.
+            return false;
+        }
         return table.forwardedIds() < (table.maxIds() - heap.places().count()) / 2;
     }
 
