@@ -319,15 +319,49 @@ final class ArenaRange {
 
     /** Maps PROT_NONE over a hole the arena left, unless anything is there now. */
     private boolean reserveAgain(final long address, final long lengthBytes) {
+        return reserveAgainOrWhy(address, lengthBytes) == null;
+    }
+
+    /**
+     * {@link #reserveAgain}, saying why not: null when reserved, else the refusal (EEXIST, or
+     * another lease's hold, when someone's mapping is in the hole now; ENOMEM and the like when
+     * the system is short of something and the hole is still the arena's).
+     */
+    private RuntimeException reserveAgainOrWhy(final long address, final long lengthBytes) {
         final long placed;
         try {
             placed = space.map(address, lengthBytes, Protection.NONE, MapFlags.FIXED_NOREPLACE | MapFlags.NORESERVE);
         } catch (final VmException | IllegalArgumentException refused) {
-            return false; // EEXIST: someone's mapping is in the hole now
+            return refused;
         }
         if (placed != address) {
             space.unmap(placed, lengthBytes); // a kernel that took FIXED_NOREPLACE as a hint (before 4.17)
-            return false;
+            return new VmException("mmap", hex(address), Errno.EEXIST, "the kernel placed the reservation elsewhere");
+        }
+        return null;
+    }
+
+    /** Whether a refused reservation means someone else's mapping is in the hole (not a shortage of ours). */
+    private static boolean intrusion(final RuntimeException refused) {
+        return refused instanceof IllegalArgumentException
+            || refused instanceof VmException && ((VmException)refused).errno() == Errno.EEXIST;
+    }
+
+    /**
+     * Moves the pieces of a slide that had moved (those before offset {@code moved}, each
+     * {@code pieceCount} places) back, highest first: each one's source is free again once the
+     * one after it is back. Returns whether all went back; a refusal is added to {@code error}.
+     */
+    private boolean movePiecesBack(final int fromPlace, final int toPlace, final int pieceCount, final int moved,
+        final RuntimeException error) {
+        for (int back = moved - pieceCount; back >= 0; back -= pieceCount) {
+            try {
+                mover.move(segmentAddress(toPlace + back), pieceCount * segmentBytes, segmentAddress(fromPlace + back),
+                    strategy, null);
+            } catch (final RuntimeException undo) {
+                error.addSuppressed(undo);
+                return false;
+            }
         }
         return true;
     }
@@ -371,18 +405,7 @@ final class ArenaRange {
             try {
                 move(from, pieceLength * segmentBytes, to, "compact");
             } catch (final MoveFailure failure) {
-                boolean undone = failure.undone;
-                // Earlier pieces back, highest first: each one's source is free again once the one after it is back.
-                for (int back = moved - pieceCount; back >= 0 && undone; back -= pieceCount) {
-                    try {
-                        mover.move(segmentAddress(toPlace + back), pieceCount * segmentBytes,
-                            segmentAddress(fromPlace + back), strategy, null);
-                    } catch (final RuntimeException undo) {
-                        failure.error.addSuppressed(undo);
-                        undone = false;
-                    }
-                }
-                if (!undone) {
+                if (!failure.undone || !movePiecesBack(fromPlace, toPlace, pieceCount, moved, failure.error)) {
                     throw failed("compacting " + count * segmentBytes + " bytes", segmentAddress(fromPlace),
                         segmentAddress(toPlace), count * segmentBytes, failure.error);
                 }
@@ -394,10 +417,18 @@ final class ArenaRange {
             moved += pieceLength;
             // The piece's source is the next piece's destination: reserved again at once, so no
             // one else's mmap can land in it between the two calls (the next mremap replaces it).
-            if (moved < count && !reserveAgain(from, pieceLength * segmentBytes)) {
-                throw failed("compacting " + count * segmentBytes + " bytes", segmentAddress(fromPlace),
-                    segmentAddress(toPlace), count * segmentBytes, new VmException("mmap", hex(from), Errno.EEXIST,
-                    "another mapping took the place a piece of the run left before the next piece could fill it"));
+            if (moved < count) {
+                final RuntimeException refused = reserveAgainOrWhy(from, pieceLength * segmentBytes);
+                if (refused != null && !intrusion(refused) && movePiecesBack(fromPlace, toPlace, pieceCount, moved,
+                    refused)) {
+                    throw refused; // ENOMEM (vm.max_map_count, say): every piece went back
+                }
+                if (refused != null) {
+                    throw failed("compacting " + count * segmentBytes + " bytes", segmentAddress(fromPlace),
+                        segmentAddress(toPlace), count * segmentBytes, intrusion(refused) ? new VmException("mmap",
+                        hex(from), Errno.EEXIST, "another mapping took the place a piece of the run left before the "
+                        + "next piece could fill it") : refused);
+                }
             }
         }
         // Only the last piece's source is a hole now: the vacated places below it are the earlier

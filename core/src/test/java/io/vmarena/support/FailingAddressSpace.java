@@ -16,6 +16,7 @@ public final class FailingAddressSpace extends ForwardingAddressSpace {
     private boolean remapsKeepFailing;
     private int protectsBeforeFailure = -1;
     private int unmapsBeforeFailure = -1;
+    private int mapsBeforeFailure = -1;
 
     public FailingAddressSpace(final SimulatedAddressSpace space) {
         super(space);
@@ -39,6 +40,24 @@ public final class FailingAddressSpace extends ForwardingAddressSpace {
     /** The next {@code protects} mprotect calls succeed, the one after fails; -1 for never. */
     public void failProtectAfter(final int protects) {
         protectsBeforeFailure = protects;
+    }
+
+    /** The next {@code maps} mmap calls succeed, the one after fails; -1 for never. */
+    public void failMapAfter(final int maps) {
+        mapsBeforeFailure = maps;
+    }
+
+    @Override
+    public long map(final long address, final long lengthBytes, final io.vmarena.vm.Protection protection,
+        final int flags) {
+        if (mapsBeforeFailure == 0) {
+            mapsBeforeFailure = -1;
+            throw injected("mmap");
+        }
+        if (mapsBeforeFailure > 0) {
+            mapsBeforeFailure--;
+        }
+        return super.map(address, lengthBytes, protection, flags);
     }
 
     /** The next {@code unmaps} munmap calls succeed, the one after fails; -1 for never. */
