@@ -126,7 +126,7 @@ public final class Arena implements AutoCloseable {
     private final BlockHeap heap;
     private final Compactor compactor;
     /** The background compaction task, or null (see {@link CompactionPolicy}); set by build() before it returns. */
-    private BackgroundCompaction background;
+    private volatile BackgroundCompaction background;
     /** The {@link ArenaTags} ticket: this arena's tag, and its width for the release. */
     private final int tag;
     private final ArenaCleanup cleanup;
@@ -1011,8 +1011,8 @@ public final class Arena implements AutoCloseable {
             if (compactionPolicy != null) {
                 try {
                     arena.background = BackgroundCompaction.start(arena, compactionPolicy);
-                } catch (final java.util.concurrent.RejectedExecutionException refused) {
-                    arena.close();
+                } catch (final RuntimeException refused) {
+                    arena.close(); // its range is not left to the cleaner, nor logged as a leak
                     throw new IllegalArgumentException("the compactionPolicy's scheduler refused the arena's task (is it "
                         + "shut down?): give a running scheduler, or none for the shared daemon thread", refused);
                 }

@@ -384,17 +384,7 @@ final class Compactor {
      * @return whether it is done; false when the budget ran out (the next slice goes on)
      */
     private boolean giveBackTail(final long deadlineNanos, final boolean didWork) {
-        int usedEnd = 0;
-        int unusableEnd = 0;
-        for (int place = 0; place < places.count(); place++) {
-            final int occupant = places.occupant(place);
-            if (occupant == Places.UNUSABLE) {
-                unusableEnd = place + 1;
-            } else if (occupant != Places.FREE) {
-                usedEnd = place + 1;
-            }
-        }
-        final int keptPlaces = keptPlaces(usedEnd, unusableEnd);
+        final int keptPlaces = keptPlaces();
         // Every free stretch that holds memory, the part the cut will unmap included (freeing
         // resident pages is what costs, in munmap as in mmap), in chunks that fit the budget.
         boolean first = !didWork;
@@ -441,6 +431,21 @@ final class Compactor {
      * The forecast uses it too: a forecast that promised what the cut never gives back kept the
      * background policy due forever.
      */
+    /** The places the tail cuts the range to, from what is there now (the highest used place counts). */
+    private int keptPlaces() {
+        int usedEnd = 0;
+        int unusableEnd = 0;
+        for (int place = 0; place < places.count(); place++) {
+            final int occupant = places.occupant(place);
+            if (occupant == Places.UNUSABLE) {
+                unusableEnd = place + 1;
+            } else if (occupant != Places.FREE) {
+                usedEnd = place + 1;
+            }
+        }
+        return keptPlaces(usedEnd, unusableEnd);
+    }
+
     private int keptPlaces(final int usedEnd, final int unusableEnd) {
         return Math.min(places.count(),
             Math.max(Math.max(initialPlaces, unusableEnd), usedEnd + Math.max(1, usedEnd / HEADROOM_DIVISOR)));
@@ -517,7 +522,9 @@ final class Compactor {
         // Retained segments are kept for reuse on purpose, up to the arena's ceiling: a policy that
         // decommitted them every period would undo retainedBytes (an explicit compact() still does).
         final long[] forecast = forecast();
-        return forecast[0] - segments.retainedBytes() > 0 || forecast[1] > 0;
+        // The cut as the tail makes it from what is there (the forecast counts live places, which
+        // gaps left by PMD-congruent large blocks exceed: it would keep the policy due for good).
+        return forecast[0] - segments.retainedBytes() > 0 || keptPlaces() < places.count();
     }
 
     /** Two results as one: the first's "before", the second's "after", the rest added up. */
