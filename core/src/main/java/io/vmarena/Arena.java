@@ -31,10 +31,13 @@ import java.util.function.Consumer;
  *
  * <h2>Handles and addresses</h2>
  * A handle is a non-zero {@code long} (0 is the null handle) that stays valid until its block is
- * freed, however often the arena moves. An address ({@link #address}, {@link #wrap}) is valid
- * only until the next call that may move memory: {@link #allocate}, {@link #reallocate} and
- * {@link #close} (in a shared arena, any thread's such call, unless the reader is inside a
- * {@link #read() read section}). Every method that may move memory says so.
+ * freed, however often the arena moves or compacts (with a {@link RelocationListener}, until the
+ * listener is told of the block's new handle). An address ({@link #address}, {@link #wrap}) is
+ * valid only until the next call that may move memory: {@link #allocate}, {@link #reallocate},
+ * {@link #compact}, {@link #compactSlice()} and {@link #close} (in a shared arena, any thread's
+ * such call and a background {@link CompactionPolicy}'s slices, unless the reader is inside a
+ * {@link #read() read section}; the same holds there for {@link #capacity} of a block that
+ * compaction may evacuate). Every method that may move memory says so.
  *
  * <h2>Checked mode</h2>
  * Every handle is checked before use, and a refused one is an {@link IllegalArgumentException}
