@@ -297,7 +297,15 @@ public final class Arena implements AutoCloseable {
     /** The block's usable length in bytes: at least what was asked for. */
     public long capacity(final long handle) {
         ensureReadable();
-        return heap.capacity(checkHandle(handle, "capacity"));
+        final SlotMap slotMap = heap.liveSmallBlock(handle);
+        if (slotMap != null) {
+            return slotMap.blockBytes(); // the fast path
+        }
+        final long capacity = heap.capacity(checkHandle(handle, "capacity"));
+        if (capacity < 0) {
+            throw refused(handle, "capacity", (int)capacity);
+        }
+        return capacity;
     }
 
     /**
@@ -317,11 +325,15 @@ public final class Arena implements AutoCloseable {
         }
         final long live = checkHandle(handle, "wrap");
         final long capacity = heap.capacity(live);
+        final long address = heap.address(live);
+        if (capacity < 0 || address < 0) {
+            throw refused(handle, "wrap", (int)Math.min(capacity, address));
+        }
         if (capacity > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cannot wrap a block of " + capacity + " bytes in a buffer (at most "
                 + Integer.MAX_VALUE + "): use address(handle) and capacity(handle) for blocks this large");
         }
-        view.wrap(heap.address(live), (int)capacity);
+        view.wrap(address, (int)capacity);
     }
 
     /**

@@ -476,23 +476,47 @@ final class BlockHeap {
         return resolve(handle);
     }
 
-    /** The address of a block whose handle is live ({@link #liveHandle}). */
+    /**
+     * The address of a block whose handle is live ({@link #liveHandle}), or {@link #NOT_A_BLOCK}
+     * when a change under way in a shared arena (a reader outside a read section racing a
+     * compaction) took the segment from its place meanwhile: each array is read once.
+     */
     long address(final long handle) {
         final int id = codec.segmentIndex(handle);
-        final long segmentAddress = range.base() + ((long)table.place[id] << segmentShift);
-        if (table.state[id] == SegmentTable.CLASS) {
-            return segmentAddress + codec.slot(handle) * table.slotMaps[id].blockBytes();
+        final int[] placeOf = table.place;
+        final byte[] state = table.state;
+        final SlotMap[] slotMaps = table.slotMaps;
+        if (id >= placeOf.length || id >= state.length || placeOf[id] < 0) {
+            return NOT_A_BLOCK;
         }
-        return segmentAddress;
+        final long segmentAddress = range.base() + ((long)placeOf[id] << segmentShift);
+        if (state[id] == SegmentTable.CLASS) {
+            final SlotMap slotMap = id < slotMaps.length ? slotMaps[id] : null;
+            return slotMap == null ? NOT_A_BLOCK : segmentAddress + codec.slot(handle) * slotMap.blockBytes();
+        }
+        return state[id] == SegmentTable.RUN_HEAD ? segmentAddress : NOT_A_BLOCK;
     }
 
-    /** The usable bytes of a block whose handle is live ({@link #liveHandle}). */
+    /**
+     * The usable bytes of a block whose handle is live ({@link #liveHandle}), or
+     * {@link #NOT_A_BLOCK} when a racing change took its segment meanwhile (see {@link #address}).
+     */
     long capacity(final long handle) {
         final int id = codec.segmentIndex(handle);
-        if (table.state[id] == SegmentTable.CLASS) {
-            return classBytes[table.detail[id]];
+        final byte[] state = table.state;
+        final int[] detail = table.detail;
+        if (id >= state.length || id >= detail.length) {
+            return NOT_A_BLOCK;
         }
-        return table.detail[id] * segmentBytes;
+        final int segmentDetail = detail[id];
+        switch (state[id]) {
+            case SegmentTable.CLASS:
+                return segmentDetail < classBytes.length ? classBytes[segmentDetail] : NOT_A_BLOCK;
+            case SegmentTable.RUN_HEAD:
+                return segmentDetail * segmentBytes;
+            default:
+                return NOT_A_BLOCK;
+        }
     }
 
     /**
