@@ -32,7 +32,7 @@ final class Compactor {
     /** The estimates never fall below this: a run's cost is never taken for free. */
     private static final double MIN_ESTIMATE_NANOS = 500;
     /** The most segments one run is planned with: bounds the planning and the VMA query of a slice. */
-    private static final int MAX_UNITS_PER_RUN = 4096;
+    private static final int MAX_UNITS_PER_RUN = 1 << 12;
     /** How much of the live data's size the reservation keeps beyond it, to grow into without moving. */
     private static final int HEADROOM_DIVISOR = 4;
 
