@@ -473,7 +473,7 @@ public final class Arena implements AutoCloseable {
         CompactionResult total = null;
         while (true) {
             final CompactionResult slice = compactSlice(compactor.pauseBudgetNanos(), "compact", total == null, false);
-            total = total == null ? slice : Compactor.combine(total, slice);
+            total = total == null ? slice : total.plus(slice);
             if (slice.complete()) {
                 return total;
             }

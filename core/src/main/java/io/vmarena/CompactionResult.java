@@ -37,4 +37,19 @@ public record CompactionResult(long movedBytes, long copiedBytes, long evacuated
     long systemCalls, long vmasMoved, int vmasBefore, int vmasAfter, long reservedBytesBefore, long reservedBytesAfter,
     long committedBytesBefore, long committedBytesAfter, long residentBytesBefore, long residentBytesAfter, int slices,
     Duration longestPause, boolean complete) {
+
+    /**
+     * This compaction and a {@code later} one (the next slices, say) as one: this one's
+     * "before" figures, the later one's "after" figures and completeness, the rest added up,
+     * the longer of the two longest pauses. {@link Arena#compact()} adds its slices up so; a
+     * caller that runs {@link Arena#compactSlice()} itself can too.
+     */
+    public CompactionResult plus(final CompactionResult later) {
+        return new CompactionResult(movedBytes + later.movedBytes, copiedBytes + later.copiedBytes,
+            evacuatedBlocks + later.evacuatedBlocks, evacuatedSegments + later.evacuatedSegments, runs + later.runs,
+            systemCalls + later.systemCalls, vmasMoved + later.vmasMoved, vmasBefore, later.vmasAfter,
+            reservedBytesBefore, later.reservedBytesAfter, committedBytesBefore, later.committedBytesAfter,
+            residentBytesBefore, later.residentBytesAfter, slices + later.slices,
+            longestPause.compareTo(later.longestPause) >= 0 ? longestPause : later.longestPause, later.complete);
+    }
 }

@@ -526,17 +526,4 @@ final class Compactor {
         // gaps left by PMD-congruent large blocks exceed: it would keep the policy due for good).
         return forecast[0] - segments.retainedBytes() > 0 || keptPlaces() < places.count();
     }
-
-    /** Two results as one: the first's "before", the second's "after", the rest added up. */
-    static CompactionResult combine(final CompactionResult first, final CompactionResult second) {
-        return new CompactionResult(first.movedBytes() + second.movedBytes(), first.copiedBytes() + second.copiedBytes(),
-            first.evacuatedBlocks() + second.evacuatedBlocks(), first.evacuatedSegments() + second.evacuatedSegments(),
-            first.runs() + second.runs(), first.systemCalls() + second.systemCalls(),
-            first.vmasMoved() + second.vmasMoved(), first.vmasBefore(), second.vmasAfter(),
-            first.reservedBytesBefore(), second.reservedBytesAfter(), first.committedBytesBefore(),
-            second.committedBytesAfter(), first.residentBytesBefore(), second.residentBytesAfter(),
-            first.slices() + second.slices(),
-            first.longestPause().compareTo(second.longestPause()) >= 0 ? first.longestPause() : second.longestPause(),
-            second.complete());
-    }
 }

@@ -1,13 +1,10 @@
 package io.vmarena;
 
 import io.vmarena.support.LiveBlocks;
-import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.Protection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -24,27 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernel and page size extend it. Segments are small here (64 KiB, or four pages where pages
  * are larger) so that growth, runs and page release all happen within a few megabytes.
  */
-public abstract class ArenaContract {
-    protected AddressSpace space;
-    protected long segmentBytes;
-
-    /** The address space under test; called once per test. */
-    protected abstract AddressSpace addressSpace();
-
-    /** Called after each test: a simulator frees its memory here. */
-    protected void release(final AddressSpace addressSpace) {
-    }
-
-    @BeforeEach
-    void open() {
-        space = addressSpace();
-        segmentBytes = Math.max(64L << 10, 4 * space.pageSize());
-    }
-
-    @AfterEach
-    void close() {
-        release(space);
-    }
+public abstract class ArenaContract extends ArenaFixture {
 
     protected Arena.Builder arena() {
         return Arena.builder().name(getClass().getSimpleName()).addressSpace(space).segmentBytes(segmentBytes)

@@ -1,9 +1,7 @@
 package io.vmarena;
 
-import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.MappingSource;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -25,33 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ended. The garbage collector is asked, in a bounded loop, until the cleaner has reported
  * every dropped arena; nothing waits on time alone.
  */
-public abstract class ArenaLifecycleContract {
+public abstract class ArenaLifecycleContract extends ArenaFixture {
     /** System.gc() rounds before a dropped arena counts as never cleaned. */
     private static final int GC_ATTEMPTS = 100;
 
-    protected AddressSpace space;
-    private long segmentBytes;
     private ArenaLeaks previousReporter;
 
-    /** The address space under test; called once per test. */
-    protected abstract AddressSpace addressSpace();
-
-    /** Called after each test: a simulator frees its memory here. */
-    protected void release(final AddressSpace addressSpace) {
-    }
-
-    @BeforeEach
-    void open() {
-        space = addressSpace();
-        segmentBytes = Math.max(64L << 10, 4 * space.pageSize());
-    }
-
+    /** Runs before the fixture releases the address space (JUnit runs a subclass's @AfterEach first). */
     @AfterEach
-    void close() {
+    void restoreLeakReporter() {
         if (previousReporter != null) {
             ArenaLeaks.install(previousReporter);
         }
-        release(space);
     }
 
     private Arena.Builder arena(final String name) {

@@ -1,12 +1,9 @@
 package io.vmarena;
 
 import io.vmarena.support.LiveBlocks;
-import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MoveStrategy;
 import io.vmarena.vm.Protection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -26,27 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * is written whole (faulted: a moved VMA keeps its pgoff, kernel-semantics R9), and the pause
  * budget is long, so one slice does it all and no run is cut by the clock.
  */
-public abstract class CompactionContract {
-    protected AddressSpace space;
-    protected long segmentBytes;
-
-    /** The address space under test; called once per test. */
-    protected abstract AddressSpace addressSpace();
-
-    /** Called after each test: a simulator frees its memory here. */
-    protected void release(final AddressSpace addressSpace) {
-    }
-
-    @BeforeEach
-    void open() {
-        space = addressSpace();
-        segmentBytes = Math.max(64L << 10, 4 * space.pageSize());
-    }
-
-    @AfterEach
-    void close() {
-        release(space);
-    }
+public abstract class CompactionContract extends ArenaFixture {
 
     /** 16 segments reserved from the start, so that layouts of 16 segments never grow. */
     protected Arena.Builder arena() {

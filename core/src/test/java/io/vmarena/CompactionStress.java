@@ -11,7 +11,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,10 +31,8 @@ public final class CompactionStress {
 
     private final AddressSpace space;
     private final long segmentBytes;
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong verifiedBlocks = new AtomicLong();
     private final AtomicLong writerSteps = new AtomicLong();
-    private volatile boolean running = true;
 
     public CompactionStress(final AddressSpace space) {
         this.space = space;
@@ -58,27 +55,21 @@ public final class CompactionStress {
             .threading(Threading.SHARED).segmentBytes(segmentBytes).initialBytes(4 * segmentBytes)
             .maximumBytes(1024 * segmentBytes).retainedBytes(segmentBytes).compactionPolicy(policy).build()) {
             final List<LiveBlocks.Block> stable = stableBlocks(arena);
-            final List<Thread> threads = new ArrayList<>();
+            final StressThreads threads = new StressThreads();
             for (int reader = 0; reader < READERS; reader++) {
-                threads.add(thread("reader-" + reader, reader, random -> read(arena, stable, random)));
+                threads.add("reader-" + reader, reader, random -> read(arena, stable, random));
             }
             final LiveBlocks own = new LiveBlocks(space);
-            threads.add(thread("writer", 100, random -> write(arena, own, random)));
-            threads.forEach(Thread::start);
+            threads.add("writer", 100, random -> write(arena, own, random));
+            threads.start();
             final long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            while (System.nanoTime() < end && failure.get() == null) {
+            while (System.nanoTime() < end && !threads.failed()) {
                 Thread.sleep(Math.min(50, millis)); // the run's length, not a synchronization
             }
             // The policy's task ran, whatever the machine's speed (the bound only keeps a stopped policy from hanging).
             assertTrue(backgroundRuns.await(2, TimeUnit.MINUTES), "the background policy ran " + BACKGROUND_RUNS
                 + " times");
-            running = false;
-            for (final Thread thread : threads) {
-                thread.join();
-            }
-            if (failure.get() != null) {
-                throw new AssertionError("a thread failed", failure.get());
-            }
+            threads.stopAndJoin();
             final ArenaStats stats = arena.stats();
             assertTrue(stats.compactions() > 0, () -> "compaction slices ran: " + stats);
             assertTrue(verifiedBlocks.get() > 0, "the readers checked blocks");
@@ -168,18 +159,5 @@ public final class CompactionStress {
         try (ReadSection section = arena.read()) {
             own.write(arena.address(block.handle), block, 0);
         }
-    }
-
-    private Thread thread(final String name, final long seed, final java.util.function.Consumer<SplittableRandom> step) {
-        return new Thread(() -> {
-            final SplittableRandom random = new SplittableRandom(seed);
-            try {
-                while (running && failure.get() == null) {
-                    step.accept(random);
-                }
-            } catch (final Throwable thrown) {
-                failure.compareAndSet(null, thrown);
-            }
-        }, name);
     }
 }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,13 +24,11 @@ public final class SharedArenaStress {
 
     private final AddressSpace space;
     private final long segmentBytes;
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong verifiedBlocks = new AtomicLong();
     /** Each churner's own blocks. */
     private final ThreadLocal<LiveBlocks> own = new ThreadLocal<>();
     /** The grower's blocks. */
     private final List<Long> grown = new ArrayList<>();
-    private volatile boolean running = true;
 
     public SharedArenaStress(final AddressSpace space) {
         this.space = space;
@@ -45,23 +42,17 @@ public final class SharedArenaStress {
             .segmentBytes(segmentBytes).initialBytes(4 * segmentBytes).maximumBytes(1024 * segmentBytes)
             .inPlaceGrowth(false).build()) {
             final List<LiveBlocks.Block> stable = stableBlocks(arena);
-            final List<Thread> threads = new ArrayList<>();
+            final StressThreads threads = new StressThreads();
             for (int reader = 0; reader < READERS; reader++) {
-                threads.add(thread("reader-" + reader, reader, seed -> read(arena, stable, seed)));
+                threads.add("reader-" + reader, reader, seed -> read(arena, stable, seed));
             }
             for (int churner = 0; churner < CHURNERS; churner++) {
-                threads.add(thread("churner-" + churner, 100 + churner, seed -> churn(arena, seed)));
+                threads.add("churner-" + churner, 100 + churner, seed -> churn(arena, seed));
             }
-            threads.add(thread("grower", 200, seed -> grow(arena)));
-            threads.forEach(Thread::start);
+            threads.add("grower", 200, seed -> grow(arena));
+            threads.start();
             Thread.sleep(millis);
-            running = false;
-            for (final Thread thread : threads) {
-                thread.join();
-            }
-            if (failure.get() != null) {
-                throw new AssertionError("a thread failed", failure.get());
-            }
+            threads.stopAndJoin();
             final ArenaStats stats = arena.stats();
             assertTrue(stats.moves() > 0, "memory moved under the readers: " + stats);
             assertTrue(verifiedBlocks.get() > 0, "the readers checked blocks");
@@ -141,18 +132,5 @@ public final class SharedArenaStress {
         } catch (final InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private Thread thread(final String name, final long seed, final java.util.function.Consumer<SplittableRandom> step) {
-        return new Thread(() -> {
-            final SplittableRandom random = new SplittableRandom(seed);
-            try {
-                while (running && failure.get() == null) {
-                    step.accept(random);
-                }
-            } catch (final Throwable thrown) {
-                failure.compareAndSet(null, thrown);
-            }
-        }, name);
     }
 }

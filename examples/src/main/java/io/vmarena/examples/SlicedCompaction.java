@@ -27,7 +27,7 @@ record SlicedCompaction(CompactionResult total, long[] sortedPauseNanos, long el
         int slices = 0;
         do {
             final CompactionResult slice = arena.compactSlice();
-            total = total == null ? slice : combine(total, slice);
+            total = total == null ? slice : total.plus(slice);
             if (slices == pauses.length) {
                 pauses = Arrays.copyOf(pauses, slices * 2);
             }
@@ -52,18 +52,5 @@ record SlicedCompaction(CompactionResult total, long[] sortedPauseNanos, long el
     long percentileNanos(final double fraction) {
         final int rank = (int)Math.ceil(fraction * sortedPauseNanos.length);
         return sortedPauseNanos[Math.max(0, Math.min(sortedPauseNanos.length - 1, rank - 1))];
-    }
-
-    private static CompactionResult combine(final CompactionResult first, final CompactionResult second) {
-        return new CompactionResult(first.movedBytes() + second.movedBytes(),
-            first.copiedBytes() + second.copiedBytes(),
-            first.evacuatedBlocks() + second.evacuatedBlocks(), first.evacuatedSegments() + second.evacuatedSegments(),
-            first.runs() + second.runs(), first.systemCalls() + second.systemCalls(),
-            first.vmasMoved() + second.vmasMoved(), first.vmasBefore(), second.vmasAfter(),
-            first.reservedBytesBefore(), second.reservedBytesAfter(), first.committedBytesBefore(),
-            second.committedBytesAfter(), first.residentBytesBefore(), second.residentBytesAfter(),
-            first.slices() + second.slices(),
-            first.longestPause().compareTo(second.longestPause()) >= 0 ? first.longestPause() : second.longestPause(),
-            second.complete());
     }
 }
