@@ -44,8 +44,10 @@ import java.util.concurrent.TimeUnit;
  * So handle/raw-address and view/raw are the price of a handle; raw against raw-address is
  * Agrona's bounds checks ({@code -Dagrona.disable.bounds.checks=true} removes them).
  *
- * <p>{@code RandomReads.randomRead} prices the TLB instead: {@value #RANDOM_READS} 8-byte reads per
- * operation (the score is per read) at addresses spread over a 1 GiB arena, every page of it
+ * <p>{@code RandomReads.randomRead} prices the TLB instead: {@value #RANDOM_READS} independent
+ * 8-byte reads per operation (the score is per read; the CPU overlaps their misses), and
+ * {@code RandomReads.randomReadChain} the same reads each waiting for the one before (the latency
+ * of one read), at addresses spread over a 1 GiB arena, every page of it
  * written at set-up, taken from a precomputed pseudo-random sequence (nothing is allocated or
  * drawn in the measured loop), with the arena built with {@code hugePages} = {@code WANTED} (one
  * TLB entry per 2 MiB on x86-64) or {@code REFUSED} (one per 4 KiB page). Its own state, so
@@ -61,7 +63,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar AccessBenchmark
  * java -jar benchmarks/target/benchmarks.jar AccessBenchmark -p access=handle,raw-address -jvmArgsPrepend -Dvmarena.disable.checks=true
- * java -jar benchmarks/target/benchmarks.jar 'AccessBenchmark.RandomReads.randomRead'
+ * java -jar benchmarks/target/benchmarks.jar 'AccessBenchmark.RandomReads'
  * </pre>
  */
 @State(Scope.Thread)
@@ -149,9 +151,10 @@ public class AccessBenchmark {
                 .initialBytes(RANDOM_REGION_BYTES).maximumBytes(2 * RANDOM_REGION_BYTES).build();
             final long handle = arena.allocate(RANDOM_REGION_BYTES);
             final long base = arena.address(handle);
-            // Every 8 bytes written: pages resident before the run, and the reads see data, not the zero page.
+            // Every page written (zeros, which randomReadChain adds to its next address): resident
+            // before the run, and no read meets the shared zero page.
             for (long offset = 0; offset < RANDOM_REGION_BYTES; offset += Long.BYTES) {
-                UnsafeApi.putLong(base + offset, offset);
+                UnsafeApi.putLong(base + offset, 0);
             }
             final ArenaStats stats = arena.stats();
             System.out.println("randomRead set-up: hugePages=" + policy + ", hugePageBytes=" + stats.hugePageBytes()
@@ -190,6 +193,25 @@ public class AccessBenchmark {
             }
             this.cursor = cursor;
             return sum;
+        }
+
+        /**
+         * The same reads, each address depending on the value the read before it returned (always
+         * 0, which the JIT cannot know): no two misses overlap, so this is the latency of a read,
+         * page walk included, where {@link #randomRead} lets the CPU overlap them.
+         */
+        @Benchmark
+        @OperationsPerInvocation(RANDOM_READS)
+        public long randomReadChain() {
+            final long[] sequence = addresses;
+            int cursor = this.cursor;
+            long value = 0;
+            for (int i = 0; i < RANDOM_READS; i++) {
+                value = UnsafeApi.getLong(sequence[cursor] + value);
+                cursor = (cursor + 1) & (RANDOM_ADDRESS_COUNT - 1);
+            }
+            this.cursor = cursor;
+            return value;
         }
     }
 
