@@ -23,6 +23,9 @@ public enum HugePages {
     WANTED,
     /** {@code madvise(MADV_NOHUGEPAGE)} on every committed segment: base pages even where THP is {@code always}. */
     REFUSED,
-    /** No advice: what the THP mode gives (huge pages with {@code always}, none with {@code madvise} or {@code never}). */
+    /**
+     * No advice: what the THP mode gives (huge pages with {@code always}, none with
+     * {@code madvise} or {@code never}).
+     */
     SYSTEM_DEFAULT
 }

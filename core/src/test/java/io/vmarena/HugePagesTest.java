@@ -70,8 +70,8 @@ class HugePagesTest {
                     final String what = advisedRun.step(step);
                     plainRun.step(step);
                     final String where = profile.kernel() + ", after " + what;
-                    assertEquals(layout(without, plain), layout(withAdvice, advised), "the advice keeps the VMAs as they are without "
-                        + "it, " + where);
+                    assertEquals(layout(without, plain), layout(withAdvice, advised),
+                        "the advice keeps the VMAs as they are without it, " + where);
                     assertAdvised(withAdvice, advised, policy, where);
                     advisedRun.blocks.checkAll(withAdvice::address, withAdvice::capacity, where);
                 }
@@ -248,8 +248,8 @@ class HugePagesTest {
         final long pageSize = space.pageSize();
         for (final long segmentBytes : new long[] {pmdBytes, 4 * pmdBytes}) {
             final long blockBytes = 4096;
-            try (Arena arena = Arena.builder().addressSpace(space).hugePages(HugePages.WANTED).segmentBytes(segmentBytes)
-                .build()) {
+            try (Arena arena = Arena.builder().addressSpace(space).hugePages(HugePages.WANTED)
+                .segmentBytes(segmentBytes).build()) {
                 final LiveBlocks blocks = new LiveBlocks(space);
                 final long blocksPerSegment = segmentBytes / blockBytes;
                 final List<Long> handles = new ArrayList<>();
@@ -259,7 +259,8 @@ class HugePagesTest {
                 assertEquals(1, arena.stats().classSegments());
                 // Keep one block in the first PMD of the segment and one in the second page of the last.
                 final long keepLow = handles.get(0);
-                final long keepHigh = handles.get((int)(blocksPerSegment - pmdBytes / blockBytes + pageSize / blockBytes));
+                final int lastPmdSecondPage = (int)(blocksPerSegment - pmdBytes / blockBytes + pageSize / blockBytes);
+                final long keepHigh = handles.get(lastPmdSecondPage);
                 for (final long handle : handles) {
                     if (handle != keepLow && handle != keepHigh) {
                         forget(blocks, handle);
@@ -379,7 +380,10 @@ class HugePagesTest {
         }
     }
 
-    /** A simulator whose madvise(MADV_HUGEPAGE or NOHUGEPAGE) fails with {@code errno}, {@code times} times (-1: always). */
+    /**
+     * A simulator whose madvise(MADV_HUGEPAGE or NOHUGEPAGE) fails with {@code errno}, {@code times}
+     * times (-1: always).
+     */
     private static final class RefusingAdvice extends ForwardingAddressSpace {
         private final Errno errno;
         int times;

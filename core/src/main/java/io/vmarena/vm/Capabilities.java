@@ -172,9 +172,9 @@ public final class Capabilities {
         return "Capabilities{backend=" + backend + ", multiVmaMove=" + multiVmaMove.available()
             + ", lockOnFault=" + lockOnFault.available() + ", procmapQuery=" + procmapQuery.available()
             + ", ipcLock=" + ipcLock.available() + ", pageSize=" + pageSize + ", pmdBytes=" + pmdBytes
-            + ", thpMode=" + thpMode + ", thpDefrag=" + thpDefrag + ", memlockSoftBytes=" + memlockSoftBytes + ", memlockHardBytes="
-            + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease=" + kernelRelease
-            + ", architecture=" + architecture + ", " + traitsText() + '}';
+            + ", thpMode=" + thpMode + ", thpDefrag=" + thpDefrag + ", memlockSoftBytes=" + memlockSoftBytes
+            + ", memlockHardBytes=" + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease="
+            + kernelRelease + ", architecture=" + architecture + ", " + traitsText() + '}';
     }
 
     private String traitsText() {

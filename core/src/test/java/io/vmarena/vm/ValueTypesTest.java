@@ -97,7 +97,8 @@ class ValueTypesTest {
 
     @Test
     void shouldCarryHugePageDetailsThroughAShift() {
-        final Mapping plain = Mapping.withDetails(0x200000, 0x600000, Protection.READ_WRITE, false, false, true, 1024, 0);
+        final Mapping plain = Mapping.withDetails(0x200000, 0x600000, Protection.READ_WRITE, false, false, true, 1024,
+            0);
         final Mapping huge = plain.withHugePages(true, false, 2L << 20);
 
         assertFalse(plain.hugePage());

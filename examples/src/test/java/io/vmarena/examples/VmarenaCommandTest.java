@@ -96,8 +96,8 @@ class VmarenaCommandTest {
             Doctor.hugePagesLine(thp("madvise", "defer")));
         assertEquals("huge pages for arenas: none: hugePages(WANTED) has no effect (enable with: echo madvise > "
             + "/sys/kernel/mm/transparent_hugepage/enabled)", Doctor.hugePagesLine(thp("never", "madvise")));
-        assertTrue(Doctor.hugePagesLine(thp("unavailable", "unavailable")).startsWith("huge pages for arenas: none: the "
-            + "kernel has no transparent huge pages"));
+        assertTrue(Doctor.hugePagesLine(thp("unavailable", "unavailable"))
+            .startsWith("huge pages for arenas: none: the kernel has no transparent huge pages"));
         assertTrue(Doctor.hugePagesLine(new io.vmarena.vm.sim.SimulatedAddressSpace(io.vmarena.vm.sim.KernelProfile
             .LINUX_6_17, 64L << 20).capabilities()).contains("not modelled by the simulator"));
     }

@@ -69,10 +69,10 @@ class ProcMapsTest {
             + "VmFlags: rd wr mr mw me ac nr nh \n";
 
         assertEquals(List.of(
-                Mapping.withDetails(0x7f0000000000L, 0x7f0000600000L, Protection.READ_WRITE, false, false, true, 1025, 0)
-                    .withHugePages(true, false, 4L << 20),
-                Mapping.withDetails(0x7f0000600000L, 0x7f0000800000L, Protection.READ_WRITE, false, false, true, 2, 0)
-                    .withHugePages(false, true, 0)),
+                Mapping.withDetails(0x7f0000000000L, 0x7f0000600000L, Protection.READ_WRITE, false, false, true,
+                    1025, 0).withHugePages(true, false, 4L << 20),
+                Mapping.withDetails(0x7f0000600000L, 0x7f0000800000L, Protection.READ_WRITE, false, false, true,
+                    2, 0).withHugePages(false, true, 0)),
             ProcMaps.parseSmaps(smaps, 0, Long.MAX_VALUE, 4096));
     }
 }
