@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * An off-heap arena: a growable range of virtual memory from which blocks are allocated and
@@ -474,7 +475,7 @@ public final class Arena implements AutoCloseable {
         return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, usedBytes,
             lockedBytes, segments.retainedBytes(), mappings.size(), places.freeCount(), segments.classSegments(),
             segments.runSegments(), fragmentation, range.grows(), range.moves(), compactor.slices(), forecast[0],
-            forecast[1], Duration.ofNanos(forecast[2]), hugePageBytes, range.hugePages(), pin.pinnedBytes(), pin);
+            forecast[1], Duration.ofNanos(forecast[2]), hugePageBytes, range.hugePages(), pin);
     }
 
     /**
@@ -575,7 +576,8 @@ public final class Arena implements AutoCloseable {
      * does one WARNING log per kind of refusal. RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK (EPERM):
      * nothing is pinned. The limit reached (ENOMEM): what fits is pinned, the rest is not, and
      * growth past it goes on unpinned. A kernel without MLOCK_ONFAULT: refused, or plain mlock
-     * with {@link Builder#pinFallback}. Pinning again retries what was left unpinned.
+     * with {@link Builder#pinFallback}. Pinning again retries what was left unpinned, and logs
+     * refusals anew.
      *
      * @return how the arena is pinned now
      * @throws IllegalStateException when the arena is closed or failed, called from another
@@ -618,7 +620,7 @@ public final class Arena implements AutoCloseable {
         return residency("populate", () -> segments.pinning().populate());
     }
 
-    private <T> T residency(final String operation, final java.util.function.Supplier<T> change) {
+    private <T> T residency(final String operation, final Supplier<T> change) {
         if (lock == null) {
             ensureOwnerOutsideSection(operation);
             try {
@@ -1096,7 +1098,7 @@ public final class Arena implements AutoCloseable {
 
         /**
          * What {@link Arena#pin()} does where the kernel lacks MLOCK_ONFAULT (before Linux 4.4):
-         * refuse (the default), or lock with plain mlock, which faults in every committed page.
+         * refuse (the default), or lock with plain mlock, which faults in every page the arena holds.
          */
         public Builder pinFallback(final PinFallback value) {
             pinFallback = Objects.requireNonNull(value, "pinFallback");

@@ -32,14 +32,14 @@ package io.vmarena;
  *     range in smaps); always 0 on the simulator, which does not model THP
  * @param hugePages the arena's huge-page policy as applied: the one it was built with, or
  *     {@link HugePages#SYSTEM_DEFAULT} when the kernel refused the advice (no THP support)
- * @param pinnedBytes the bytes of the arena's locked VMAs: what it adds to the process's VmLck
- *     (counted per segment, once; with MLOCK_ONFAULT they count before they are touched, where
- *     {@code lockedBytes} counts only the locked pages in memory)
- * @param pin the arena's pinning: its state and, when not wholly pinned, why and what to do
+ * @param pin the arena's pinning: its state, {@link PinStatus#pinnedBytes() pinnedBytes} (the
+ *     arena's share of the process's VmLck, counted per segment, once: with MLOCK_ONFAULT a
+ *     locked page counts before it is touched, where {@code lockedBytes} counts only the locked
+ *     pages in memory) and, when not wholly pinned, why and what to do
  */
 public record ArenaStats(long baseAddress, long reservedBytes, long committedBytes, long residentBytes, long usedBytes,
     long lockedBytes, long retainedBytes, int vmaCount, int freeSegments, int classSegments, int runSegments,
     double fragmentation, long grows, long moves, long compactions, long reclaimableBytes,
     long reclaimableReservedBytes, java.time.Duration compactionEstimate, long hugePageBytes, HugePages hugePages,
-    long pinnedBytes, PinStatus pin) {
+    PinStatus pin) {
 }

@@ -235,7 +235,7 @@ final class BlockHeap {
         }
         // Claim (and commit) the destination first: if that fails, the block has not moved.
         final int newPlace = takeRun(wanted);
-        segments.claim(newPlace, wanted, id, false);
+        segments.claim(newPlace, wanted, id, false, false); // locked after the move, if the arena is pinned
         final int oldPlace = table.place[id];
         // The move replaces the destination's first places with the block's VMAs, locked or not as they were.
         final boolean[] locked = segments.lockedFlags(oldPlace, count);
@@ -248,14 +248,18 @@ final class BlockHeap {
                 table.detail[id] = wanted;
             });
         } catch (final VmException | IllegalArgumentException | UnsupportedOperationException failure) {
-            // Undone, but mremap unmapped the destination's parts it moved into first: reserve those holes again.
+            // Undone, but mremap unmapped the destination's parts it moved into first: reserve those
+            // holes again, and free only what is still mapped the usual way (giving a hole back
+            // would madvise over it, or over someone else's mapping there now).
             final int[] holes = range.reserveHoles(newPlace, wanted);
-            segments.release(newPlace, wanted, false);
             for (int index = 0; index < holes.length; index++) {
-                if (holes[index] > 0) {
-                    segments.decommitted(newPlace + index, 1);
-                } else if (holes[index] < 0) {
-                    segments.quarantine(newPlace + index, 1);
+                if (holes[index] == 0) {
+                    segments.release(newPlace + index, 1, false);
+                } else {
+                    segments.vacate(newPlace + index, 1);
+                    if (holes[index] < 0) {
+                        segments.quarantine(newPlace + index, 1);
+                    }
                 }
             }
             throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
@@ -264,7 +268,7 @@ final class BlockHeap {
         if (!reserved) {
             segments.quarantine(oldPlace, count);
         }
-        segments.pinning().claimed(newPlace, count); // a pinned arena locks what an unlocked block brought
+        segments.pinning().claimed(newPlace, wanted); // a pinned arena locks what the move left unlocked
     }
 
     /**

@@ -11,5 +11,5 @@ public enum PinFallback {
      * Lock with plain {@code mlock}, which faults in every committed page at once: the memory the
      * arena holds becomes resident at the pin, and each segment it commits later at the commit.
      */
-    POPULATE
+    MLOCK
 }

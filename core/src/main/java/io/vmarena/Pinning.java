@@ -1,28 +1,29 @@
 package io.vmarena;
 
-import io.vmarena.vm.Advice;
+import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Errno;
+import io.vmarena.vm.LockBudget;
 import io.vmarena.vm.LockMode;
 import io.vmarena.vm.VmException;
 
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 
 /**
  * Keeps an arena's memory locked in RAM while it is pinned: {@code mlock2(MLOCK_ONFAULT)} over
  * the segments it holds (in use, or retained for reuse), so pages lock as they are first touched
- * and nothing is faulted in up front; each segment it commits later is locked as it is committed.
+ * and nothing is faulted in up front; each segment it claims later is locked as it is claimed.
  * Per place, {@link Places#LOCKED} says what is locked, so locked bytes are counted once whatever
  * the kernel's VMAs look like.
  *
  * <p>The kernel may say no, and the arena then works unpinned in part or whole, never fails:
  * EPERM (RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK) locks nothing and stops trying until the next
  * {@link #pin}; ENOMEM or EAGAIN (the limit reached) locks what fits, halving the stretch that did
- * not fit until one segment is refused, and leaves the rest unlocked. Each kind of refusal is
- * logged once (WARNING, naming the fixes) until the arena is wholly pinned again, and is always
- * in {@link #status()}.
+ * not fit until one segment is refused, and leaves the rest unlocked. After such a refusal a claim
+ * tries again only once the arena has unlocked something (or at the next {@link #pin}), so a
+ * pinned arena at its limit does not pay failed calls on every claim. Each kind of refusal is
+ * logged once per {@link #pin}, and is always in {@link #status()}.
  *
  * <p>Moves keep locks (mremap moves VM_LOCKED with the pages, and same-size moves are never
  * checked against the limit): whoever moves places carries their LOCKED flags. Free places the
@@ -35,19 +36,25 @@ final class Pinning {
         + "starts it; `LimitMEMLOCK=<bytes>` in its systemd unit; `docker run --ulimit memlock=<bytes>:<bytes>`) or "
         + "give it CAP_IPC_LOCK (`docker run --cap-add IPC_LOCK`; `AmbientCapabilities=CAP_IPC_LOCK` in systemd)";
 
-    /** The kinds of refusal, each logged once until the arena is wholly pinned again. */
-    private enum Refusal { NOT_PERMITTED, NO_ON_FAULT, LIMIT, GROWTH, OTHER }
+    /** The kinds of refusal, each logged once per pin. */
+    private enum Refusal { NOT_PERMITTED, NO_ON_FAULT, LIMIT, GROWTH, UNLOCK, OTHER }
 
     private final String arenaName;
     private final Places places;
     private final ArenaRange range;
     private final long segmentBytes;
     private final PinFallback fallback;
+    private final Populator populator;
     private final Set<Refusal> told = EnumSet.noneOf(Refusal.class);
     /** Whether the arena is to be pinned: from {@link #pin} until {@link #unpin}. */
     private boolean requested;
     /** Whether the kernel refused for good (EPERM, no MLOCK_ONFAULT): no lock is tried until the next pin. */
     private boolean refused;
+    /**
+     * The locked places when the kernel last refused for the limit, or -1: claims try again only
+     * once fewer are locked (the arena gave some back), or after the next pin.
+     */
+    private int lockedAtLimit = -1;
     /** At most this many bytes are locked (a pinning policy's share of its budget). */
     private long limitBytes = Long.MAX_VALUE;
     /** How places are locked while pinned: ON_FAULT, or POPULATE where the kernel lacks it and the arena falls back. */
@@ -64,35 +71,37 @@ final class Pinning {
         this.range = range;
         this.segmentBytes = segmentBytes;
         this.fallback = fallback;
-        range.lockModes(this::lockModeAt);
+        this.populator = new Populator(places, range, segmentBytes);
     }
 
     /**
      * Pins the arena: locks every place it holds that is not locked yet, at most
-     * {@code limitBytes} in all, and keeps locking what it commits while pinned.
+     * {@code limitBytes} in all (unlocking from the top what a lowered limit leaves over), and
+     * keeps locking what it claims while pinned.
      *
      * @param by who asks, for {@link #status()}: "pin()" or the policy's reason
      */
     PinStatus pin(final long limitBytes, final String by) {
         requested = true;
         refused = false;
+        lockedAtLimit = -1;
         problem = null;
+        told.clear();
         pinnedBy = by;
         this.limitBytes = limitBytes;
         final Capabilities capabilities = range.space().capabilities();
         if (capabilities.lockOnFault().available()) {
             mode = LockMode.ON_FAULT;
-        } else if (fallback == PinFallback.POPULATE) {
+        } else if (fallback == PinFallback.MLOCK) {
             mode = LockMode.POPULATE;
         } else {
             refuse(Refusal.NO_ON_FAULT, "arena '" + arenaName + "' is not pinned: the kernel lacks MLOCK_ONFAULT ("
-                + capabilities.lockOnFault().reason() + "), and locking without it faults in every committed page; "
-                + "build the arena with pinFallback(PinFallback.POPULATE) to lock that way, or run on Linux 4.4+");
+                + capabilities.lockOnFault().reason() + "), and locking without it faults in every page the arena "
+                + "holds; build the arena with pinFallback(PinFallback.MLOCK) to lock that way, or run on Linux 4.4+");
             return status();
         }
-        // Places locked beyond a lowered limit are unlocked from the top: the policy shrinks a share this way.
         unlockAbove(limitBytes);
-        lockHeld(0, places.count(), Refusal.LIMIT);
+        lockHeld(0, places.count(), Refusal.LIMIT, true);
         return status();
     }
 
@@ -100,19 +109,21 @@ final class Pinning {
     PinStatus unpin() {
         requested = false;
         refused = false;
+        lockedAtLimit = -1;
         problem = null;
+        told.clear();
         unlockAbove(0);
         return status();
     }
 
     /**
      * Places {@code [start, start + count)} were just claimed (committed where they were not): locks
-     * those not locked while the arena is pinned. A refusal leaves them unlocked and is reported:
-     * the arena grows anyway.
+     * those not locked while the arena is pinned, in one call. A refusal leaves them unlocked and
+     * is reported: the arena grows anyway.
      */
     void claimed(final int start, final int count) {
-        if (requested && !refused) {
-            lockHeld(start, start + count, Refusal.GROWTH);
+        if (requested && !refused && (lockedAtLimit < 0 || places.lockedCount() < lockedAtLimit)) {
+            lockHeld(start, start + count, Refusal.GROWTH, false);
         }
     }
 
@@ -120,7 +131,7 @@ final class Pinning {
      * Free places {@code [start, start + count)} are about to be given back with MADV_DONTNEED,
      * which the kernel refuses on locked memory: unlocks the locked ones.
      *
-     * @return false when munlock failed (they stay locked and retained)
+     * @return false when munlock failed (what it could not unlock stays locked, and retained)
      */
     boolean unlockForRelease(final int start, final int count) {
         for (int place = start; place < start + count; place++) {
@@ -131,12 +142,9 @@ final class Pinning {
             while (end < start + count && places.has(end, Places.LOCKED)) {
                 end++;
             }
-            try {
-                range.unlock(place, end - place);
-            } catch (final VmException kept) {
+            if (!unlock(place, end)) {
                 return false;
             }
-            clear(place, end);
             place = end;
         }
         return true;
@@ -144,47 +152,37 @@ final class Pinning {
 
     /** Locked bytes: the arena's share of VmLck. */
     long pinnedBytes() {
-        long pinnedBytes = 0;
-        for (int place = 0; place < places.count(); place++) {
-            if (places.has(place, Places.LOCKED)) {
-                pinnedBytes += segmentBytes;
-            }
-        }
-        return pinnedBytes;
-    }
-
-    boolean requested() {
-        return requested;
+        return places.lockedCount() * segmentBytes;
     }
 
     /** The lock mode of the place at {@code address}, or null when it is not locked (for a copying move). */
-    private LockMode lockModeAt(final long address) {
+    LockMode lockModeAt(final long address) {
         final long offset = address - range.base();
         final long place = offset / segmentBytes;
         return offset >= 0 && place < places.count() && places.has((int)place, Places.LOCKED) ? mode : null;
     }
 
+    /** The arena's pinning now. Changes nothing. */
     PinStatus status() {
-        long pinnedBytes = 0;
+        final long pinnedBytes = pinnedBytes();
+        if (!requested) {
+            return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, pinnedBytes == 0 ? "arena '" + arenaName
+                + "' is not pinned" : "arena '" + arenaName + "' is unpinned, but " + pinnedBytes + " bytes are still "
+                + "locked: " + problem);
+        }
         long unpinnedBytes = 0;
         for (int place = 0; place < places.count(); place++) {
-            if (places.has(place, Places.LOCKED)) {
-                pinnedBytes += segmentBytes;
-            } else if (requested && holdsMemory(place)) {
+            if (!places.has(place, Places.LOCKED) && holdsMemory(places, place)) {
                 unpinnedBytes += segmentBytes;
             }
-        }
-        if (!requested) {
-            return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, "arena '" + arenaName + "' is not pinned");
         }
         if (refused) {
             return new PinStatus(PinState.REFUSED, pinnedBytes, unpinnedBytes, problem);
         }
         if (unpinnedBytes == 0) {
-            told.clear(); // wholly pinned again: a later refusal is news
             return new PinStatus(PinState.PINNED, pinnedBytes, 0, "arena '" + arenaName + "' is pinned by " + pinnedBy
-                + ": " + pinnedBytes + " bytes locked with " + lockCall() + ", and what it commits is locked as it "
-                + "commits");
+                + ": " + pinnedBytes + " bytes locked with " + (mode == LockMode.ON_FAULT ? "mlock2(MLOCK_ONFAULT)"
+                : "mlock (the kernel lacks MLOCK_ONFAULT)") + "; what it claims is locked as it is claimed");
         }
         final String why = problem != null ? problem : "the pinning limit of " + limitBytes + " bytes is reached";
         return new PinStatus(PinState.PARTLY_PINNED, pinnedBytes, unpinnedBytes, "arena '" + arenaName + "' is "
@@ -192,40 +190,36 @@ final class Pinning {
             + "unpinned; " + why);
     }
 
-    private String lockCall() {
-        return mode == LockMode.ON_FAULT ? "mlock2(MLOCK_ONFAULT)" : "mlock (the kernel lacks MLOCK_ONFAULT)";
-    }
-
-    /** Whether the place's memory is the arena's to keep: a segment's, or retained for reuse. */
-    private boolean holdsMemory(final int place) {
+    /** Whether {@code place} holds the arena's memory: a segment's, or retained for reuse. */
+    static boolean holdsMemory(final Places places, final int place) {
         return places.has(place, Places.COMMITTED) && (places.occupant(place) >= 0 || places.has(place, Places.RETAINED));
     }
 
     /**
      * Locks the places in {@code [from, to)} that hold memory and are not locked, stretch by
-     * stretch, within the limit. A stretch the kernel refuses for the limit is halved until the
-     * part that fits is locked.
+     * stretch, within the limit. With {@code halve}, a stretch the kernel refuses for the limit is
+     * halved until the part that fits is locked.
      */
-    private void lockHeld(final int from, final int to, final Refusal overLimit) {
+    private void lockHeld(final int from, final int to, final Refusal overLimit, final boolean halve) {
         long budgetBytes = limitBytes == Long.MAX_VALUE ? Long.MAX_VALUE : limitBytes - pinnedBytes();
         int place = from;
         while (place < to && !refused) {
-            if (places.has(place, Places.LOCKED) || !holdsMemory(place)) {
+            if (places.has(place, Places.LOCKED) || !holdsMemory(places, place)) {
                 place++;
                 continue;
             }
             int end = place;
-            while (end < to && !places.has(end, Places.LOCKED) && holdsMemory(end)) {
+            while (end < to && !places.has(end, Places.LOCKED) && holdsMemory(places, end)) {
                 end++;
             }
-            final int fitting = (int)Math.min(end - place, budgetBytes / segmentBytes);
+            final int fitting = (int)Math.max(0, Math.min(end - place, budgetBytes / segmentBytes));
             if (fitting < end - place) {
                 problem = "the pinning limit of " + limitBytes + " bytes is reached";
             }
             if (fitting == 0) {
                 return;
             }
-            final int locked = lockFitting(place, fitting, overLimit);
+            final int locked = lockFitting(place, fitting, overLimit, halve);
             budgetBytes -= (long)locked * segmentBytes;
             if (locked < fitting) {
                 return; // the kernel's limit: the rest cannot fit either
@@ -235,7 +229,7 @@ final class Pinning {
     }
 
     /** Locks what fits of {@code [start, start + count)}; returns how many places, from the start, are locked. */
-    private int lockFitting(final int start, final int count, final Refusal overLimit) {
+    private int lockFitting(final int start, final int count, final Refusal overLimit, final boolean halve) {
         try {
             range.lock(start, count, mode);
             for (int place = start; place < start + count; place++) {
@@ -254,23 +248,42 @@ final class Pinning {
                     + refusal.getMessage() + "); it works unpinned");
                 return 0;
             }
-            if (count > 1) {
+            if (halve && count > 1) {
                 final int half = count / 2;
-                final int lockedHalf = lockFitting(start, half, overLimit);
-                return lockedHalf < half ? lockedHalf : half + lockFitting(start + half, count - half, overLimit);
+                final int lockedHalf = lockFitting(start, half, overLimit, true);
+                return lockedHalf < half ? lockedHalf : half + lockFitting(start + half, count - half, overLimit, true);
             }
-            problem = (overLimit == Refusal.GROWTH ? "it grew past the memlock limit and grows on unpinned: " : "")
-                + "the kernel refused to lock more (" + refusal.getMessage() + "). To pin all of it, " + FIXES;
+            lockedAtLimit = places.lockedCount();
+            problem = (overLimit == Refusal.GROWTH ? "it grew past what it may lock and grows on unpinned: " : "")
+                + "the kernel refused to lock more (" + refusal.getMessage() + "). " + remedy((long)count * segmentBytes);
             tell(overLimit, "arena '" + arenaName + "': " + pinnedBytes() + " bytes are pinned and the rest works "
                 + "unpinned; " + problem);
             return 0;
         }
     }
 
+    /**
+     * What to do about an ENOMEM or EAGAIN for {@code lengthBytes}: raise the limit when that is
+     * what stopped it; else the map count (a lock splits VMAs) is the likelier cause.
+     */
+    private String remedy(final long lengthBytes) {
+        final AddressSpace space = range.space();
+        final Capabilities capabilities = space.capabilities();
+        final LockBudget budget = new LockBudget(space.lockedBytes(), capabilities.memlockSoftBytes(),
+            capabilities.memlockHardBytes(), capabilities.ipcLock().available());
+        if (budget.exceededBy(lengthBytes)) {
+            return "The process has " + budget.lockedBytes() + " bytes locked of RLIMIT_MEMLOCK (" + budget.limits()
+                + "). To pin all of it, " + FIXES;
+        }
+        return "The memlock limit has room (" + budget.lockedBytes() + " bytes locked; " + budget.limits() + "), so "
+            + "the likelier cause is vm.max_map_count (" + capabilities.maxMapCount() + "): locking part of a range "
+            + "splits its VMAs; compact the arena, or raise vm.max_map_count";
+    }
+
     private long heldBytes() {
         long heldBytes = 0;
         for (int place = 0; place < places.count(); place++) {
-            if (holdsMemory(place)) {
+            if (holdsMemory(places, place)) {
                 heldBytes += segmentBytes;
             }
         }
@@ -303,15 +316,37 @@ final class Pinning {
                 && lockedBytes - (long)(place - start + 1) * segmentBytes > keepBytes) {
                 start--;
             }
-            try {
-                range.unlock(start, place - start + 1);
-            } catch (final VmException kept) {
-                problem = "unlocking failed (" + kept.getMessage() + ")";
-                return;
-            }
-            clear(start, place + 1);
-            lockedBytes -= (long)(place - start + 1) * segmentBytes;
+            unlock(start, place + 1);
+            lockedBytes = pinnedBytes();
             place = start - 1;
+        }
+    }
+
+    /**
+     * munlock of places {@code [from, to)}, clearing their flags. munlock applies VMA by VMA up to
+     * a hole (L14): when the stretch fails, each place is unlocked on its own, so the flags follow
+     * what the kernel did. Returns whether every place was unlocked; a failure is reported once.
+     */
+    private boolean unlock(final int from, final int to) {
+        try {
+            range.unlock(from, to - from);
+            clear(from, to);
+            return true;
+        } catch (final VmException stretchRefused) {
+            boolean all = true;
+            for (int place = from; place < to; place++) {
+                try {
+                    range.unlock(place, 1);
+                    places.clear(place, Places.LOCKED);
+                } catch (final VmException refused) {
+                    all = false;
+                    problem = "munlock of " + segmentBytes + " bytes failed (" + refused.getMessage() + ")";
+                }
+            }
+            if (!all) {
+                tell(Refusal.UNLOCK, "arena '" + arenaName + "': " + problem + "; those bytes stay locked");
+            }
+            return all;
         }
     }
 
@@ -321,73 +356,8 @@ final class Pinning {
         }
     }
 
-    /**
-     * Makes the memory the arena holds resident now, before traffic: MADV_POPULATE_WRITE (Linux
-     * 5.14+) over each stretch; where the kernel lacks it, plain mlock over the locked stretches of
-     * a pinned arena (then MLOCK_ONFAULT again, which keeps the pages). Never by writing into the
-     * memory: a write through a mapping someone shares corrupts their data (Aeron's lesson).
-     */
+    /** See {@link Populator}. */
     PopulateResult populate() {
-        final long residentBefore = range.residentBytes();
-        final long start = System.nanoTime();
-        long populatedBytes = 0;
-        String method = "MADV_POPULATE_WRITE";
-        String reason = null;
-        for (int place = 0; place < places.count(); place++) {
-            if (!holdsMemory(place)) {
-                continue;
-            }
-            int end = place;
-            while (end < places.count() && holdsMemory(end)) {
-                end++;
-            }
-            try {
-                range.advise(place, end - place, Advice.POPULATE_WRITE);
-                populatedBytes += (long)(end - place) * segmentBytes;
-            } catch (final VmException refusal) {
-                if (refusal.errno() != Errno.EINVAL) {
-                    reason = "MADV_POPULATE_WRITE stopped (" + refusal.getMessage() + ")";
-                    break;
-                }
-                method = requested && !refused ? "mlock" : "none";
-                reason = "the kernel lacks MADV_POPULATE_WRITE (Linux 5.14+)";
-                break;
-            }
-            place = end;
-        }
-        if (method.equals("mlock")) {
-            populatedBytes = populateByLocking();
-            reason += "; the pinned memory was populated with mlock";
-        } else if (method.equals("none")) {
-            reason += ", and the arena is not pinned, so nothing was populated (vmarena never populates by writing "
-                + "into memory); pin() it first to populate with mlock";
-        }
-        final Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        return new PopulateResult(method, populatedBytes, residentBefore, range.residentBytes(), elapsed,
-            reason != null ? reason : "populated " + populatedBytes + " bytes in " + elapsed.toNanos() / 1000 + " us");
-    }
-
-    private long populateByLocking() {
-        long populatedBytes = 0;
-        for (int place = 0; place < places.count(); place++) {
-            if (!places.has(place, Places.LOCKED)) {
-                continue;
-            }
-            int end = place;
-            while (end < places.count() && places.has(end, Places.LOCKED)) {
-                end++;
-            }
-            try {
-                range.lock(place, end - place, LockMode.POPULATE);
-                if (mode == LockMode.ON_FAULT) {
-                    range.lock(place, end - place, LockMode.ON_FAULT); // keeps the pages; lets the VMAs merge
-                }
-                populatedBytes += (long)(end - place) * segmentBytes;
-            } catch (final VmException refusal) {
-                break; // what was populated stands; the pages stay locked as before
-            }
-            place = end;
-        }
-        return populatedBytes;
+        return populator.populate(requested && !refused && places.lockedCount() > 0 ? mode : null);
     }
 }

@@ -31,6 +31,8 @@ final class Places {
     private byte[] flags;
     private long[] freeBits;
     private int freeCount;
+    /** Places with {@link #LOCKED} set: the arena's locked segments, counted as the flags change. */
+    private int lockedCount;
     private int lowestFreeWord;
 
     Places(final int count) {
@@ -48,6 +50,10 @@ final class Places {
         return freeCount;
     }
 
+    int lockedCount() {
+        return lockedCount;
+    }
+
     /** Extends the range to {@code newCount} places; the new ones are free and not committed. */
     void grow(final int newCount) {
         if (newCount > occupant.length) {
@@ -57,7 +63,7 @@ final class Places {
         }
         freeBits = Arrays.copyOf(freeBits, (Math.max(newCount, count) + 63) >>> 6);
         for (int place = count; place < newCount; place++) {
-            flags[place] = 0;
+            flags[place] = 0; // beyond count: never counted as locked
             occupant[place] = UNUSABLE; // markFree counts it
             markFree(place);
         }
@@ -72,6 +78,7 @@ final class Places {
                 freeCount--;
             }
             occupant[place] = FREE;
+            clear(place, LOCKED);
             flags[place] = 0;
         }
         count = Math.min(count, newCount);
@@ -168,10 +175,16 @@ final class Places {
     }
 
     void set(final int place, final byte flag) {
+        if ((flag & LOCKED) != 0 && (flags[place] & LOCKED) == 0) {
+            lockedCount++;
+        }
         flags[place] |= flag;
     }
 
     void clear(final int place, final byte flag) {
+        if ((flag & LOCKED) != 0 && (flags[place] & LOCKED) != 0) {
+            lockedCount--;
+        }
         flags[place] &= (byte)~flag;
     }
 }

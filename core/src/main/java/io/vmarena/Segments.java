@@ -32,6 +32,7 @@ final class Segments {
     Segments(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final long maximumBytes, final long retainedCeilingBytes, final PinFallback pinFallback) {
         this.pinning = new Pinning(arenaName, places, range, segmentBytes, pinFallback);
+        range.lockModes(pinning::lockModeAt);
         this.arenaName = arenaName;
         this.places = places;
         this.range = range;
@@ -161,6 +162,15 @@ final class Segments {
      * @throws ArenaFullException when the system refuses to commit; nothing is marked then
      */
     void claim(final int start, final int count, final int id, final boolean classSegment) {
+        claim(start, count, id, classSegment, true);
+    }
+
+    /**
+     * {@link #claim(int, int, int, boolean)}; with {@code lock} false a pinned arena does not lock
+     * the places now: a move is about to replace them with a block's own pages, locked or not as
+     * they are, and locking them first would count them twice for a moment (refused at the limit).
+     */
+    void claim(final int start, final int count, final int id, final boolean classSegment, final boolean lock) {
         int uncommittedStart = Places.NONE;
         for (int place = start; place <= start + count; place++) {
             final boolean uncommitted = place < start + count && !places.has(place, Places.COMMITTED);
@@ -184,7 +194,9 @@ final class Segments {
         } else {
             runSegments += count;
         }
-        pinning.claimed(start, count);
+        if (lock) {
+            pinning.claimed(start, count);
+        }
     }
 
     /** Commits, or fails with nothing marked: the places stay free. */
@@ -278,6 +290,11 @@ final class Segments {
     void quarantine(final int start, final int count) {
         for (int place = start; place < start + count; place++) {
             places.occupy(place, Places.UNUSABLE);
+            if (places.has(place, Places.RETAINED)) {
+                retainedBytes -= segmentBytes;
+            }
+            // None of the arena's memory is there: nothing of it is committed, retained or locked.
+            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED | Places.LOCKED));
         }
     }
 

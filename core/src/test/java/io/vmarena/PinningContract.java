@@ -177,8 +177,8 @@ public abstract class PinningContract extends ArenaFixture {
     private void assertAgrees(final Arena arena, final long lockedBefore, final String step) {
         final ArenaStats stats = arena.stats();
         assertEquals(PinState.PINNED, stats.pin().state(), step + ": " + stats.pin().reason());
-        assertEquals(heldBytes(arena), stats.pinnedBytes(), step + ": the arena holds what it locked");
-        assertEquals(lockedBefore + stats.pinnedBytes(), space.lockedBytes(), step + ": VmLck grew by pinnedBytes");
+        assertEquals(heldBytes(arena), stats.pin().pinnedBytes(), step + ": the arena holds what it locked");
+        assertEquals(lockedBefore + stats.pin().pinnedBytes(), space.lockedBytes(), step + ": VmLck grew by pinnedBytes");
         long lockedVmaBytes = 0;
         long lockedPageBytes = 0;
         for (final Mapping vma : space.mappings(stats.baseAddress(), stats.baseAddress() + stats.reservedBytes(),
@@ -189,7 +189,7 @@ public abstract class PinningContract extends ArenaFixture {
             }
             lockedPageBytes += vma.lockedPages() * space.pageSize();
         }
-        assertEquals(stats.pinnedBytes(), lockedVmaBytes, step + ": the locked VMAs");
+        assertEquals(stats.pin().pinnedBytes(), lockedVmaBytes, step + ": the locked VMAs");
         assertEquals(lockedPageBytes, stats.lockedBytes(), step + ": Locked of the range");
     }
 

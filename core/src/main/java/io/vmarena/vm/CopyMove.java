@@ -13,8 +13,10 @@ import java.util.List;
  * {@link MappingSource#SMAPS} (it needs the lock flags and residency).
  *
  * <p>Pages that were never touched (no resident pages in smaps) are not copied: the fresh
- * mapping reads zero there too. Destinations are locked only after every source piece is gone,
- * so a locked range never counts twice against RLIMIT_MEMLOCK.
+ * mapping reads zero there too. Each copy is locked right after its source piece is unmapped,
+ * so a locked range never counts twice against RLIMIT_MEMLOCK, and a move that fails part way
+ * leaves every piece locked as it was (an undo moves the copies back with mremap, which keeps
+ * the lock).
  */
 final class CopyMove implements RangeMove {
     @Override
@@ -23,7 +25,6 @@ final class CopyMove implements RangeMove {
         final long endAddress = fromAddress + lengthBytes;
         final List<Mapping> layout = layout(addressSpace, fromAddress, endAddress, knownLayout);
         MoveChecks.requireVmaAtStart(fromAddress, lengthBytes, toAddress, layout);
-        final List<Mapping> lockedTargets = new ArrayList<>();
         int calls = 0;
         long bytesCopied = 0;
         for (final Mapping vma : layout) {
@@ -64,13 +65,10 @@ final class CopyMove implements RangeMove {
             addressSpace.unmap(pieceStart, pieceLength);
             calls++;
             if (vma.locked() || vma.lockOnFault()) {
-                lockedTargets.add(Mapping.withDetails(target, target + pieceLength, vma.protection(), true,
-                    vma.lockOnFault(), vma.noReserve(), 0, 0));
+                lockLikeTheSource(addressSpace, Mapping.withDetails(target, target + pieceLength, vma.protection(),
+                    true, vma.lockOnFault(), vma.noReserve(), 0, 0));
+                calls++;
             }
-        }
-        for (final Mapping target : lockedTargets) {
-            lockLikeTheSource(addressSpace, target);
-            calls++;
         }
         return new MoveResult(MoveStrategy.COPY, calls, layout.isEmpty() ? 0 : countPieces(layout, fromAddress,
             endAddress), bytesCopied);
