@@ -172,12 +172,12 @@ final class Doctor {
         switch (defrag) {
             case "always":
                 return "; defrag always: a first touch of " + (allArenas ? "any arena's" : "their") + " memory may "
-                    + "stall to compact memory (touch it before traffic, or build latency-critical arenas with "
+                    + "stall to compact memory (populate() it before traffic, or build latency-critical arenas with "
                     + "hugePages(REFUSED))";
             case "madvise":
             case "defer+madvise":
                 return "; defrag " + defrag + ": a first touch of a WANTED arena's memory may stall to compact memory "
-                    + "(touch it before traffic)" + (allArenas ? ", other arenas' faults do not wait" : "");
+                    + "(populate() it before traffic)" + (allArenas ? ", other arenas' faults do not wait" : "");
             default:
                 return "; defrag " + defrag + ": no fault waits for compaction (huge pages come when free, or later "
                     + "from khugepaged)";

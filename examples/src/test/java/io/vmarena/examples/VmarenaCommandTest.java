@@ -81,15 +81,15 @@ class VmarenaCommandTest {
     @Test
     void shouldSayWhatTheThpModeAndDefragMeanForArenas() {
         assertEquals("huge pages for arenas: only arenas built with hugePages(WANTED); defrag madvise: a first touch "
-            + "of a WANTED arena's memory may stall to compact memory (touch it before traffic)",
+            + "of a WANTED arena's memory may stall to compact memory (populate() it before traffic)",
             Doctor.hugePagesLine(thp("madvise", "madvise")));
         assertEquals("huge pages for arenas: every arena gets them where its memory allows, unless built with "
             + "hugePages(REFUSED); defrag always: a first touch of any arena's memory may stall to compact memory "
-            + "(touch it before traffic, or build latency-critical arenas with hugePages(REFUSED))",
+            + "(populate() it before traffic, or build latency-critical arenas with hugePages(REFUSED))",
             Doctor.hugePagesLine(thp("always", "always")));
         assertEquals("huge pages for arenas: every arena gets them where its memory allows, unless built with "
             + "hugePages(REFUSED); defrag defer+madvise: a first touch of a WANTED arena's memory may stall to "
-            + "compact memory (touch it before traffic), other arenas' faults do not wait",
+            + "compact memory (populate() it before traffic), other arenas' faults do not wait",
             Doctor.hugePagesLine(thp("always", "defer+madvise")));
         assertEquals("huge pages for arenas: only arenas built with hugePages(WANTED); defrag defer: no fault waits "
             + "for compaction (huge pages come when free, or later from khugepaged)",
