@@ -145,6 +145,8 @@ public final class Arena implements AutoCloseable {
      */
     private volatile String failure;
     private boolean tagReleased;
+    /** The address space the arena was built on (its range calls go through a leased view of it). */
+    private final AddressSpace space;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
         name = builder.name != null ? builder.name : "arena-" + NAMES.incrementAndGet();
@@ -178,6 +180,7 @@ public final class Arena implements AutoCloseable {
             builder.evacuationThreshold, builder.relocationListener);
         heap.listened(builder.relocationListener != null);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
+        space = geometry.space;
     }
 
     public static Builder builder() {
@@ -672,6 +675,27 @@ public final class Arena implements AutoCloseable {
             if (failed != null) {
                 failed.fail(message);
             }
+        }
+    }
+
+    /** The address space the arena was built on: a {@link PinningPolicy}'s budget is that address space's. */
+    AddressSpace addressSpace() {
+        return space;
+    }
+
+    /**
+     * For a {@link PinningPolicy} (shared arenas only): the activity counters and the bytes, read
+     * at once under the lock, so that no move comes between the gate's two counters. No smaps.
+     *
+     * @throws IllegalStateException when the arena is closed, or the caller is inside one of its
+     *     read sections
+     */
+    Pinnable.Figures pinFigures() {
+        lockForChange("pinFigures");
+        try {
+            return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.committedBytes(), 0);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -22,6 +22,8 @@ final class Segments {
     private long retainedBytes;
     private int classSegments;
     private int runSegments;
+    /** Segments claimed since the arena was built: a pinning policy's measure of activity, counted off the fast path. */
+    private long claims;
 
     Segments(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final long maximumBytes, final long retainedCeilingBytes) {
@@ -55,6 +57,10 @@ final class Segments {
 
     int runSegments() {
         return runSegments;
+    }
+
+    long claims() {
+        return claims;
     }
 
     /**
@@ -173,6 +179,7 @@ final class Segments {
         } else {
             runSegments += count;
         }
+        claims += count;
     }
 
     /** Commits, or fails with nothing marked: the places stay free. */
