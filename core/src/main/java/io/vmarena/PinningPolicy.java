@@ -145,10 +145,14 @@ public final class PinningPolicy implements AutoCloseable {
      * (waits for a round under way). Nothing happens for an arena not registered.
      */
     public void unregister(final Arena arena) {
-        Objects.requireNonNull(arena, "arena");
+        unregister((Object)Objects.requireNonNull(arena, "arena"));
+    }
+
+    /** For tests: any registered key. */
+    void unregister(final Object key) {
         final PinEntry entry;
         synchronized (entries) {
-            entry = find(arena);
+            entry = find(key);
             if (entry == null) {
                 return;
             }
@@ -235,6 +239,11 @@ public final class PinningPolicy implements AutoCloseable {
         if (ownScheduler) {
             scheduler.shutdown(); // a round under way finishes; its thread ends after
         }
+    }
+
+    /** Where rounds run (the policy's own thread's executor, or the caller's), null for manual(): for tests. */
+    ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
     private void ensureOpen(final String operation) {

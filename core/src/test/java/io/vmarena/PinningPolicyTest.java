@@ -254,6 +254,22 @@ class PinningPolicyTest {
     }
 
     @Test
+    void shouldUnpinWhatItPinnedWhenUnregistered() {
+        final FakePinnable pinned = fake("pinned", 8, 1);
+        pinned.touch(1, 0);
+        policy.decide();
+        final FakePinnable never = fake("never", 8, 1); // registered after the round: never pinned by it
+        log.clear();
+        policy.unregister(pinned);
+        policy.unregister(never);
+        assertEquals(List.of("unpin pinned"), log, "only what the policy pinned is unpinned");
+        assertEquals("unpinned: taken from its pinning policy", pinned.lastReason);
+        policy.unregister(pinned); // twice: nothing
+        assertEquals(List.of(), policy.decide(), "both left the registry");
+        assertEquals(List.of("unpin pinned"), log);
+    }
+
+    @Test
     void shouldRefuseAnArenaOfAnotherAddressSpaceOrClosed() {
         fake("a", 8, 1);
         final FakePinnable stranger = new FakePinnable("stranger", PAGE, log);
