@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,8 @@ final class PinRound {
     private final long capBytes;
     private final int coldAfterPeriods;
     private final Supplier<LockBudget> budgetSource;
+    /** Tests' hook: runs with the arena's name before each pin or unpin. */
+    private final Consumer<String> beforeApplying;
     private final List<PinEntry> departed = new ArrayList<>();
     private final List<PinDecision> unranked = new ArrayList<>();
 
@@ -42,8 +45,9 @@ final class PinRound {
     }
 
     PinRound(final List<PinEntry> entries, final long capBytes, final int coldAfterPeriods,
-        final Supplier<LockBudget> budgetSource) {
+        final Supplier<LockBudget> budgetSource, final Consumer<String> beforeApplying) {
         this.entries = entries;
+        this.beforeApplying = beforeApplying;
         this.capBytes = capBytes;
         this.coldAfterPeriods = coldAfterPeriods;
         this.budgetSource = budgetSource;
@@ -149,6 +153,7 @@ final class PinRound {
         final String reason = PinReasons.of(candidate, rankCount, arena.claims, arena.sections,
             arena.figures.committedBytes(), budgetBytes, coldAfterPeriods);
         final Pinnable.Applied applied;
+        beforeApplying.accept(entry.target.name());
         try {
             if (!entry.target.isOpen()) {
                 throw new IllegalStateException("closed"); // closed since measured: not touched again

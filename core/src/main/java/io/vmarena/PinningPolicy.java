@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -67,6 +68,8 @@ public final class PinningPolicy implements AutoCloseable {
     private long registrations;
     private volatile boolean closed;
     private volatile ScheduledFuture<?> future;
+    /** Tests' hook: runs on the round's thread with an arena's name before it is pinned or unpinned. */
+    volatile Consumer<String> beforeApplying = name -> { };
     /** Whether the last periodic round failed: a failure that repeats is logged once. */
     private boolean failing;
 
@@ -191,7 +194,8 @@ public final class PinningPolicy implements AutoCloseable {
         synchronized (entries) {
             source = budgetSource;
         }
-        final PinRound round = new PinRound(List.copyOf(entries), capBytes, coldAfterPeriods, source);
+        final PinRound round = new PinRound(List.copyOf(entries), capBytes, coldAfterPeriods, source,
+            beforeApplying);
         final List<PinDecision> decisions = round.run();
         entries.removeAll(round.departed());
         return decisions;
