@@ -171,7 +171,7 @@ public final class Arena implements AutoCloseable {
         table = new SegmentTable(initialSegments, (int)(geometry.maximumBytes / geometry.segmentBytes));
         places = new Places(initialSegments);
         segments = new Segments(name, places, range, geometry.segmentBytes, geometry.maximumBytes,
-            geometry.retainedBytes);
+            geometry.retainedBytes, builder.pinFallback);
         final HandleCodec codec = geometry.codec;
         tag = ArenaTags.acquire(codec.tagBits());
         heap = new BlockHeap(range, table, segments, codec, tag, CHECKS_ENABLED && builder.checked,
@@ -437,10 +437,11 @@ public final class Arena implements AutoCloseable {
         final long usedBytes = heap.usedBytes();
         final long[] forecast = compactor.forecast();
         final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)usedBytes / inUseBytes;
+        final PinStatus pin = segments.pinning().status();
         return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, usedBytes,
             lockedBytes, segments.retainedBytes(), mappings.size(), places.freeCount(), segments.classSegments(),
             segments.runSegments(), fragmentation, range.grows(), range.moves(), compactor.slices(), forecast[0],
-            forecast[1], Duration.ofNanos(forecast[2]));
+            forecast[1], Duration.ofNanos(forecast[2]), pin.pinnedBytes(), pin);
     }
 
     /**
@@ -521,6 +522,81 @@ public final class Arena implements AutoCloseable {
         lockForChange(operation);
         try {
             return compactor.slice(budgetNanos, measureBefore, measureAfter);
+        } finally {
+            lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
+        }
+    }
+
+    /**
+     * Pins the arena in RAM: {@code mlock2(MLOCK_ONFAULT)} over the memory it holds (segments in
+     * use, and free ones it retains for reuse), so pages lock as they are first touched and
+     * nothing is faulted in now; whatever it commits later is locked as it is committed. It stays
+     * pinned as it grows, moves, compacts and reallocates large blocks (a move takes the lock
+     * along). Free segments beyond the retained ceiling are unlocked and then given back, so the
+     * locked bytes follow the bytes the arena holds. Costs one system call per stretch of
+     * segments, whatever their size: microseconds for gigabytes.
+     *
+     * <p>A kernel that says no never breaks the arena: it keeps working, unpinned in part or
+     * whole, and the returned status (and {@link ArenaStats#pin()}) says why and what to do, as
+     * does one WARNING log per kind of refusal. RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK (EPERM):
+     * nothing is pinned. The limit reached (ENOMEM): what fits is pinned, the rest is not, and
+     * growth past it goes on unpinned. A kernel without MLOCK_ONFAULT: refused, or plain mlock
+     * with {@link Builder#pinFallback}. Pinning again retries what was left unpinned.
+     *
+     * @return how the arena is pinned now
+     * @throws IllegalStateException when the arena is closed or failed, called from another
+     *     thread (confined), inside a read section, or from a relocation listener
+     */
+    public PinStatus pin() {
+        return pin(Long.MAX_VALUE, "pin()");
+    }
+
+    /**
+     * Pins at most {@code limitBytes} of the arena (the lowest places first), unlocking locked
+     * places above that: a pinning policy's share of its budget.
+     */
+    PinStatus pin(final long limitBytes, final String by) {
+        return residency("pin", () -> segments.pinning().pin(limitBytes, by));
+    }
+
+    /**
+     * Unpins the arena: {@code munlock} over what it locked; the pages stay in memory, free to be
+     * swapped or given back. Unpinning an arena that is not pinned changes nothing.
+     *
+     * @return the status now: {@link PinState#UNPINNED}
+     * @throws IllegalStateException as {@link #pin()}
+     */
+    public PinStatus unpin() {
+        return residency("unpin", () -> segments.pinning().unpin());
+    }
+
+    /**
+     * Makes the memory the arena holds (segments in use and retained) resident now, before
+     * traffic, so that first touches do not fault: {@code MADV_POPULATE_WRITE} (Linux 5.14+);
+     * where the kernel lacks it, plain mlock when the arena is pinned; otherwise nothing, and the
+     * result says so. Never by writing into the memory. Segments committed later are not
+     * populated. In a shared arena other threads' changes wait meanwhile (reads do not).
+     *
+     * @return the method, the bytes, the resident bytes before and after, and the time it took
+     * @throws IllegalStateException as {@link #pin()}
+     */
+    public PopulateResult populate() {
+        return residency("populate", () -> segments.pinning().populate());
+    }
+
+    private <T> T residency(final String operation, final java.util.function.Supplier<T> change) {
+        if (lock == null) {
+            ensureOwnerOutsideSection(operation);
+            try {
+                return change.get();
+            } finally {
+                Reference.reachabilityFence(this);
+            }
+        }
+        lockForChange(operation);
+        try {
+            return change.get();
         } finally {
             lock.unlock();
             Reference.reachabilityFence(this); // see ArenaCleanup
@@ -880,6 +956,7 @@ public final class Arena implements AutoCloseable {
         private RelocationListener relocationListener;
         private CompactionPolicy compactionPolicy;
         private io.vmarena.vm.MoveStrategy moveStrategy = io.vmarena.vm.MoveStrategy.AUTO;
+        private PinFallback pinFallback = PinFallback.REFUSE;
 
         private Builder() {
         }
@@ -989,6 +1066,15 @@ public final class Arena implements AutoCloseable {
          */
         public Builder retainedBytes(final long value) {
             retainedBytes = value;
+            return this;
+        }
+
+        /**
+         * What {@link Arena#pin()} does where the kernel lacks MLOCK_ONFAULT (before Linux 4.4):
+         * refuse (the default), or lock with plain mlock, which faults in every committed page.
+         */
+        public Builder pinFallback(final PinFallback value) {
+            pinFallback = Objects.requireNonNull(value, "pinFallback");
             return this;
         }
 

@@ -4,6 +4,7 @@ import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Advice;
 import io.vmarena.vm.Errno;
 import io.vmarena.vm.Lease;
+import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
 
 /**
  * An arena's virtual memory: one reserved range, PROT_NONE until a segment is committed, moved
@@ -76,6 +78,8 @@ final class ArenaRange {
     private long moves;
     /** The last move's result, for compaction's accounting. */
     private MoveResult lastMove;
+    /** How the place at an address is locked, or null when it is not: what a copying move must redo. */
+    private LongFunction<LockMode> lockModes = address -> null;
 
     ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
         final long reservedBytes, final boolean inPlaceGrowth, final Consumer<String> onFailure) {
@@ -126,6 +130,31 @@ final class ArenaRange {
     /** Makes segments {@code [index, index + count)} readable and writable. */
     void commit(final int index, final int count) {
         space.protect(segmentAddress(index), count * segmentBytes, Protection.READ_WRITE);
+    }
+
+    /** Locks segments {@code [index, index + count)} in memory ({@code mlock2}). */
+    void lock(final int index, final int count, final LockMode mode) {
+        space.lock(segmentAddress(index), count * segmentBytes, mode);
+    }
+
+    /** Unlocks segments {@code [index, index + count)} ({@code munlock}). */
+    void unlock(final int index, final int count) {
+        space.unlock(segmentAddress(index), count * segmentBytes);
+    }
+
+    /** Advises the kernel on segments {@code [index, index + count)} ({@code madvise}). */
+    void advise(final int index, final int count, final Advice advice) {
+        space.advise(segmentAddress(index), count * segmentBytes, advice);
+    }
+
+    /** The range's resident bytes (mincore on Linux: cheap). */
+    long residentBytes() {
+        return space.residentBytes(base, base + reservedBytes);
+    }
+
+    /** Tells a copying move how each place is locked (see {@link #copyLayout}). */
+    void lockModes(final LongFunction<LockMode> value) {
+        lockModes = value;
     }
 
     /**
@@ -555,17 +584,19 @@ final class ArenaRange {
 
     /**
      * The source's VMAs with what a copy needs to know, from what the arena knows: its memory is
-     * MAP_NORESERVE and nothing of it is locked (no arena pins memory yet), and each VMA's resident
-     * pages (mincore on Linux, so untouched VMAs are not copied). Without it the copy reads
-     * /proc/self/smaps on every move (10 to 20 ms in a JVM here), which no allocator that copies
-     * would pay, and the comparison with page-table moves would flatter them.
+     * MAP_NORESERVE, locked where the arena's pinning locked it (a locked place is never in one VMA
+     * with an unlocked one: their flags differ), and each VMA's resident pages (mincore on Linux,
+     * so untouched VMAs are not copied). Without it the copy reads /proc/self/smaps on every move
+     * (10 to 20 ms in a JVM here), which no allocator that copies would pay, and the comparison
+     * with page-table moves would flatter them.
      */
     private List<Mapping> copyLayout(final long from, final long lengthBytes) {
         final List<Mapping> layout = new ArrayList<>();
         for (final Mapping vma : space.mappings(from, from + lengthBytes, MappingSource.AUTO)) {
             final long residentPages = space.residentBytes(vma.startAddress(), vma.endAddress()) / pageSize;
-            layout.add(Mapping.withDetails(vma.startAddress(), vma.endAddress(), vma.protection(), false, false, true,
-                residentPages, 0));
+            final LockMode lockMode = lockModes.apply(Math.max(from, vma.startAddress()));
+            layout.add(Mapping.withDetails(vma.startAddress(), vma.endAddress(), vma.protection(), lockMode != null,
+                lockMode == LockMode.ON_FAULT, true, residentPages, 0));
         }
         return layout;
     }

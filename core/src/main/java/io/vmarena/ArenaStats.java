@@ -28,9 +28,13 @@ package io.vmarena;
  * @param reclaimableReservedBytes the forecast: address range a full compaction would give back
  * @param compactionEstimate the forecast: what a full compaction would cost, from the segments
  *     it would move and copy and this arena's own measured cost per VMA moved and byte copied
+ * @param pinnedBytes the bytes of the arena's locked VMAs: what it adds to the process's VmLck
+ *     (counted per segment, once; with MLOCK_ONFAULT they count before they are touched, where
+ *     {@code lockedBytes} counts only the locked pages in memory)
+ * @param pin the arena's pinning: its state and, when not wholly pinned, why and what to do
  */
 public record ArenaStats(long baseAddress, long reservedBytes, long committedBytes, long residentBytes, long usedBytes,
     long lockedBytes, long retainedBytes, int vmaCount, int freeSegments, int classSegments, int runSegments,
     double fragmentation, long grows, long moves, long compactions, long reclaimableBytes,
-    long reclaimableReservedBytes, java.time.Duration compactionEstimate) {
+    long reclaimableReservedBytes, java.time.Duration compactionEstimate, long pinnedBytes, PinStatus pin) {
 }

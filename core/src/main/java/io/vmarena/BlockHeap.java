@@ -237,10 +237,13 @@ final class BlockHeap {
         final int newPlace = takeRun(wanted);
         segments.claim(newPlace, wanted, id, false);
         final int oldPlace = table.place[id];
+        // The move replaces the destination's first places with the block's VMAs, locked or not as they were.
+        final boolean[] locked = segments.lockedFlags(oldPlace, count);
         final boolean reserved;
         try {
             reserved = range.moveSegments(oldPlace, newPlace, count, () -> {
                 segments.vacate(oldPlace, count);
+                segments.carryLocks(newPlace, count, locked);
                 table.place[id] = newPlace;
                 table.detail[id] = wanted;
             });
@@ -261,6 +264,7 @@ final class BlockHeap {
         if (!reserved) {
             segments.quarantine(oldPlace, count);
         }
+        segments.pinning().claimed(newPlace, count); // a pinned arena locks what an unlocked block brought
     }
 
     /**

@@ -245,6 +245,7 @@ final class Compactor {
      */
     private boolean slide(final SlidePlan.Run run, final long vmas, final long pieceVmas, final SliceWork work) {
         final long start = System.nanoTime();
+        final boolean[] locked = segments.lockedFlags(run.from(), run.count()); // mremap moves the locks along
         final long[] totals;
         try {
             totals = range.slide(run.from(), run.to(), run.count());
@@ -271,6 +272,7 @@ final class Compactor {
             }
             place += length;
         }
+        segments.carryLocks(run.to(), run.count(), locked);
         if (totals[3] == 0) {
             final int hole = ArenaRange.lastPieceStart(run.from(), run.to(), run.count());
             segments.quarantine(hole, run.from() + run.count() - hole);

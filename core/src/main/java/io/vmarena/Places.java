@@ -11,6 +11,7 @@ import java.util.Arrays;
  * <pre>
  *  occupant  the id of the segment there (a run's id on each of its places), FREE or UNUSABLE
  *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
+ *            LOCKED (mlock2ed by the arena's pinning: counts in VmLck)
  *  freeBits  one bit per place, set when FREE, for the first-fit search
  * </pre>
  *
@@ -23,6 +24,7 @@ final class Places {
     static final int NONE = -1;
     static final byte COMMITTED = 1;
     static final byte RETAINED = 2;
+    static final byte LOCKED = 4;
 
     private int count;
     private int[] occupant;

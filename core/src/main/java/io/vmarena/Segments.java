@@ -22,11 +22,18 @@ final class Segments {
     private long retainedBytes;
     private int classSegments;
     private int runSegments;
+    private final Pinning pinning;
     /** Segments claimed since the arena was built: a pinning policy's measure of activity, counted off the fast path. */
     private long claims;
 
     Segments(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final long maximumBytes, final long retainedCeilingBytes) {
+        this(arenaName, places, range, segmentBytes, maximumBytes, retainedCeilingBytes, PinFallback.REFUSE);
+    }
+
+    Segments(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
+        final long maximumBytes, final long retainedCeilingBytes, final PinFallback pinFallback) {
+        this.pinning = new Pinning(arenaName, places, range, segmentBytes, pinFallback);
         this.arenaName = arenaName;
         this.places = places;
         this.range = range;
@@ -37,6 +44,10 @@ final class Segments {
 
     Places places() {
         return places;
+    }
+
+    Pinning pinning() {
+        return pinning;
     }
 
     long segmentBytes() {
@@ -138,7 +149,7 @@ final class Segments {
         for (int place = 0; place < places.count(); place++) {
             if (places.occupant(place) == Places.UNUSABLE) {
                 places.markFree(place);
-                places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
+                places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED | Places.LOCKED));
             }
         }
     }
@@ -179,6 +190,7 @@ final class Segments {
         } else {
             runSegments += count;
         }
+        pinning.claimed(start, count);
         claims += count;
     }
 
@@ -222,7 +234,7 @@ final class Segments {
         runSegments -= count;
         for (int place = start; place < start + count; place++) {
             places.markFree(place);
-            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
+            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED | Places.LOCKED));
         }
     }
 
@@ -238,6 +250,34 @@ final class Segments {
             places.clear(place, Places.RETAINED);
             places.set(place, Places.COMMITTED);
             places.occupy(place, id);
+        }
+    }
+
+    /**
+     * Which of places {@code [start, start + count)} are locked, for a move to carry to where they
+     * go (mremap moves the lock with the pages); null when none is (no array in an unpinned arena).
+     */
+    boolean[] lockedFlags(final int start, final int count) {
+        boolean[] locked = null;
+        for (int index = 0; index < count; index++) {
+            if (places.has(start + index, Places.LOCKED)) {
+                if (locked == null) {
+                    locked = new boolean[count];
+                }
+                locked[index] = true;
+            }
+        }
+        return locked;
+    }
+
+    /** Places from {@code start} on hold what a move brought, locked as {@code locked} says (null: none). */
+    void carryLocks(final int start, final int count, final boolean[] locked) {
+        for (int index = 0; index < count; index++) {
+            if (locked != null && locked[index]) {
+                places.set(start + index, Places.LOCKED);
+            } else {
+                places.clear(start + index, Places.LOCKED);
+            }
         }
     }
 
@@ -270,9 +310,13 @@ final class Segments {
         return givenBytes;
     }
 
-    /** Gives retained places' pages back; false when the kernel kept them (they stay retained). */
+    /**
+     * Gives retained places' pages back, unlocking them first in a pinned arena (MADV_DONTNEED
+     * refuses locked memory); false when the kernel kept them (they stay retained).
+     */
     private boolean giveBack(final int start, final int count) {
-        if (!range.release(range.segmentAddress(start), count * segmentBytes)) {
+        if (!pinning.unlockForRelease(start, count)
+            || !range.release(range.segmentAddress(start), count * segmentBytes)) {
             return false;
         }
         for (int place = start; place < start + count; place++) {
@@ -291,7 +335,7 @@ final class Segments {
             if (places.has(place, Places.RETAINED)) {
                 retainedBytes -= segmentBytes;
             }
-            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED));
+            places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED | Places.LOCKED));
         }
     }
 
