@@ -571,6 +571,11 @@ public final class Arena implements AutoCloseable {
         return residency("unpin", () -> segments.pinning().unpin());
     }
 
+    /** Unpins the arena; {@code why} is what its stats say then (a pinning policy's decision). */
+    PinStatus unpin(final String why) {
+        return residency("unpin", () -> segments.pinning().unpin(why));
+    }
+
     /**
      * Makes the memory the arena holds (segments in use and retained) resident now, before
      * traffic, so that first touches do not fault: {@code MADV_POPULATE_WRITE} (Linux 5.14+);
@@ -769,7 +774,8 @@ public final class Arena implements AutoCloseable {
     Pinnable.Figures pinFigures() {
         lockForChange("pinFigures");
         try {
-            return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.committedBytes(), 0);
+            return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.pinning().heldBytes(),
+                segments.pinning().pinnedBytes());
         } finally {
             lock.unlock();
         }

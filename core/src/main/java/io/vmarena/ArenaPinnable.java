@@ -32,13 +32,13 @@ final class ArenaPinnable implements Pinnable {
     }
 
     @Override
-    public Applied pin(final long limitBytes, final String reason) {
-        throw new UnsupportedOperationException("pinning lands with Arena.pin()");
+    public PinStatus pin(final long limitBytes, final String by) {
+        return target().pin(limitBytes, by);
     }
 
     @Override
-    public Applied unpin(final String reason) {
-        throw new UnsupportedOperationException("pinning lands with Arena.pin()");
+    public PinStatus unpin(final String why) {
+        return target().unpin(why);
     }
 
     private Arena target() {

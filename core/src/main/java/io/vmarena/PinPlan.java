@@ -16,8 +16,9 @@ import java.util.List;
  *          0                                                 budget         (no room left, or cold)
  * </pre>
  *
- * Each arena asks for its committed bytes: the kernel charges a locked VMA's whole length to
- * RLIMIT_MEMLOCK, MLOCK_ONFAULT or not, so that is what pinning it takes, resident or not. The
+ * Each arena asks for the bytes it holds (segments in use and retained): the kernel charges a
+ * locked VMA's whole length to RLIMIT_MEMLOCK, MLOCK_ONFAULT or not, so that is what pinning it
+ * takes, resident or not. The
  * warm arenas are granted their bytes in rank order while they fit; the first that fits only in
  * part is granted the rest of the budget (pinned in part), and every arena after it none. Cold
  * arenas are granted nothing, whatever their priority. Whatever no arena needed now is added to

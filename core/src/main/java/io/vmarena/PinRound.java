@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * One round of a {@link PinningPolicy}: measures each registered arena (its counters since the
- * last round, its committed and locked bytes), reads the lock budget, ranks with
+ * last round, its held and locked bytes), reads the lock budget, ranks with
  * {@link PinPlan}, then unpins and pins. Arenas that shrink or lose their pin go first, so the
  * bytes they give back are free before the others lock more: in the other order a pin could hit
  * RLIMIT_MEMLOCK that the round's own plan keeps.
@@ -66,7 +66,7 @@ final class PinRound {
             if (arena != null) {
                 measured.put(entry.order, arena);
                 candidates.add(new PinPlan.Candidate(entry.order, entry.priority, arena.claims + arena.sections,
-                    entry.idlePeriods >= coldAfterPeriods, arena.figures.committedBytes()));
+                    entry.idlePeriods >= coldAfterPeriods, arena.figures.heldBytes()));
             }
         }
         final List<PinDecision> decisions = new ArrayList<>();
@@ -150,15 +150,15 @@ final class PinRound {
         final PinEntry entry = arena.entry;
         final boolean pins = candidate.outcome == PinDecision.Outcome.PINNED
             || candidate.outcome == PinDecision.Outcome.PARTLY_PINNED;
-        final String reason = PinReasons.of(candidate, rankCount, arena.claims, arena.sections,
-            arena.figures.committedBytes(), budgetBytes, coldAfterPeriods);
-        final Pinnable.Applied applied;
+        final String why = PinReasons.of(candidate, rankCount, arena.claims, arena.sections,
+            arena.figures.heldBytes(), budgetBytes, coldAfterPeriods);
+        final PinStatus status;
         beforeApplying.accept(entry.target.name());
         try {
             if (!entry.target.isOpen()) {
                 throw new IllegalStateException("closed"); // closed since measured: not touched again
             }
-            applied = pins ? entry.target.pin(candidate.limitBytes, reason) : entry.target.unpin(reason);
+            status = pins ? entry.target.pin(candidate.limitBytes, why) : entry.target.unpin(why);
         } catch (final IllegalStateException | IllegalArgumentException refused) {
             if (!entry.target.isOpen()) {
                 departed.add(entry); // closed during the round: not touched again
@@ -167,14 +167,15 @@ final class PinRound {
                     "closed during the round: left the pinning policy");
             }
             return decision(candidate, arena, rankCount, budgetBytes, PinDecision.Outcome.FAILED,
-                arena.figures.pinnedBytes(), reason + "; failed: " + refused.getMessage());
+                arena.figures.pinnedBytes(), "the policy's decision, " + why + ", failed: " + refused.getMessage());
         }
-        entry.pinnedByPolicy = pins && applied.pinnedBytes() > 0;
-        if (applied.refused()) {
-            return decision(candidate, arena, rankCount, budgetBytes, PinDecision.Outcome.REFUSED,
-                applied.pinnedBytes(), reason + "; the kernel refused: " + applied.why());
-        }
-        return decision(candidate, arena, rankCount, budgetBytes, candidate.outcome, applied.pinnedBytes(), reason);
+        entry.pinnedByPolicy = pins && status.pinnedBytes() > 0;
+        // Planned whole but locked in part: the kernel's limit (or growth since measured, which
+        // the headroom of the first arena pinned whole covers); the arena's reason says which.
+        final boolean refused = status.state() == PinState.REFUSED
+            || candidate.outcome == PinDecision.Outcome.PINNED && status.state() == PinState.PARTLY_PINNED;
+        return decision(candidate, arena, rankCount, budgetBytes,
+            refused ? PinDecision.Outcome.REFUSED : candidate.outcome, status.pinnedBytes(), status.reason());
     }
 
     private static PinDecision decision(final PinPlan.Candidate candidate, final Measured arena, final int rankCount,

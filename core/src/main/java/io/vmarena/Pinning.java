@@ -56,6 +56,8 @@ final class Pinning {
     private String problem;
     /** Who pinned: "pin()" or a policy's explanation. */
     private String pinnedBy = "pin()";
+    /** Why a pinning policy unpinned the arena, for {@link #status()}; null after any other pin or unpin. */
+    private String unpinnedBy;
 
     Pinning(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final PinFallback fallback) {
@@ -74,6 +76,7 @@ final class Pinning {
      * @param by who asks, for {@link #status()}: "pin()" or the policy's reason
      */
     PinStatus pin(final long limitBytes, final String by) {
+        unpinnedBy = null;
         requested = true;
         refused = false;
         problem = null;
@@ -96,13 +99,19 @@ final class Pinning {
         return status();
     }
 
-    /** Unlocks every locked place and stops locking new ones. */
-    PinStatus unpin() {
+    /** Unlocks every locked place and stops locking new ones; {@code why} is what {@link #status()} says then. */
+    PinStatus unpin(final String why) {
+        unpinnedBy = why;
         requested = false;
         refused = false;
         problem = null;
         unlockAbove(0);
         return status();
+    }
+
+    /** Unlocks every locked place and stops locking new ones. */
+    PinStatus unpin() {
+        return unpin(null);
     }
 
     /**
@@ -175,7 +184,8 @@ final class Pinning {
             }
         }
         if (!requested) {
-            return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, "arena '" + arenaName + "' is not pinned");
+            return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, "arena '" + arenaName + "' is not pinned"
+                + (unpinnedBy != null ? ": " + unpinnedBy : ""));
         }
         if (refused) {
             return new PinStatus(PinState.REFUSED, pinnedBytes, unpinnedBytes, problem);
@@ -267,7 +277,8 @@ final class Pinning {
         }
     }
 
-    private long heldBytes() {
+    /** The bytes pinning the arena whole would lock: segments in use and retained (a pinning policy's need). */
+    long heldBytes() {
         long heldBytes = 0;
         for (int place = 0; place < places.count(); place++) {
             if (holdsMemory(place)) {

@@ -162,7 +162,7 @@ public final class PinningPolicy implements AutoCloseable {
             entries.remove(entry);
         }
         synchronized (rounds) {
-            entry.unpinIfPinned("unpinned: taken from its pinning policy");
+            entry.unpinIfPinned("taken from its pinning policy");
         }
     }
 

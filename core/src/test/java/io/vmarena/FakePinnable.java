@@ -54,7 +54,7 @@ final class FakePinnable implements Pinnable {
     }
 
     @Override
-    public Applied pin(final long limitBytes, final String reason) {
+    public PinStatus pin(final long limitBytes, final String by) {
         ensureOpen("pin");
         during.accept(this);
         ensureOpen("pin");
@@ -62,15 +62,19 @@ final class FakePinnable implements Pinnable {
         if (failure != null) {
             throw failure;
         }
-        lastReason = reason;
         final long wanted = Math.min(limitBytes, committedBytes);
         pinnedBytes = Math.min(wanted, lockableBytes);
-        final boolean refused = pinnedBytes < wanted;
-        return new Applied(pinnedBytes, refused, refused ? "ENOMEM: " + pinnedBytes + " bytes locked" : null);
+        if (pinnedBytes == committedBytes) {
+            lastReason = "arena '" + name + "' is pinned by " + by;
+            return new PinStatus(PinState.PINNED, pinnedBytes, 0, lastReason);
+        }
+        lastReason = "arena '" + name + "' is pinned in part by " + by + (pinnedBytes < wanted
+            ? "; ENOMEM: " + pinnedBytes + " bytes locked" : "; the pinning limit of " + limitBytes + " bytes is reached");
+        return new PinStatus(PinState.PARTLY_PINNED, pinnedBytes, committedBytes - pinnedBytes, lastReason);
     }
 
     @Override
-    public Applied unpin(final String reason) {
+    public PinStatus unpin(final String why) {
         ensureOpen("unpin");
         during.accept(this);
         ensureOpen("unpin");
@@ -78,9 +82,9 @@ final class FakePinnable implements Pinnable {
         if (failure != null) {
             throw failure;
         }
-        lastReason = reason;
+        lastReason = "arena '" + name + "' is not pinned: " + why;
         pinnedBytes = 0;
-        return new Applied(0, false, null);
+        return new PinStatus(PinState.UNPINNED, 0, 0, lastReason);
     }
 
     void touch(final long moreClaims, final long moreSections) {

@@ -70,8 +70,9 @@ class PinningPolicyTest {
         assertEquals(List.of("b PINNED 16", "a PINNED 8"), summary(decisions));
         assertEquals(64 * PAGE, decisions.get(0).budgetBytes());
         assertEquals((64 - 8) * PAGE, decisions.get(0).limitBytes(), "the hottest gets what is left as headroom");
-        assertEquals("pinned by policy: rank 1 of 2, priority 1, 2 claims and 0 read sections in the last period, "
-            + "budget " + 16 * PAGE + " of " + 64 * PAGE + " bytes", b.lastReason);
+        assertEquals("arena 'b' is pinned by its pinning policy (rank 1 of 2, priority 1, 2 claims and 0 read sections "
+            + "in the last period, budget " + 16 * PAGE + " of " + 64 * PAGE + " bytes)", b.lastReason);
+        assertEquals(b.lastReason, decisions.get(0).reason(), "the decision says what the arena says");
     }
 
     @Test
@@ -83,10 +84,13 @@ class PinningPolicyTest {
         hot.touch(5, 100);
         warm.touch(1, 10);
         assertEquals(List.of("hot PINNED 40", "warm PARTLY_PINNED 24", "cool OVER_BUDGET 0"), summary(policy.decide()));
-        assertTrue(warm.lastReason.startsWith("partly pinned by policy: rank 2 of 3, priority 1, 1 claims and 10 read "
-            + "sections in the last period, " + 24 * PAGE + " of its " + 40 * PAGE + " committed bytes fit the budget"),
+        assertEquals("arena 'warm' is pinned in part by its pinning policy (rank 2 of 3, priority 1, 1 claims and 10 "
+            + "read sections in the last period; " + 24 * PAGE + " of its " + 40 * PAGE + " bytes fit, budget "
+            + 64 * PAGE + " of " + 64 * PAGE + " bytes); the pinning limit of " + 24 * PAGE + " bytes is reached",
             warm.lastReason);
-        assertTrue(cool.lastReason.startsWith("unpinned by policy: rank 3 of 3"), cool.lastReason);
+        assertEquals("arena 'cool' is not pinned: its pinning policy unpinned it (rank 3 of 3, priority 1, 0 claims "
+            + "and 1 read sections in the last period; its " + 32 * PAGE + " bytes do not fit, higher ranks took the "
+            + "budget " + 64 * PAGE + " of " + 64 * PAGE + " bytes)", cool.lastReason);
     }
 
     @Test
@@ -171,8 +175,9 @@ class PinningPolicyTest {
         assertEquals(List.of("a PINNED 8"), summary(policy.decide()), "one quiet period of coldAfter(2)");
         final List<PinDecision> cold = policy.decide();
         assertEquals(List.of("a COLD 0"), summary(cold));
-        assertEquals("unpinned by policy: cold, no segment claimed and no read section entered for 2 periods or more; "
-            + "rank 1 of 1, priority 1, 0 claims and 0 read sections in the last period", cold.get(0).reason());
+        assertEquals("arena 'a' is not pinned: its pinning policy unpinned it (cold: no segment claimed and no read "
+            + "section entered for 2 periods or more; rank 1 of 1, priority 1, 0 claims and 0 read sections in the last "
+            + "period)", cold.get(0).reason());
         a.touch(0, 1);
         assertEquals(List.of("a PINNED 8"), summary(policy.decide()));
     }
@@ -197,8 +202,7 @@ class PinningPolicyTest {
         final PinDecision decision = policy.decide().get(0);
         assertEquals(REFUSED, decision.outcome());
         assertEquals(4 * PAGE, decision.pinnedBytes());
-        assertTrue(decision.reason().endsWith("; the kernel refused: ENOMEM: " + 4 * PAGE + " bytes locked"),
-            decision.reason());
+        assertTrue(decision.reason().endsWith("; ENOMEM: " + 4 * PAGE + " bytes locked"), decision.reason());
     }
 
     @Test
@@ -237,7 +241,9 @@ class PinningPolicyTest {
         broken.failure = new IllegalStateException("arena 'broken' has failed: a move could not be undone");
         final List<PinDecision> decisions = policy.decide();
         assertEquals(List.of("broken FAILED 0", "fine PINNED 8"), summary(decisions));
-        assertTrue(decisions.get(0).reason().endsWith("; failed: arena 'broken' has failed: a move could not be undone"),
+        assertTrue(decisions.get(0).reason().startsWith("the policy's decision, its pinning policy (rank 1 of 2"),
+            decisions.get(0).reason());
+        assertTrue(decisions.get(0).reason().endsWith(", failed: arena 'broken' has failed: a move could not be undone"),
             decisions.get(0).reason());
     }
 
@@ -263,7 +269,7 @@ class PinningPolicyTest {
         policy.unregister(pinned);
         policy.unregister(never);
         assertEquals(List.of("unpin pinned"), log, "only what the policy pinned is unpinned");
-        assertEquals("unpinned: taken from its pinning policy", pinned.lastReason);
+        assertEquals("arena 'pinned' is not pinned: taken from its pinning policy", pinned.lastReason);
         policy.unregister(pinned); // twice: nothing
         assertEquals(List.of(), policy.decide(), "both left the registry");
         assertEquals(List.of("unpin pinned"), log);
