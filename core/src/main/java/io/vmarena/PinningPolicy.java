@@ -3,6 +3,7 @@ package io.vmarena;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.LockBudget;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -49,7 +50,8 @@ import java.util.function.Supplier;
  * may wait for an arena's lock, behind a compaction slice say). Arenas are held weakly: the policy
  * never keeps one reachable, and a closed or collected arena leaves the registry at the next
  * round without being touched. {@link #close()} stops the rounds (and the policy's own thread)
- * and leaves every arena as the last round left it.
+ * and leaves every arena as the last round left it; a policy dropped without close() ends its
+ * rounds once the garbage collector finds it.
  */
 public final class PinningPolicy implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger("io.vmarena.PinningPolicy");
@@ -178,7 +180,8 @@ public final class PinningPolicy implements AutoCloseable {
     /**
      * Runs one round now and returns its decisions in rank order, then those for arenas that left
      * the registry (closed or collected). Without a scheduler ({@link Builder#manual()}) this is
-     * the only way rounds run.
+     * the only way rounds run. Called inside a read section of a registered arena, that arena's
+     * decision is {@code FAILED} (a section refuses the arena's changes).
      *
      * @throws IllegalStateException when the policy is closed
      */
@@ -261,13 +264,46 @@ public final class PinningPolicy implements AutoCloseable {
             return;
         }
         final long periodNanos = period.toNanos();
+        final Rounds task = new Rounds(this, ownScheduler ? scheduler : null);
         try {
-            future = scheduler.scheduleWithFixedDelay(this::periodically, periodNanos, periodNanos,
-                TimeUnit.NANOSECONDS);
+            future = scheduler.scheduleWithFixedDelay(task, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+            task.future = future;
         } catch (final RejectedExecutionException refused) {
             throw new IllegalArgumentException("the pinning policy's scheduler refused its task (is it shut down?): "
                 + "give a running scheduler, none for the policy's own thread, or manual() for rounds by decide()",
                 refused);
+        }
+    }
+
+    /**
+     * The periodic task. It holds the policy weakly, so that a policy dropped without close() is
+     * still collected: its task then ends, and its own thread with it.
+     */
+    private static final class Rounds implements Runnable {
+        private final WeakReference<PinningPolicy> policy;
+        /** The policy's own scheduler, shut down when the policy is collected; null for the caller's. */
+        private final ScheduledExecutorService own;
+        volatile ScheduledFuture<?> future;
+
+        Rounds(final PinningPolicy policy, final ScheduledExecutorService own) {
+            this.policy = new WeakReference<>(policy);
+            this.own = own;
+        }
+
+        @Override
+        public void run() {
+            final PinningPolicy target = policy.get();
+            if (target != null) {
+                target.periodically();
+                return;
+            }
+            final ScheduledFuture<?> scheduled = future;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+            if (own != null) {
+                own.shutdown();
+            }
         }
     }
 

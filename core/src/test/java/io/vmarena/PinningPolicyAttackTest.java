@@ -150,6 +150,20 @@ class PinningPolicyAttackTest {
     }
 
     @Test
+    void shouldEndTheRoundsOfAPolicyDroppedWithoutClose() throws InterruptedException {
+        final java.lang.ref.WeakReference<PinningPolicy> dropped =
+            new java.lang.ref.WeakReference<>(PinningPolicy.builder().scheduler(scheduler).build());
+        for (int attempt = 0; attempt < 100 && dropped.get() != null; attempt++) {
+            System.gc();
+            Thread.sleep(10); // gives the collector a turn; the assertion below decides, not the time
+        }
+        assertEquals(null, dropped.get(), "the task held the policy weakly");
+        scheduler.task.run(); // the next period finds it gone
+        assertTrue(scheduler.future.isCancelled(), "its rounds ended");
+        assertFalse(scheduler.isShutdown(), "a scheduler given is the caller's");
+    }
+
+    @Test
     void shouldRefuseAConfinedArenaSayingWhatToDoInstead() {
         try (PinningPolicy policy = PinningPolicy.builder().manual().build();
             Arena confined = Arena.builder().name("mine").addressSpace(space).segmentBytes(SEGMENT_BYTES).build()) {
