@@ -772,6 +772,9 @@ public final class Arena implements AutoCloseable {
      *     read sections
      */
     Pinnable.Figures pinFigures() {
+        if (lock == null) {
+            throw new IllegalStateException("arena '" + name + "' is confined: a pinning policy manages shared arenas");
+        }
         lockForChange("pinFigures");
         try {
             return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.pinning().heldBytes(),
