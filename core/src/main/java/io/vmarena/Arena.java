@@ -342,7 +342,8 @@ public final class Arena implements AutoCloseable {
     /**
      * Gives memory back to the system: free segments kept for reuse, highest first, then the
      * pages of small-block segments that hold no live block, until {@code bytes} are given back
-     * or nothing more can be. Does not move memory.
+     * or nothing more can be. Does not move memory. In a pinned arena free segments are unlocked
+     * first; the free pages of segments in use stay locked (see {@link #pin()}).
      *
      * @return the bytes given back (their pages read as zeros when used again)
      * @throws IllegalArgumentException when {@code bytes} is negative

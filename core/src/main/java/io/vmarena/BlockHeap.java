@@ -531,7 +531,9 @@ final class BlockHeap {
         long givenBytes = segments.trim(bytes);
         final long pageSize = range.space().pageSize();
         for (int id = 0; id < table.idCapacity() && givenBytes < bytes; id++) {
-            if (table.state[id] == SegmentTable.CLASS) {
+            // A pinned segment's free pages stay: MADV_DONTNEED refuses locked memory, and
+            // unlocking single pages would split its VMA into pieces.
+            if (table.state[id] == SegmentTable.CLASS && !segments.places().has(table.place[id], Places.LOCKED)) {
                 givenBytes += trimPages(id, pageSize, bytes - givenBytes);
             }
         }

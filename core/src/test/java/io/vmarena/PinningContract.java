@@ -34,6 +34,7 @@ public abstract class PinningContract extends ArenaFixture {
         try (Arena arena = arena().build()) {
             final LiveBlocks blocks = new LiveBlocks(space);
             fill(arena, blocks, new SplittableRandom(1), 40, segmentBytes / 8);
+            final ArenaStats before = arena.stats();
 
             final PinStatus status = arena.pin();
 
@@ -41,6 +42,11 @@ public abstract class PinningContract extends ArenaFixture {
             assertEquals(heldBytes(arena), status.pinnedBytes(), "every segment in use or retained is locked");
             assertTrue(status.pinnedBytes() > 0, "a pin test must lock something");
             assertAgrees(arena, lockedBefore, "after pin");
+            final ArenaStats after = arena.stats();
+            assertEquals(before.usedBytes(), after.usedBytes(), "a pin changes no bookkeeping");
+            assertEquals(before.fragmentation(), after.fragmentation());
+            assertEquals(before.committedBytes(), after.committedBytes());
+            assertEquals(before.vmaCount(), after.vmaCount(), "all held memory locked: the VMAs as before");
             blocks.checkAll(arena::address, arena::capacity, "after pin");
         }
         assertEquals(lockedBefore, space.lockedBytes(), "close unmaps the locked memory: VmLck is back");
@@ -99,6 +105,42 @@ public abstract class PinningContract extends ArenaFixture {
         final LiveBlocks.Block block = blocks.add(handle, lengthBytes, random.nextLong());
         blocks.write(arena.address(handle), block, 0);
         return block;
+    }
+
+    @Test
+    void shouldTrimUnlockedFreeSegmentsAndKeepThePinnedPagesOfSegmentsInUse() {
+        final long lockedBefore = space.lockedBytes();
+        try (Arena arena = arena().retainedBytes(64 * segmentBytes).build()) {
+            final LiveBlocks blocks = new LiveBlocks(space);
+            final SplittableRandom random = new SplittableRandom(5);
+            final List<Long> small = new ArrayList<>();
+            for (int index = 0; index < 64; index++) {
+                small.add(add(arena, blocks, 64, random).handle);
+            }
+            final List<LiveBlocks.Block> large = new ArrayList<>();
+            for (int index = 0; index < 4; index++) {
+                large.add(add(arena, blocks, 2 * segmentBytes, random));
+            }
+            arena.pin();
+            for (final LiveBlocks.Block block : large) {
+                arena.free(block.handle);
+                blocks.blocks().remove(block);
+            }
+            for (int index = 0; index < 60; index++) { // most small blocks: their segment stays in use
+                arena.free(small.get(index));
+            }
+            blocks.blocks().removeIf(block -> small.subList(0, 60).contains(block.handle));
+            assertEquals(8 * segmentBytes, arena.stats().retainedBytes(), "the freed runs are retained, locked");
+            assertAgrees(arena, lockedBefore, "retained segments stay locked");
+
+            final long givenBytes = arena.trim(Long.MAX_VALUE);
+
+            assertEquals(8 * segmentBytes, givenBytes, "the retained segments, unlocked first; not the pinned pages "
+                + "of the small blocks' segment");
+            assertEquals(0, arena.stats().retainedBytes());
+            assertAgrees(arena, lockedBefore, "after trim");
+            blocks.checkAll(arena::address, arena::capacity, "after trim");
+        }
     }
 
     @Test
