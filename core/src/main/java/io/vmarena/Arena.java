@@ -776,6 +776,11 @@ public final class Arena implements AutoCloseable {
         if (lock == null) {
             throw new IllegalStateException("arena '" + name + "' is confined: a pinning policy manages shared arenas");
         }
+        if (sections.callerInside()) {
+            throw new IllegalStateException("a pinning policy's register() or decide() from inside a read section of "
+                + "arena '" + name + "': it takes the arena's lock, which a mover holds while it waits for this very "
+                + "section; call it outside the section");
+        }
         lockForChange("pinFigures");
         try {
             return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.pinning().heldBytes(),

@@ -109,7 +109,8 @@ public final class PinningPolicy implements AutoCloseable {
      * @throws IllegalArgumentException when the arena is confined (the policy pins from its own
      *     thread, which a confined arena refuses), closed, or lives in another address space than
      *     the arenas registered before
-     * @throws IllegalStateException when the policy is closed
+     * @throws IllegalStateException when the policy is closed, or the caller is inside one of
+     *     the arena's read sections (registering reads the arena's counters under its lock)
      */
     public void register(final Arena arena, final int priority) {
         Objects.requireNonNull(arena, "arena");
@@ -141,7 +142,17 @@ public final class PinningPolicy implements AutoCloseable {
             }
             budgetKey = space;
             budgetSource = source;
-            entries.add(new PinEntry(key, target, priority, registrations++, target.figures()));
+            final Pinnable.Figures figures;
+            try {
+                figures = target.figures();
+            } catch (final IllegalStateException closedMeanwhile) {
+                if (target.isOpen()) {
+                    throw closedMeanwhile; // from inside one of its read sections: the message says so
+                }
+                throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena",
+                    closedMeanwhile);
+            }
+            entries.add(new PinEntry(key, target, priority, registrations++, figures));
         }
     }
 

@@ -176,6 +176,31 @@ class PinningPolicyAttackTest {
     }
 
     @Test
+    void shouldRefuseCallsFromInsideASectionOfARegisteredArenaAndFailOnlyItsDecision() {
+        try (PinningPolicy policy = PinningPolicy.builder().manual().build();
+            Arena arena = shared("sectioned").build();
+            Arena other = shared("other").build()) {
+            policy.register(other, 1);
+            try (ReadSection section = arena.read()) {
+                final IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> policy.register(arena, 1));
+                assertTrue(refused.getMessage().startsWith("a pinning policy's register() or decide() from inside a "
+                    + "read section of arena 'sectioned'"), () -> "inside " + section + ": " + refused.getMessage());
+            }
+            policy.register(arena, 2);
+            try (ReadSection section = arena.read()) {
+                final List<PinDecision> decisions = policy.decide();
+                assertEquals(List.of("other PINNED", "sectioned FAILED"), decisions.stream()
+                    .map(decision -> decision.arenaName() + " " + decision.outcome()).collect(
+                        java.util.stream.Collectors.toList()), "inside " + section);
+            }
+            assertEquals(PinDecision.Outcome.PINNED, policy.decide().get(0).outcome(), "outside, the next round works");
+            arena.unpin();
+            other.unpin();
+        }
+    }
+
+    @Test
     void shouldRefuseArenasOfTwoAddressSpaces() {
         try (SimulatedAddressSpace other = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
             try (PinningPolicy policy = PinningPolicy.builder().manual().build();
