@@ -166,7 +166,8 @@ public final class Arena implements AutoCloseable {
             phaser.listener(moveWaitReporter);
         }
         range = new ArenaRange(name, geometry.space, shared ? phaser : MoveGate.NONE, geometry.segmentBytes,
-            geometry.initialBytes, builder.inPlaceGrowth, builder.moveStrategy, new FailureSink(this));
+            geometry.initialBytes, builder.inPlaceGrowth, builder.moveStrategy, new FailureSink(this),
+            new HugePageAdvice(name, builder.hugePages));
         final int initialSegments = (int)(geometry.initialBytes / geometry.segmentBytes);
         table = new SegmentTable(initialSegments, (int)(geometry.maximumBytes / geometry.segmentBytes));
         places = new Places(initialSegments);
@@ -342,13 +343,40 @@ public final class Arena implements AutoCloseable {
     /**
      * Gives memory back to the system: free segments kept for reuse, highest first, then the
      * pages of small-block segments that hold no live block, until {@code bytes} are given back
-     * or nothing more can be. Does not move memory. In a pinned arena free segments are unlocked
-     * first; the free pages of segments in use stay locked (see {@link #pin()}).
+     * or nothing more can be. Does not move memory. In an arena built with
+     * {@link HugePages#WANTED} it does not split a huge page still in use:
+     * {@link #trim(long, boolean) trim(bytes, false)}; in any other, {@code trim(bytes, true)}.
+     * In a pinned arena free segments are unlocked first; the free pages of segments in use stay
+     * locked (see {@link #pin()}).
      *
      * @return the bytes given back (their pages read as zeros when used again)
      * @throws IllegalArgumentException when {@code bytes} is negative
      */
     public long trim(final long bytes) {
+        return trim(bytes, range.hugePages() != HugePages.WANTED);
+    }
+
+    /**
+     * {@link #trim(long)}, saying whether it may split a transparent huge page that is still in
+     * use. Giving back part of a huge page (MADV_DONTNEED) splits it into base pages for good:
+     * its other part, in use, costs a TLB entry per page from then on. With
+     * {@code splitHugePages} false, and the PMD (huge page) size {@code P} (2 MiB on x86-64),
+     * trim skips:
+     * <ul>
+     * <li>a free segment kept for reuse whose P-aligned range of addresses also holds a segment in
+     * use (only segments smaller than P share one: with the default segments of 2 MiB on
+     * x86-64, none is skipped);</li>
+     * <li>the free pages of a small-block segment, unless they fill a whole P-aligned range
+     * without a live block (so only in segments larger than P).</li>
+     * </ul>
+     * The skipped memory stays resident and is given back once its neighbours are free. In an
+     * arena built with {@link HugePages#REFUSED} there is no huge page to split, and
+     * {@code splitHugePages} has no effect. Does not move memory.
+     *
+     * @return the bytes given back (their pages read as zeros when used again)
+     * @throws IllegalArgumentException when {@code bytes} is negative
+     */
+    public long trim(final long bytes, final boolean splitHugePages) {
         if (bytes < 0) {
             throw new IllegalArgumentException("trim(" + bytes + "): the byte count must not be negative "
                 + "(Long.MAX_VALUE gives back everything it can)");
@@ -356,18 +384,23 @@ public final class Arena implements AutoCloseable {
         if (lock == null) {
             ensureOwnerOutsideSection("trim");
             try {
-                return heap.trim(bytes);
+                return heap.trim(bytes, keptWholeBytes(splitHugePages));
             } finally {
                 Reference.reachabilityFence(this);
             }
         }
         lockForChange("trim");
         try {
-            return heap.trim(bytes);
+            return heap.trim(bytes, keptWholeBytes(splitHugePages));
         } finally {
             lock.unlock();
             Reference.reachabilityFence(this); // see ArenaCleanup
         }
+    }
+
+    /** The span trim keeps whole: the PMD size, or 0 when it may split huge pages or there are none. */
+    private long keptWholeBytes(final boolean splitHugePages) {
+        return splitHugePages || range.hugePages() == HugePages.REFUSED ? 0 : range.pmdBytes();
     }
 
     /**
@@ -430,9 +463,11 @@ public final class Arena implements AutoCloseable {
         final long pageSize = range.space().pageSize();
         long residentBytes = 0;
         long lockedBytes = 0;
+        long hugePageBytes = 0;
         for (final Mapping mapping : mappings) {
             residentBytes += mapping.residentPages() * pageSize;
             lockedBytes += mapping.lockedPages() * pageSize;
+            hugePageBytes += mapping.anonHugePageBytes();
         }
         final long inUseBytes = (long)(segments.classSegments() + segments.runSegments()) * segments.segmentBytes();
         final long usedBytes = heap.usedBytes();
@@ -442,7 +477,7 @@ public final class Arena implements AutoCloseable {
         return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, usedBytes,
             lockedBytes, segments.retainedBytes(), mappings.size(), places.freeCount(), segments.classSegments(),
             segments.runSegments(), fragmentation, range.grows(), range.moves(), compactor.slices(), forecast[0],
-            forecast[1], Duration.ofNanos(forecast[2]), pin.pinnedBytes(), pin);
+            forecast[1], Duration.ofNanos(forecast[2]), hugePageBytes, range.hugePages(), pin.pinnedBytes(), pin);
     }
 
     /**
@@ -972,6 +1007,7 @@ public final class Arena implements AutoCloseable {
         private CompactionPolicy compactionPolicy;
         private io.vmarena.vm.MoveStrategy moveStrategy = io.vmarena.vm.MoveStrategy.AUTO;
         private PinFallback pinFallback = PinFallback.REFUSE;
+        private HugePages hugePages = HugePages.SYSTEM_DEFAULT;
 
         private Builder() {
         }
@@ -1036,6 +1072,18 @@ public final class Arena implements AutoCloseable {
                     + "not track: use PER_VMA_PROCMAP_QUERY or PER_VMA_PROC_MAPS");
             }
             moveStrategy = value;
+            return this;
+        }
+
+        /**
+         * Whether the arena's committed memory asks for transparent huge pages, refuses them, or
+         * takes the system's THP mode (see {@link HugePages}); default
+         * {@link HugePages#SYSTEM_DEFAULT}. Huge pages pay where blocks are read at random over
+         * many megabytes (one TLB entry covers a PMD); keep segments PMD-sized (the default 2 MiB
+         * on x86-64) so that moves keep them whole.
+         */
+        public Builder hugePages(final HugePages value) {
+            hugePages = Objects.requireNonNull(value, "hugePages");
             return this;
         }
 

@@ -72,6 +72,8 @@ final class ArenaRange {
     private final long pageSize;
     private final boolean inPlaceGrowth;
     private final MoveStrategy strategy;
+    /** The huge-page advice every commit carries (see {@link HugePages}). */
+    private final HugePageAdvice hugePageAdvice;
     private long base;
     private long reservedBytes;
     private long grows;
@@ -89,6 +91,14 @@ final class ArenaRange {
     ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
         final long reservedBytes, final boolean inPlaceGrowth, final MoveStrategy strategy,
         final Consumer<String> onFailure) {
+        this(arenaName, space, gate, segmentBytes, reservedBytes, inPlaceGrowth, strategy, onFailure,
+            new HugePageAdvice(arenaName, HugePages.SYSTEM_DEFAULT));
+    }
+
+    ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
+        final long reservedBytes, final boolean inPlaceGrowth, final MoveStrategy strategy,
+        final Consumer<String> onFailure, final HugePageAdvice hugePageAdvice) {
+        this.hugePageAdvice = hugePageAdvice;
         this.strategy = strategy;
         this.arenaName = arenaName;
         this.lease = new Lease("arena '" + arenaName + "'");
@@ -127,9 +137,26 @@ final class ArenaRange {
         return base + segmentIndex * segmentBytes;
     }
 
-    /** Makes segments {@code [index, index + count)} readable and writable. */
+    /**
+     * Makes segments {@code [index, index + count)} readable and writable, with the arena's
+     * huge-page advice (the one place memory becomes usable, so every committed VMA carries it).
+     *
+     * @throws VmException when the system refuses; the segments are PROT_NONE as before
+     */
     void commit(final int index, final int count) {
-        space.protect(segmentAddress(index), count * segmentBytes, Protection.READ_WRITE);
+        final long address = segmentAddress(index);
+        space.protect(address, count * segmentBytes, Protection.READ_WRITE);
+        hugePageAdvice.afterCommit(space, address, count * segmentBytes);
+    }
+
+    /** The arena's huge-page policy as it is applied now (SYSTEM_DEFAULT once the kernel refused it). */
+    HugePages hugePages() {
+        return hugePageAdvice.inEffect();
+    }
+
+    /** The span of one huge page (PMD) of the address space: what trim keeps whole. */
+    long pmdBytes() {
+        return space.capabilities().pmdBytes();
     }
 
     /** Locks segments {@code [index, index + count)} in memory ({@code mlock2}). */
@@ -585,18 +612,20 @@ final class ArenaRange {
     /**
      * The source's VMAs with what a copy needs to know, from what the arena knows: its memory is
      * MAP_NORESERVE, locked where the arena's pinning locked it (a locked place is never in one VMA
-     * with an unlocked one: their flags differ), and each VMA's resident pages (mincore on Linux,
-     * so untouched VMAs are not copied). Without it the copy reads /proc/self/smaps on every move
-     * (10 to 20 ms in a JVM here), which no allocator that copies would pay, and the comparison
-     * with page-table moves would flatter them.
+     * with an unlocked one: their flags differ), its committed VMAs carry its huge-page advice, and
+     * each VMA's resident pages (mincore on Linux, so untouched VMAs are not copied). Without it
+     * the copy reads /proc/self/smaps on every move (10 to 20 ms in a JVM here), which no
+     * allocator that copies would pay, and the comparison with page-table moves would flatter them.
      */
     private List<Mapping> copyLayout(final long from, final long lengthBytes) {
         final List<Mapping> layout = new ArrayList<>();
         for (final Mapping vma : space.mappings(from, from + lengthBytes, MappingSource.AUTO)) {
             final long residentPages = space.residentBytes(vma.startAddress(), vma.endAddress()) / pageSize;
             final LockMode lockMode = lockModes.apply(Math.max(from, vma.startAddress()));
+            final boolean advised = vma.protection() == Protection.READ_WRITE; // committed: carries the advice
             layout.add(Mapping.withDetails(vma.startAddress(), vma.endAddress(), vma.protection(), lockMode != null,
-                lockMode == LockMode.ON_FAULT, true, residentPages, 0));
+                lockMode == LockMode.ON_FAULT, true, residentPages, 0).withHugePages(
+                advised && hugePages() == HugePages.WANTED, advised && hugePages() == HugePages.REFUSED, 0));
         }
         return layout;
     }

@@ -28,6 +28,10 @@ package io.vmarena;
  * @param reclaimableReservedBytes the forecast: address range a full compaction would give back
  * @param compactionEstimate the forecast: what a full compaction would cost, from the segments
  *     it would move and copy and this arena's own measured cost per VMA moved and byte copied
+ * @param hugePageBytes bytes of the range mapped by transparent huge pages (AnonHugePages of the
+ *     range in smaps); always 0 on the simulator, which does not model THP
+ * @param hugePages the arena's huge-page policy as applied: the one it was built with, or
+ *     {@link HugePages#SYSTEM_DEFAULT} when the kernel refused the advice (no THP support)
  * @param pinnedBytes the bytes of the arena's locked VMAs: what it adds to the process's VmLck
  *     (counted per segment, once; with MLOCK_ONFAULT they count before they are touched, where
  *     {@code lockedBytes} counts only the locked pages in memory)
@@ -36,5 +40,6 @@ package io.vmarena;
 public record ArenaStats(long baseAddress, long reservedBytes, long committedBytes, long residentBytes, long usedBytes,
     long lockedBytes, long retainedBytes, int vmaCount, int freeSegments, int classSegments, int runSegments,
     double fragmentation, long grows, long moves, long compactions, long reclaimableBytes,
-    long reclaimableReservedBytes, java.time.Duration compactionEstimate, long pinnedBytes, PinStatus pin) {
+    long reclaimableReservedBytes, java.time.Duration compactionEstimate, long hugePageBytes, HugePages hugePages,
+    long pinnedBytes, PinStatus pin) {
 }

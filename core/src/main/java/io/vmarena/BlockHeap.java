@@ -528,19 +528,37 @@ final class BlockHeap {
      * {@code bytes} are given back; returns the bytes given back.
      */
     long trim(final long bytes) {
-        long givenBytes = segments.trim(bytes);
+        return trim(bytes, 0);
+    }
+
+    /**
+     * {@link #trim(long)}, keeping huge pages in use whole when {@code hugePageBytes} (the PMD
+     * size) is positive: a retained place that shares a PMD-aligned range with a place in use is
+     * kept ({@link Segments#trim(long, long)}), and free pages of a class segment are given back
+     * only as whole PMD-aligned ranges without a live block, so only in segments larger than a PMD.
+     */
+    long trim(final long bytes, final long hugePageBytes) {
+        long givenBytes = segments.trim(bytes, hugePageBytes);
+        if (hugePageBytes >= segmentBytes) {
+            return givenBytes; // a class segment is in use, and lies inside one huge page's range
+        }
         final long pageSize = range.space().pageSize();
         for (int id = 0; id < table.idCapacity() && givenBytes < bytes; id++) {
             // A pinned segment's free pages stay: MADV_DONTNEED refuses locked memory, and
             // unlocking single pages would split its VMA into pieces.
             if (table.state[id] == SegmentTable.CLASS && !segments.places().has(table.place[id], Places.LOCKED)) {
-                givenBytes += trimPages(id, pageSize, bytes - givenBytes);
+                givenBytes += trimPages(id, pageSize, bytes - givenBytes, hugePageBytes);
             }
         }
         return givenBytes;
     }
 
-    private long trimPages(final int id, final long pageSize, final long bytes) {
+    /**
+     * Gives back free pages of class segment {@code id}, top down; with {@code hugePageBytes}
+     * positive, only pages whose PMD-aligned range (by offset in the segment, which is
+     * PMD-aligned, being larger than a PMD) holds no live block.
+     */
+    private long trimPages(final int id, final long pageSize, final long bytes, final long hugePageBytes) {
         final SlotMap slotMap = table.slotMaps[id];
         final long blockBytes = slotMap.blockBytes();
         final long segmentAddress = range.segmentAddress(table.place[id]);
@@ -554,7 +572,7 @@ final class BlockHeap {
             final int firstSlot = (int)(pageOffset / blockBytes);
             final int endSlot = (int)Math.min(slotMap.slotCount(), (pageOffset + pageSize + blockBytes - 1) / blockBytes);
             if (slotMap.touched(firstSlot, endSlot) && !slotMap.isReleased(pageIndex)
-                && slotMap.allFree(firstSlot, endSlot)) {
+                && slotMap.allFree(firstSlot, endSlot) && hugePageFree(slotMap, pageOffset, hugePageBytes)) {
                 slotMap.markReleased(pageIndex, pageCount);
                 if (stretchStart != pageOffset + pageSize) {
                     givenBytes -= releaseStretch(segmentAddress, stretchStart, stretchEnd);
@@ -566,6 +584,18 @@ final class BlockHeap {
         }
         givenBytes -= releaseStretch(segmentAddress, stretchStart, stretchEnd);
         return givenBytes;
+    }
+
+    /** Whether the {@code hugePageBytes}-aligned range around {@code offset} holds no live block (true for 0). */
+    private static boolean hugePageFree(final SlotMap slotMap, final long offset, final long hugePageBytes) {
+        if (hugePageBytes <= 0) {
+            return true;
+        }
+        final long blockBytes = slotMap.blockBytes();
+        final long start = offset & -hugePageBytes;
+        final int firstSlot = (int)(start / blockBytes);
+        final int endSlot = (int)Math.min(slotMap.slotCount(), (start + hugePageBytes + blockBytes - 1) / blockBytes);
+        return slotMap.allFree(firstSlot, endSlot);
     }
 
     /** Gives a stretch of pages back; returns the bytes the kernel kept (0, or all of them). */

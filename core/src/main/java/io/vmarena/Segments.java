@@ -290,15 +290,26 @@ final class Segments {
 
     /** Gives back retained places, highest first, until {@code bytes} are given back; returns how many bytes were. */
     long trim(final long bytes) {
+        return trim(bytes, 0);
+    }
+
+    /**
+     * {@link #trim(long)}, keeping huge pages in use whole when {@code hugePageBytes} is positive
+     * (the PMD size): a retained place is skipped when its PMD-aligned range holds a place in
+     * use, since giving it back would split that range's huge page (MADV_DONTNEED on part of a
+     * huge page splits it into base pages for good). Only segments smaller than a PMD share one.
+     */
+    long trim(final long bytes, final long hugePageBytes) {
         long givenBytes = 0;
         int place = places.count() - 1;
         while (place >= 0 && givenBytes < bytes) {
-            if (!places.has(place, Places.RETAINED)) {
+            if (!places.has(place, Places.RETAINED) || sharesHugePageInUse(place, hugePageBytes)) {
                 place--;
                 continue;
             }
             int start = place;
             while (start > 0 && places.has(start - 1, Places.RETAINED)
+                && !sharesHugePageInUse(start - 1, hugePageBytes)
                 && givenBytes + (place - start + 1) * segmentBytes < bytes) {
                 start--;
             }
@@ -308,6 +319,26 @@ final class Segments {
             place = start - 1;
         }
         return givenBytes;
+    }
+
+    /**
+     * Whether the {@code hugePageBytes}-aligned range (by address) around {@code place} holds a
+     * place in use. False when {@code hugePageBytes} is 0 or a segment is at least that long.
+     */
+    private boolean sharesHugePageInUse(final int place, final long hugePageBytes) {
+        if (hugePageBytes <= segmentBytes) {
+            return false;
+        }
+        final long base = range.segmentAddress(0);
+        final long hugePageStart = range.segmentAddress(place) & -hugePageBytes;
+        final int first = (int)Math.max(0, (hugePageStart - base) / segmentBytes);
+        final int end = (int)Math.min(places.count(), (hugePageStart + hugePageBytes - base) / segmentBytes);
+        for (int neighbour = first; neighbour < end; neighbour++) {
+            if (places.occupant(neighbour) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -20,6 +20,7 @@ public final class Capabilities {
     private final long pageSize;
     private final long pmdBytes;
     private final String thpMode;
+    private final String thpDefrag;
     private final long memlockSoftBytes;
     private final long memlockHardBytes;
     private final long maxMapCount;
@@ -36,6 +37,7 @@ public final class Capabilities {
         pageSize = requirePowerOfTwo(builder.pageSize, "pageSize");
         pmdBytes = requirePowerOfTwo(builder.pmdBytes, "pmdBytes");
         thpMode = Objects.requireNonNull(builder.thpMode, "thpMode");
+        thpDefrag = Objects.requireNonNull(builder.thpDefrag, "thpDefrag");
         memlockSoftBytes = builder.memlockSoftBytes;
         memlockHardBytes = builder.memlockHardBytes;
         maxMapCount = builder.maxMapCount;
@@ -105,6 +107,17 @@ public final class Capabilities {
         return thpMode;
     }
 
+    /**
+     * How a transparent huge page fault finds a free huge page
+     * ({@code /sys/kernel/mm/transparent_hugepage/defrag}): {@code always} (the faulting thread
+     * compacts memory, so any fault that gets a huge page may stall), {@code defer},
+     * {@code defer+madvise}, {@code madvise} (only MADV_HUGEPAGE ranges stall), {@code never}, or
+     * {@code unavailable}.
+     */
+    public String thpDefrag() {
+        return thpDefrag;
+    }
+
     /** RLIMIT_MEMLOCK soft limit in bytes, or {@link #UNLIMITED}. */
     public long memlockSoftBytes() {
         return memlockSoftBytes;
@@ -159,9 +172,9 @@ public final class Capabilities {
         return "Capabilities{backend=" + backend + ", multiVmaMove=" + multiVmaMove.available()
             + ", lockOnFault=" + lockOnFault.available() + ", procmapQuery=" + procmapQuery.available()
             + ", ipcLock=" + ipcLock.available() + ", pageSize=" + pageSize + ", pmdBytes=" + pmdBytes
-            + ", thpMode=" + thpMode + ", memlockSoftBytes=" + memlockSoftBytes + ", memlockHardBytes="
-            + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease=" + kernelRelease
-            + ", architecture=" + architecture + ", " + traitsText() + '}';
+            + ", thpMode=" + thpMode + ", thpDefrag=" + thpDefrag + ", memlockSoftBytes=" + memlockSoftBytes
+            + ", memlockHardBytes=" + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease="
+            + kernelRelease + ", architecture=" + architecture + ", " + traitsText() + '}';
     }
 
     private String traitsText() {
@@ -183,6 +196,7 @@ public final class Capabilities {
         private long pageSize;
         private long pmdBytes;
         private String thpMode;
+        private String thpDefrag = "unavailable";
         private long memlockSoftBytes = UNLIMITED;
         private long memlockHardBytes = UNLIMITED;
         private long maxMapCount;
@@ -230,6 +244,12 @@ public final class Capabilities {
 
         public Builder thpMode(final String value) {
             thpMode = value;
+            return this;
+        }
+
+        /** The THP defrag mode; default {@code unavailable} (a backend without THP, or none read). */
+        public Builder thpDefrag(final String value) {
+            thpDefrag = value;
             return this;
         }
 

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Moves by copying: each source VMA gets a fresh anonymous mapping at its destination with the
- * same protection, {@code nr} and lock state, its bytes are copied through the CPU, and the
+ * same protection, {@code nr}, huge-page advice and lock state, its bytes are copied through the CPU, and the
  * source is unmapped. This is what an allocator without {@code mremap} has to do, and the
  * baseline the page-table moves are measured against.
  *
@@ -37,6 +37,12 @@ final class CopyMove implements RangeMove {
             final int flags = MapFlags.FIXED | (vma.noReserve() ? MapFlags.NORESERVE : 0);
             addressSpace.map(target, pieceLength, Protection.READ_WRITE, flags);
             calls++;
+            if (vma.hugePage() || vma.noHugePage()) {
+                // mremap keeps VM_HUGEPAGE and VM_NOHUGEPAGE; a fresh mapping must be told again,
+                // before the copy faults its pages in.
+                addressSpace.advise(target, pieceLength, vma.hugePage() ? Advice.HUGEPAGE : Advice.NOHUGEPAGE);
+                calls++;
+            }
             if (vma.residentPages() > 0) {
                 if (!vma.protection().canRead()) {
                     addressSpace.protect(pieceStart, pieceLength, Protection.READ);

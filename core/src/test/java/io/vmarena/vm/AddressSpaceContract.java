@@ -323,6 +323,44 @@ public abstract class AddressSpaceContract {
         assertEquals(List.of("[0, 4) rw- rss=2"), window.layout(0, 4, MappingSource.SMAPS));
     }
 
+    /**
+     * MADV_HUGEPAGE and MADV_NOHUGEPAGE set VM_HUGEPAGE or VM_NOHUGEPAGE (smaps {@code hg},
+     * {@code nh}), each clearing the other: advice on part of a VMA splits it, and VMAs whose
+     * advice agrees again merge. The VMA is far smaller than a PMD, so no huge page is placed.
+     */
+    @Test
+    void shouldSplitOnHugePageAdviceAndMergeWhenTheAdviceAgrees() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.fill(0, 4, RW_SEED);
+
+        space.advise(window.page(1), window.bytes(2), Advice.HUGEPAGE);
+        assertEquals(List.of("[0, 1) -", "[1, 3) hg", "[3, 4) -"), hugePageLayout(0, 4));
+
+        space.advise(window.page(0), window.bytes(4), Advice.HUGEPAGE);
+        assertEquals(List.of("[0, 4) hg"), hugePageLayout(0, 4));
+
+        space.advise(window.page(2), window.bytes(1), Advice.NOHUGEPAGE);
+        assertEquals(List.of("[0, 2) hg", "[2, 3) nh", "[3, 4) hg"), hugePageLayout(0, 4));
+
+        space.advise(window.page(2), window.bytes(1), Advice.HUGEPAGE);
+        assertEquals(List.of("[0, 4) hg"), hugePageLayout(0, 4));
+        assertEquals(0, space.mappings(window.page(0), window.page(4), MappingSource.SMAPS).get(0).anonHugePageBytes());
+        assertEquals(-1, window.firstDifference(0, 4, RW_SEED), "advice changes no byte");
+    }
+
+    /** The VMAs over window pages as {@code [P, Q) hg}, {@code nh} or {@code -}, from smaps. */
+    private List<String> hugePageLayout(final int pageIndex, final int count) {
+        final List<String> lines = new ArrayList<>();
+        for (final Mapping vma : space.mappings(window.page(pageIndex), window.page(pageIndex + count),
+            MappingSource.SMAPS)) {
+            final long start = Math.max(vma.startAddress(), window.page(pageIndex));
+            final long end = Math.min(vma.endAddress(), window.page(pageIndex + count));
+            lines.add("[" + (start - window.page(0)) / window.pageSize() + ", " + (end - window.page(0))
+                / window.pageSize() + ") " + (vma.hugePage() ? "hg" : vma.noHugePage() ? "nh" : "-"));
+        }
+        return lines;
+    }
+
     @Test
     void shouldDropPagesWithDontneedAndReadZeroAfterwards() {
         window.map(0, 4, Protection.READ_WRITE);

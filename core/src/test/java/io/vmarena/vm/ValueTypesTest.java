@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,6 +90,26 @@ class ValueTypesTest {
         assertThrows(IllegalArgumentException.class, () -> Mapping.of(0x2000, 0x2000, Protection.READ));
         final Mapping detailed = Mapping.withDetails(0x1000, 0x3000, Protection.READ, true, true, false, 1, 1);
         assertEquals(bounds, detailed.withoutDetails());
+        assertThrows(IllegalStateException.class, bounds::anonHugePageBytes);
+        assertThrows(IllegalStateException.class, bounds::hugePage);
+        assertThrows(IllegalStateException.class, () -> bounds.withHugePages(true, false, 0));
+    }
+
+    @Test
+    void shouldCarryHugePageDetailsThroughAShift() {
+        final Mapping plain = Mapping.withDetails(0x200000, 0x600000, Protection.READ_WRITE, false, false, true, 1024,
+            0);
+        final Mapping huge = plain.withHugePages(true, false, 2L << 20);
+
+        assertFalse(plain.hugePage());
+        assertEquals(0, plain.anonHugePageBytes());
+        assertNotEquals(plain, huge, "the huge-page details are part of the value");
+        assertEquals(huge.withHugePages(true, false, 2L << 20).shiftedBy(0x200000).shiftedBy(-0x200000), huge);
+        assertTrue(huge.hugePage());
+        assertFalse(huge.noHugePage());
+        assertEquals(2L << 20, huge.shiftedBy(0x200000).anonHugePageBytes());
+        assertTrue(huge.toString().contains("hugepage anonHugePageBytes=2097152"), huge::toString);
+        assertEquals(plain.withoutDetails(), huge.withoutDetails());
     }
 
     @Test

@@ -46,6 +46,7 @@ final class Doctor {
         row("page size", Bytes.format(caps.pageSize()));
         row("huge page (PMD)", Bytes.format(caps.pmdBytes()) + ", PUD " + Bytes.format(caps.pudBytes()));
         row("transparent huge pages", caps.thpMode() + thpAdvice(caps));
+        row("THP defrag", caps.thpDefrag());
         row("vm.max_map_count", caps.maxMapCount() + " VMAs");
         out.println();
         feature("multi-VMA move", caps.multiVmaMove(), why(caps, 6, 17, caps.multiVmaMove()),
@@ -60,6 +61,7 @@ final class Doctor {
         for (final KernelTrait trait : KernelTrait.values()) {
             out.println(traitLine(trait, caps.trait(trait)));
         }
+        out.println(hugePagesLine(caps));
         out.println();
         out.println("details:");
         detail("multi-VMA move", caps.multiVmaMove());
@@ -138,6 +140,48 @@ final class Doctor {
                 + "enable with: echo madvise > /sys/kernel/mm/transparent_hugepage/enabled)";
         }
         return "";
+    }
+
+    /**
+     * What the THP mode and defrag setting mean for arenas ({@link io.vmarena.HugePages}):
+     * {@code huge pages for arenas: <who gets them>[; <who may stall on a fault>]}.
+     */
+    static String hugePagesLine(final Capabilities caps) {
+        final String prefix = "huge pages for arenas: ";
+        if (caps.backend().equals("sim")) {
+            return prefix + "not modelled by the simulator (hugePages(WANTED) and REFUSED set the VMA flags only; "
+                + "stats().hugePageBytes() is 0)";
+        }
+        switch (caps.thpMode()) {
+            case "always":
+                return prefix + "every arena gets them where its memory allows, unless built with "
+                    + "hugePages(REFUSED)" + stallText(caps.thpDefrag(), true);
+            case "madvise":
+                return prefix + "only arenas built with hugePages(WANTED)" + stallText(caps.thpDefrag(), false);
+            case "never":
+                return prefix + "none: hugePages(WANTED) has no effect (enable with: echo madvise > "
+                    + "/sys/kernel/mm/transparent_hugepage/enabled)";
+            default:
+                return prefix + "none: the kernel has no transparent huge pages (THP " + caps.thpMode() + "); an "
+                    + "arena built with hugePages(WANTED) works without them and logs one warning";
+        }
+    }
+
+    /** Who may stall compacting memory when a fault gets a huge page, by THP defrag setting. */
+    private static String stallText(final String defrag, final boolean allArenas) {
+        switch (defrag) {
+            case "always":
+                return "; defrag always: a first touch of " + (allArenas ? "any arena's" : "their") + " memory may "
+                    + "stall to compact memory (touch it before traffic, or build latency-critical arenas with "
+                    + "hugePages(REFUSED))";
+            case "madvise":
+            case "defer+madvise":
+                return "; defrag " + defrag + ": a first touch of a WANTED arena's memory may stall to compact memory "
+                    + "(touch it before traffic)" + (allArenas ? ", other arenas' faults do not wait" : "");
+            default:
+                return "; defrag " + defrag + ": no fault waits for compaction (huge pages come when free, or later "
+                    + "from khugepaged)";
+        }
     }
 
     private static String rootMessage(final Throwable e) {

@@ -79,6 +79,37 @@ class VmarenaCommandTest {
     }
 
     @Test
+    void shouldSayWhatTheThpModeAndDefragMeanForArenas() {
+        assertEquals("huge pages for arenas: only arenas built with hugePages(WANTED); defrag madvise: a first touch "
+            + "of a WANTED arena's memory may stall to compact memory (touch it before traffic)",
+            Doctor.hugePagesLine(thp("madvise", "madvise")));
+        assertEquals("huge pages for arenas: every arena gets them where its memory allows, unless built with "
+            + "hugePages(REFUSED); defrag always: a first touch of any arena's memory may stall to compact memory "
+            + "(touch it before traffic, or build latency-critical arenas with hugePages(REFUSED))",
+            Doctor.hugePagesLine(thp("always", "always")));
+        assertEquals("huge pages for arenas: every arena gets them where its memory allows, unless built with "
+            + "hugePages(REFUSED); defrag defer+madvise: a first touch of a WANTED arena's memory may stall to "
+            + "compact memory (touch it before traffic), other arenas' faults do not wait",
+            Doctor.hugePagesLine(thp("always", "defer+madvise")));
+        assertEquals("huge pages for arenas: only arenas built with hugePages(WANTED); defrag defer: no fault waits "
+            + "for compaction (huge pages come when free, or later from khugepaged)",
+            Doctor.hugePagesLine(thp("madvise", "defer")));
+        assertEquals("huge pages for arenas: none: hugePages(WANTED) has no effect (enable with: echo madvise > "
+            + "/sys/kernel/mm/transparent_hugepage/enabled)", Doctor.hugePagesLine(thp("never", "madvise")));
+        assertTrue(Doctor.hugePagesLine(thp("unavailable", "unavailable"))
+            .startsWith("huge pages for arenas: none: the kernel has no transparent huge pages"));
+        assertTrue(Doctor.hugePagesLine(new io.vmarena.vm.sim.SimulatedAddressSpace(io.vmarena.vm.sim.KernelProfile
+            .LINUX_6_17, 64L << 20).capabilities()).contains("not modelled by the simulator"));
+    }
+
+    private static Capabilities thp(final String mode, final String defrag) {
+        final Feature yes = Feature.present("test");
+        return Capabilities.builder().backend("linux").multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes)
+            .ipcLock(yes).pageSize(4096).pmdBytes(2 << 20).thpMode(mode).thpDefrag(defrag).memlock(0, 0)
+            .maxMapCount(65530).kernelRelease("6.18.0").architecture("amd64").zeroPage(yes).build();
+    }
+
+    @Test
     void shouldNotSendASimulatorUserToSysfsForHugePages() {
         final Capabilities simulated = new io.vmarena.vm.sim.SimulatedAddressSpace(io.vmarena.vm.sim.KernelProfile
             .LINUX_6_17, 64L << 20).capabilities();

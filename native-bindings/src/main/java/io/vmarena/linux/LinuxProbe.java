@@ -44,6 +44,7 @@ final class LinuxProbe {
             .pageSize(pageSize)
             .pmdBytes(pmdBytes())
             .thpMode(thpMode())
+            .thpDefrag(bracketed("defrag"))
             .memlock(memlock[0], memlock[1])
             .maxMapCount(maxMapCount())
             .kernelRelease(kernelRelease)
@@ -189,13 +190,18 @@ final class LinuxProbe {
     }
 
     private static String thpMode() {
-        final String enabled = ProcFiles.readOrNull(THP + "enabled");
-        if (enabled == null) {
+        return bracketed("enabled");
+    }
+
+    /** The chosen value of a THP setting ({@code always [madvise] never}), or {@code unavailable}. */
+    private static String bracketed(final String setting) {
+        final String values = ProcFiles.readOrNull(THP + setting);
+        if (values == null) {
             return "unavailable";
         }
-        final int open = enabled.indexOf('[');
-        final int close = enabled.indexOf(']');
-        return open >= 0 && close > open ? enabled.substring(open + 1, close) : enabled;
+        final int open = values.indexOf('[');
+        final int close = values.indexOf(']');
+        return open >= 0 && close > open ? values.substring(open + 1, close) : values;
     }
 
     private static long maxMapCount() {

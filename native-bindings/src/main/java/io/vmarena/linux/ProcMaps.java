@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * Parses {@code /proc/self/maps} and {@code /proc/self/smaps}. A maps line is
  * {@code 7f3a00000000-7f3a00200000 rw-p 00000000 00:00 0   [name]}; smaps follows each such
- * line with {@code Key: value} lines, of which {@code Rss}, {@code Locked} and {@code VmFlags} are read
- * (VmFlags {@code lo} = VM_LOCKED, {@code lf} = VM_LOCKONFAULT, {@code nr} = VM_NORESERVE).
+ * line with {@code Key: value} lines, of which {@code Rss}, {@code Locked}, {@code AnonHugePages} and
+ * {@code VmFlags} are read (VmFlags {@code lo} = VM_LOCKED, {@code lf} = VM_LOCKONFAULT,
+ * {@code nr} = VM_NORESERVE, {@code hg} = VM_HUGEPAGE, {@code nh} = VM_NOHUGEPAGE).
  * Kernel addresses ({@code [vsyscall]}, above the signed range) are skipped.
  */
 final class ProcMaps {
@@ -93,6 +94,7 @@ final class ProcMaps {
         Header current = null;
         long rssBytes = 0;
         long lockedBytes = 0;
+        long anonHugePageBytes = 0;
         int lineStart = 0;
         while (lineStart < smapsText.length()) {
             final int lineEnd = lineEnd(smapsText, lineStart);
@@ -101,15 +103,19 @@ final class ProcMaps {
                 current = header.intersects(fromAddress, toAddress) ? header : null;
                 rssBytes = 0;
                 lockedBytes = 0;
+                anonHugePageBytes = 0;
             } else if (current != null && smapsText.startsWith("Rss:", lineStart)) {
                 rssBytes = ProcFiles.kilobytes(smapsText.substring(lineStart + 4, lineEnd).trim());
             } else if (current != null && smapsText.startsWith("Locked:", lineStart)) {
                 lockedBytes = ProcFiles.kilobytes(smapsText.substring(lineStart + 7, lineEnd).trim());
+            } else if (current != null && smapsText.startsWith("AnonHugePages:", lineStart)) {
+                anonHugePageBytes = ProcFiles.kilobytes(smapsText.substring(lineStart + 14, lineEnd).trim());
             } else if (current != null && smapsText.startsWith("VmFlags:", lineStart)) {
                 final String flags = " " + smapsText.substring(lineStart + 8, lineEnd).trim() + " ";
                 mappings.add(Mapping.withDetails(current.startAddress, current.endAddress, current.protection,
                     flags.contains(" lo "), flags.contains(" lf "), flags.contains(" nr "), rssBytes / pageSize,
-                    lockedBytes / pageSize));
+                    lockedBytes / pageSize).withHugePages(flags.contains(" hg "), flags.contains(" nh "),
+                    anonHugePageBytes));
                 current = null;
             }
             lineStart = lineEnd + 1;

@@ -38,6 +38,23 @@ class LinuxProbeTest {
     }
 
     @Test
+    void shouldReadTheThpModeAndDefragAsTheirBracketedValues() throws IOException {
+        final Path thp = Path.of("/sys/kernel/mm/transparent_hugepage");
+        for (final String[] setting : new String[][] {{"enabled", capabilities.thpMode()},
+            {"defrag", capabilities.thpDefrag()}}) {
+            final Path file = thp.resolve(setting[0]);
+            if (!Files.exists(file)) {
+                assertEquals("unavailable", setting[1], file + " is missing");
+                continue;
+            }
+            final String values = Files.readString(file).trim();
+            final String chosen = values.substring(values.indexOf('[') + 1, values.indexOf(']'));
+            assertEquals(chosen, setting[1], file + ": " + values);
+            assertTrue(List.of(values.replace("[", "").replace("]", "").split(" ")).contains(setting[1]));
+        }
+    }
+
+    @Test
     void shouldReadTheLimitsTheKernelReports() {
         assertEquals(Long.parseLong(ProcFiles.read("/proc/sys/vm/max_map_count").trim()), capabilities.maxMapCount());
         assertEquals(LibC.sysconf(LibC.SC_PAGESIZE), capabilities.pageSize());

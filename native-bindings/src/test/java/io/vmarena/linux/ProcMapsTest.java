@@ -49,4 +49,30 @@ class ProcMapsTest {
                 Mapping.withDetails(0x7f0000004000L, 0x7f0000008000L, Protection.NONE, false, false, true, 0, 0)),
             ProcMaps.parseSmaps(SMAPS, 0, Long.MAX_VALUE, 4096));
     }
+
+    @Test
+    void shouldReadHugePageAdviceAndAnonHugePagesFromSmaps() {
+        final String smaps = ""
+            + "7f0000000000-7f0000600000 rw-p 00000000 00:00 0 \n"
+            + "Size:               6144 kB\n"
+            + "Rss:                4100 kB\n"
+            + "AnonHugePages:      4096 kB\n"
+            + "ShmemPmdMapped:        0 kB\n"
+            + "FilePmdMapped:         0 kB\n"
+            + "Locked:                0 kB\n"
+            + "THPeligible:           1\n"
+            + "VmFlags: rd wr mr mw me ac nr hg \n"
+            + "7f0000600000-7f0000800000 rw-p 00000000 00:00 0 \n"
+            + "Rss:                   8 kB\n"
+            + "AnonHugePages:         0 kB\n"
+            + "Locked:                0 kB\n"
+            + "VmFlags: rd wr mr mw me ac nr nh \n";
+
+        assertEquals(List.of(
+                Mapping.withDetails(0x7f0000000000L, 0x7f0000600000L, Protection.READ_WRITE, false, false, true,
+                    1025, 0).withHugePages(true, false, 4L << 20),
+                Mapping.withDetails(0x7f0000600000L, 0x7f0000800000L, Protection.READ_WRITE, false, false, true,
+                    2, 0).withHugePages(false, true, 0)),
+            ProcMaps.parseSmaps(smaps, 0, Long.MAX_VALUE, 4096));
+    }
 }

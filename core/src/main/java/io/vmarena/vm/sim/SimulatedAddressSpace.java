@@ -320,7 +320,7 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
             if (source == MappingSource.SMAPS) {
                 final long resident = process.pages.residentPages(vma.start, vma.end);
                 mappings.add(Mapping.withDetails(vma.start, vma.end, vma.protection, vma.locked, vma.lockOnFault,
-                    vma.noReserve, resident, vma.locked ? resident : 0));
+                    vma.noReserve, resident, vma.locked ? resident : 0).withHugePages(vma.hugePage, vma.noHugePage, 0));
             } else {
                 mappings.add(Mapping.of(vma.start, vma.end, vma.protection));
             }
