@@ -146,6 +146,8 @@ public final class Arena implements AutoCloseable {
      */
     private volatile String failure;
     private boolean tagReleased;
+    /** The address space the arena was built on (its range calls go through a leased view of it). */
+    private final AddressSpace space;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
         name = builder.name != null ? builder.name : "arena-" + NAMES.incrementAndGet();
@@ -180,6 +182,7 @@ public final class Arena implements AutoCloseable {
             builder.evacuationThreshold, builder.relocationListener);
         heap.listened(builder.relocationListener != null);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
+        space = geometry.space;
     }
 
     public static Builder builder() {
@@ -606,6 +609,11 @@ public final class Arena implements AutoCloseable {
         return residency("unpin", () -> segments.pinning().unpin());
     }
 
+    /** Unpins the arena; {@code why} is what its stats say then (a pinning policy's decision). */
+    PinStatus unpin(final String why) {
+        return residency("unpin", () -> segments.pinning().unpin(why));
+    }
+
     /**
      * Makes the memory the arena holds (segments in use and retained) resident now, before
      * traffic, so that first touches do not fault: {@code MADV_POPULATE_WRITE} (Linux 5.14+);
@@ -786,6 +794,36 @@ public final class Arena implements AutoCloseable {
             if (failed != null) {
                 failed.fail(message);
             }
+        }
+    }
+
+    /** The address space the arena was built on: a {@link PinningPolicy}'s budget is that address space's. */
+    AddressSpace addressSpace() {
+        return space;
+    }
+
+    /**
+     * For a {@link PinningPolicy} (shared arenas only): the activity counters and the bytes, read
+     * at once under the lock, so that no move comes between the gate's two counters. No smaps.
+     *
+     * @throws IllegalStateException when the arena is closed, or the caller is inside one of its
+     *     read sections
+     */
+    Pinnable.Figures pinFigures() {
+        if (lock == null) {
+            throw new IllegalStateException("arena '" + name + "' is confined: a pinning policy manages shared arenas");
+        }
+        if (sections.callerInside()) {
+            throw new IllegalStateException("a pinning policy's register() or decide() from inside a read section of "
+                + "arena '" + name + "': it takes the arena's lock, which a mover holds while it waits for this very "
+                + "section; call it outside the section");
+        }
+        lockForChange("pinFigures");
+        try {
+            return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.pinning().heldBytes(),
+                segments.pinning().pinnedBytes());
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -64,6 +64,13 @@ final class ArenaEvents {
         }
     }
 
+    /** Records a pinning policy's decision for one arena, when JFR is running. */
+    static void pin(final PinDecision decision) {
+        if (FlightRecorder.isInitialized()) {
+            new ArenaPinEvent().commit(decision);
+        }
+    }
+
     /** Records that a move waited long for read sections, when JFR is running. */
     static void moveWait(final String arena, final long waitedNanos, final String threads) {
         if (FlightRecorder.isInitialized()) {

@@ -63,6 +63,8 @@ final class Pinning {
     private String problem;
     /** Who pinned: "pin()" or a policy's explanation. */
     private String pinnedBy = "pin()";
+    /** Why a pinning policy unpinned the arena, for {@link #status()}; null after any other pin or unpin. */
+    private String unpinnedBy;
 
     Pinning(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final PinFallback fallback) {
@@ -82,6 +84,7 @@ final class Pinning {
      * @param by who asks, for {@link #status()}: "pin()" or the policy's reason
      */
     PinStatus pin(final long limitBytes, final String by) {
+        unpinnedBy = null;
         requested = true;
         refused = false;
         lockedAtLimit = -1;
@@ -105,8 +108,9 @@ final class Pinning {
         return status();
     }
 
-    /** Unlocks every locked place and stops locking new ones. */
-    PinStatus unpin() {
+    /** Unlocks every locked place and stops locking new ones; {@code why} is what {@link #status()} says then. */
+    PinStatus unpin(final String why) {
+        unpinnedBy = why;
         requested = false;
         refused = false;
         lockedAtLimit = -1;
@@ -114,6 +118,11 @@ final class Pinning {
         told.clear();
         unlockAbove(0);
         return status();
+    }
+
+    /** Unlocks every locked place and stops locking new ones. */
+    PinStatus unpin() {
+        return unpin(null);
     }
 
     /**
@@ -167,8 +176,8 @@ final class Pinning {
         final long pinnedBytes = pinnedBytes();
         if (!requested) {
             return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, pinnedBytes == 0 ? "arena '" + arenaName
-                + "' is not pinned" : "arena '" + arenaName + "' is unpinned, but " + pinnedBytes + " bytes are still "
-                + "locked: " + problem);
+                + "' is not pinned" + (unpinnedBy != null ? ": " + unpinnedBy : "") : "arena '" + arenaName
+                + "' is unpinned, but " + pinnedBytes + " bytes are still locked: " + problem);
         }
         long unpinnedBytes = 0;
         for (int place = 0; place < places.count(); place++) {
@@ -280,7 +289,8 @@ final class Pinning {
             + "splits its VMAs; compact the arena, or raise vm.max_map_count";
     }
 
-    private long heldBytes() {
+    /** The bytes pinning the arena whole would lock: segments in use and retained (a pinning policy's need). */
+    long heldBytes() {
         long heldBytes = 0;
         for (int place = 0; place < places.count(); place++) {
             if (holdsMemory(places, place)) {

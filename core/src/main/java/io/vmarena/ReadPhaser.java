@@ -75,6 +75,12 @@ final class ReadPhaser implements MoveGate {
     private volatile long oddEndEpoch = Long.MIN_VALUE;
     private volatile boolean moving;
     private volatile WaitListener listener = WaitListener.NONE;
+    /**
+     * Entries of the phases before the current one (startEpoch starts again at each close): with
+     * the current phase's, how many sections were entered, for a pinning policy's measure of
+     * activity. Written by the mover only, in close().
+     */
+    private volatile long enteredBeforePhase;
 
     /** What a mover's wait for readers tells: the arena's report of a long wait, and tests' hooks. */
     interface WaitListener {
@@ -142,6 +148,16 @@ final class ReadPhaser implements MoveGate {
         (token < 0 ? ODD_END : EVEN_END).getAndIncrement(this);
     }
 
+    /**
+     * How many times a section was entered (a retry after a move counts again). Exact when the
+     * caller holds the mover's lock, so that no close() comes between the two reads; a pinning
+     * policy's measure of activity, which costs the readers nothing they did not pay already.
+     */
+    long entered() {
+        final long start = startEpoch;
+        return enteredBeforePhase + start - (start < 0 ? Long.MIN_VALUE : 0);
+    }
+
     /** Whether a mover has closed the gate or is closing it (waiting for readers to leave). */
     boolean closing() {
         return moving;
@@ -156,6 +172,7 @@ final class ReadPhaser implements MoveGate {
         final long initialStartValue = nextPhaseIsEven ? 0 : Long.MIN_VALUE;
         (nextPhaseIsEven ? EVEN_END : ODD_END).set(this, initialStartValue);
         final long startValueAtFlip = START.getAndSet(this, initialStartValue);
+        enteredBeforePhase += startValueAtFlip - (nextPhaseIsEven ? Long.MIN_VALUE : 0); // the mover alone writes it
         if (oldPhaseEnd(nextPhaseIsEven) != startValueAtFlip) {
             waitForReaders(nextPhaseIsEven, startValueAtFlip);
         }

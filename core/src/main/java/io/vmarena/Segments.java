@@ -23,6 +23,8 @@ final class Segments {
     private int classSegments;
     private int runSegments;
     private final Pinning pinning;
+    /** Segments claimed since the arena was built: a pinning policy's measure of activity, counted off the fast path. */
+    private long claims;
 
     Segments(final String arenaName, final Places places, final ArenaRange range, final long segmentBytes,
         final long maximumBytes, final long retainedCeilingBytes) {
@@ -67,6 +69,10 @@ final class Segments {
 
     int runSegments() {
         return runSegments;
+    }
+
+    long claims() {
+        return claims;
     }
 
     /**
@@ -197,6 +203,7 @@ final class Segments {
         if (lock) {
             pinning.claimed(start, count);
         }
+        claims += count;
     }
 
     /** Commits, or fails with nothing marked: the places stay free. */

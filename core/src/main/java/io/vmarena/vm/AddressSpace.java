@@ -177,6 +177,18 @@ public interface AddressSpace {
     /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */
     long lockedBytes();
 
+    /**
+     * The process's locked memory and its RLIMIT_MEMLOCK now: unlike {@link #capabilities()},
+     * probed once, the limit is read again on each call (another process may change it with
+     * {@code prlimit}). The default takes the limit from the capabilities; Linux asks
+     * {@code getrlimit}, one system call, besides the read of VmLck.
+     */
+    default LockBudget lockBudget() {
+        final Capabilities capabilities = capabilities();
+        return new LockBudget(lockedBytes(), capabilities.memlockSoftBytes(), capabilities.memlockHardBytes(),
+            capabilities.ipcLock().available());
+    }
+
     /** The OS page size in bytes: 4, 16 or 64 KiB. */
     long pageSize();
 

@@ -106,6 +106,11 @@ public final class LeasedView implements AddressSpace, FaultObserver {
     }
 
     @Override
+    public LockBudget lockBudget() {
+        return space.lockBudget();
+    }
+
+    @Override
     public long pageSize() {
         return space.pageSize();
     }

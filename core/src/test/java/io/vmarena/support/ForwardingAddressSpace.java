@@ -172,6 +172,11 @@ public abstract class ForwardingAddressSpace implements AddressSpace, FaultObser
     }
 
     @Override
+    public io.vmarena.vm.LockBudget lockBudget() {
+        return space.lockBudget();
+    }
+
+    @Override
     public long pageSize() {
         return space.pageSize();
     }

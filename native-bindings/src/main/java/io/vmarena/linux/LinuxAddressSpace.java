@@ -460,8 +460,9 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
             ErrnoHints.hint(operation, errno, lengthBytes, budget));
     }
 
-    /** Read afresh at failure time: limits may have changed since start-up (prlimit). */
-    private LockBudget lockBudget() {
+    /** Read afresh (at failure time too): limits may have changed since start-up (prlimit). */
+    @Override
+    public LockBudget lockBudget() {
         final long[] memlock = LinuxProbe.memlockLimits();
         return new LockBudget(lockedBytes(), memlock[0], memlock[1], capabilities.ipcLock().available());
     }

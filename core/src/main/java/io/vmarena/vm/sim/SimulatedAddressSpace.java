@@ -378,6 +378,14 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
         return process.lockedPages << process.pageShift;
     }
 
+    /** The profile's memlock limit as soft and hard limit (the simulated process has one limit). */
+    @Override
+    public synchronized LockBudget lockBudget() {
+        ensureOpen();
+        return new LockBudget(lockedBytes(), process.profile.memlockBytes(), process.profile.memlockBytes(),
+            process.profile.ipcLock());
+    }
+
     @Override
     public long pageSize() {
         return process.pageSize;
