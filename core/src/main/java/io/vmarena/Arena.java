@@ -587,7 +587,7 @@ public final class Arena implements AutoCloseable {
      *     thread (confined), inside a read section, or from a relocation listener
      */
     public PinStatus pin() {
-        return pin(Long.MAX_VALUE, "pin()");
+        return residency("pin", () -> segments.pinning().pin(Long.MAX_VALUE, "pin()", true));
     }
 
     /**
@@ -595,7 +595,7 @@ public final class Arena implements AutoCloseable {
      * places above that: a pinning policy's share of its budget.
      */
     PinStatus pin(final long limitBytes, final String by) {
-        return residency("pin", () -> segments.pinning().pin(limitBytes, by));
+        return residency("pin", () -> segments.pinning().pin(limitBytes, by, false));
     }
 
     /**
@@ -809,6 +809,11 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalStateException when the arena is closed, or the caller is inside one of its
      *     read sections
      */
+    /** Whether the calling thread is inside a read section of this arena or holds its lock. */
+    boolean callerBusy() {
+        return sections.callerInside() || lock != null && lock.isHeldByCurrentThread();
+    }
+
     Pinnable.Figures pinFigures() {
         if (lock == null) {
             throw new IllegalStateException("arena '" + name + "' is confined: a pinning policy manages shared arenas");

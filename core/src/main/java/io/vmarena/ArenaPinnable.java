@@ -41,6 +41,12 @@ final class ArenaPinnable implements Pinnable {
         return target().unpin(why);
     }
 
+    @Override
+    public boolean callerBusy() {
+        final Arena target = arena.get();
+        return target != null && target.callerBusy();
+    }
+
     private Arena target() {
         final Arena target = arena.get();
         if (target == null) {

@@ -169,13 +169,14 @@ final class PinRound {
             return decision(candidate, arena, rankCount, budgetBytes, PinDecision.Outcome.FAILED,
                 arena.figures.pinnedBytes(), "the policy's decision, " + why + ", failed: " + refused.getMessage());
         }
-        entry.pinnedByPolicy = pins && status.pinnedBytes() > 0;
-        // Planned whole but locked in part: the kernel's limit (or growth since measured, which
-        // the headroom of the first arena pinned whole covers); the arena's reason says which.
-        final boolean refused = status.state() == PinState.REFUSED
-            || candidate.outcome == PinDecision.Outcome.PINNED && status.state() == PinState.PARTLY_PINNED;
-        return decision(candidate, arena, rankCount, budgetBytes,
-            refused ? PinDecision.Outcome.REFUSED : candidate.outcome, status.pinnedBytes(), status.reason());
+        // The policy pinned it, whatever the kernel locked: an arena that held nothing yet still
+        // locks its growth under the policy's limit until the policy unpins it.
+        entry.pinnedByPolicy = pins;
+        // REFUSED only when the kernel refused; planned whole and locked in part is growth since
+        // measured (or the kernel's limit): PARTLY_PINNED, and the arena's reason says which.
+        final PinDecision.Outcome outcome = status.state() == PinState.REFUSED ? PinDecision.Outcome.REFUSED
+            : pins && status.state() == PinState.PARTLY_PINNED ? PinDecision.Outcome.PARTLY_PINNED : candidate.outcome;
+        return decision(candidate, arena, rankCount, budgetBytes, outcome, status.pinnedBytes(), status.reason());
     }
 
     private static PinDecision decision(final PinPlan.Candidate candidate, final Measured arena, final int rankCount,

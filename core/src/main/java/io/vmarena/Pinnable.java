@@ -24,6 +24,15 @@ interface Pinnable {
     PinStatus unpin(String why);
 
     /**
+     * Whether the calling thread is inside one of the arena's read sections or holds its lock (a
+     * relocation listener): a policy call from there could wait for a round that waits for the
+     * arena's lock, which waits for that very section. Fakes never are.
+     */
+    default boolean callerBusy() {
+        return false;
+    }
+
+    /**
      * Counters since the arena was built, and bytes now.
      *
      * @param segmentClaims segments taken (counted at the slow path, never per block)

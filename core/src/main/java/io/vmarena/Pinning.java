@@ -82,14 +82,18 @@ final class Pinning {
      * keeps locking what it claims while pinned.
      *
      * @param by who asks, for {@link #status()}: "pin()" or the policy's reason
+     * @param anew whether refusals are news again (the user's pin(); a policy's pin every
+     *     period is not: a refusal that persists is logged once)
      */
-    PinStatus pin(final long limitBytes, final String by) {
+    PinStatus pin(final long limitBytes, final String by, final boolean anew) {
         unpinnedBy = null;
         requested = true;
         refused = false;
         lockedAtLimit = -1;
         problem = null;
-        told.clear();
+        if (anew) {
+            told.clear();
+        }
         pinnedBy = by;
         this.limitBytes = limitBytes;
         final Capabilities capabilities = range.space().capabilities();
@@ -108,14 +112,19 @@ final class Pinning {
         return status();
     }
 
-    /** Unlocks every locked place and stops locking new ones; {@code why} is what {@link #status()} says then. */
+    /**
+     * Unlocks every locked place and stops locking new ones; {@code why} is what {@link #status()}
+     * says then (a policy's reason; null for the user's unpin(), after which refusals are news again).
+     */
     PinStatus unpin(final String why) {
         unpinnedBy = why;
         requested = false;
         refused = false;
         lockedAtLimit = -1;
         problem = null;
-        told.clear();
+        if (why == null) {
+            told.clear();
+        }
         unlockAbove(0);
         return status();
     }

@@ -114,6 +114,7 @@ public final class PinningPolicy implements AutoCloseable {
      */
     public void register(final Arena arena, final int priority) {
         Objects.requireNonNull(arena, "arena");
+        ensureCallerFree("register");
         if (arena.threading() != Threading.SHARED) {
             throw new IllegalArgumentException("arena '" + arena.name() + "' is confined to one thread, and the "
                 + "policy pins and unpins from its own: build it with threading(Threading.SHARED), or pin it from its "
@@ -127,6 +128,18 @@ public final class PinningPolicy implements AutoCloseable {
     void register(final Object key, final Pinnable target, final int priority, final Object space,
         final Supplier<LockBudget> source) {
         ensureOpen("register");
+        // Read outside the registry's lock: it takes the arena's lock, which a mover may hold
+        // while it waits for a section whose thread then calls the policy.
+        final Pinnable.Figures figures;
+        try {
+            figures = target.figures();
+        } catch (final IllegalStateException closedMeanwhile) {
+            if (target.isOpen()) {
+                throw closedMeanwhile; // from inside one of its read sections: the message says so
+            }
+            throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena",
+                closedMeanwhile);
+        }
         synchronized (entries) {
             if (!target.isOpen()) {
                 throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena");
@@ -142,16 +155,6 @@ public final class PinningPolicy implements AutoCloseable {
             }
             budgetKey = space;
             budgetSource = source;
-            final Pinnable.Figures figures;
-            try {
-                figures = target.figures();
-            } catch (final IllegalStateException closedMeanwhile) {
-                if (target.isOpen()) {
-                    throw closedMeanwhile; // from inside one of its read sections: the message says so
-                }
-                throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena",
-                    closedMeanwhile);
-            }
             entries.add(new PinEntry(key, target, priority, registrations++, figures));
         }
     }
@@ -161,7 +164,9 @@ public final class PinningPolicy implements AutoCloseable {
      * (waits for a round under way). Nothing happens for an arena not registered.
      */
     public void unregister(final Arena arena) {
-        unregister((Object)Objects.requireNonNull(arena, "arena"));
+        Objects.requireNonNull(arena, "arena");
+        ensureCallerFree("unregister");
+        unregister((Object)arena);
     }
 
     /** For tests: any registered key. */
@@ -179,6 +184,26 @@ public final class PinningPolicy implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a call from inside a read section of a registered arena, or from a thread holding
+     * its lock (a relocation listener): it could wait for a round under way, which waits for that
+     * arena's lock, which its mover holds while it waits for that very section.
+     */
+    private void ensureCallerFree(final String operation) {
+        final List<PinEntry> registered;
+        synchronized (entries) {
+            registered = List.copyOf(entries);
+        }
+        for (final PinEntry entry : registered) {
+            if (entry.target.callerBusy()) {
+                throw new IllegalStateException("a pinning policy's " + operation + "() from inside a read section "
+                    + "of arena '" + entry.target.name() + "' (or a call of it under way, such as a relocation "
+                    + "listener): a round may be waiting for that arena's lock, which a move holds while it waits "
+                    + "for this section; call it outside the section");
+            }
+        }
+    }
+
     private PinEntry find(final Object key) {
         for (final PinEntry entry : entries) {
             if (entry.is(key)) {
@@ -191,13 +216,15 @@ public final class PinningPolicy implements AutoCloseable {
     /**
      * Runs one round now and returns its decisions in rank order, then those for arenas that left
      * the registry (closed or collected). Without a scheduler ({@link Builder#manual()}) this is
-     * the only way rounds run. Called inside a read section of a registered arena, that arena's
-     * decision is {@code FAILED} (a section refuses the arena's changes).
+     * the only way rounds run.
      *
-     * @throws IllegalStateException when the policy is closed
+     * @throws IllegalStateException when the policy is closed, or the caller is inside a read
+     *     section of a registered arena or in a call of one under way (a relocation listener): a
+     *     round may wait for that arena's lock, which its mover holds while it waits for the section
      */
     public List<PinDecision> decide() {
         ensureOpen("decide");
+        ensureCallerFree("decide");
         synchronized (rounds) {
             return round();
         }
