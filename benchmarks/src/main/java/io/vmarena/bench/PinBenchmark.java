@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code pin} (µs): pinning an arena of {@code regionBytes} (1 GiB, 16 GiB) whose memory is
  *       committed (one block of {@code regionBytes}) and untouched. With {@code none} nothing is
  *       called: the harness's own cost. Target: 16 GiB with MLOCK_ONFAULT in at most 1 ms.</li>
- *   <li>{@code firstTouch} (ns per page): writing one byte into each of {@value #TOUCHED_PAGES}
+ *   <li>{@code firstTouch} (µs per page): writing one byte into each of {@value #TOUCHED_PAGES}
  *       fresh pages (a page-size stride) of a region pinned with MLOCK_ONFAULT, of an unpinned
  *       one, and of one plain mlock populated (no fault left to take). Target: MLOCK_ONFAULT
  *       within 10% of unpinned.</li>
@@ -143,7 +143,6 @@ public class PinBenchmark {
     /** {@value #TOUCHED_PAGES} first touches of a fresh region, reported per page. */
     @Benchmark
     @OperationsPerInvocation(TOUCHED_PAGES)
-    @OutputTimeUnit(TimeUnit.NANOSECONDS)
     @Warmup(iterations = 10, batchSize = 1)
     @Measurement(iterations = 30, batchSize = 1)
     public long firstTouch(final Touched touched) {
