@@ -19,9 +19,10 @@ import java.util.function.Supplier;
  * is filled with a realistic mix of blocks, every byte written; two blocks of every three are
  * freed and the memory given back; the arena is made to grow where it cannot grow in place, so
  * it moves, and the move is timed against copying the same live bytes; a large block is
- * reallocated so that it moves; the arena, the hot part, is pinned with MLOCK_ONFAULT (step 5a:
- * VmLck and the pinned bytes before and after, and after the compaction); the arena is compacted, and an identical one beside it one VMA
- * per call (step 5b: the numbers of the steps before it stay as scripts know them); every live
+ * reallocated so that it moves; the arena, the hot part, is pinned with MLOCK_ONFAULT (step
+ * 5a: VmLck and the pinned bytes before and after, after the compaction and after the close);
+ * the arena is compacted, and an identical one beside it one VMA per call (step 5b: the
+ * numbers of the steps before it stay as scripts know them); every live
  * block is checked through the handles allocate returned; the arena is closed and its ranges
  * are shown empty. Sizes are scaled down on the simulator ({@link DemoScale}).
  *

@@ -120,7 +120,8 @@ class DemoTest {
         assertTrue(step.contains("   before: VmLck (simulated) 0 bytes, stats().pinnedBytes 0 bytes, resident (RSS) "),
             step);
         final Matcher pin = Pattern.compile("pin\\(\\) took [0-9.]+ (?:us|ms|s): PINNED, ([0-9.]+ (?:bytes|[KMG]iB)) "
-            + "pinned of the ([0-9.]+ (?:bytes|[KMG]iB)) the arena holds \\(segments in use and retained\\)").matcher(step);
+            + "pinned of the ([0-9.]+ (?:bytes|[KMG]iB)) the arena holds \\(segments in use and retained\\)")
+            .matcher(step);
         assertTrue(pin.find(), step);
         final String pinned = pin.group(1);
         assertEquals(pin.group(2), pinned, "the pin locks all the arena holds");
@@ -130,20 +131,22 @@ class DemoTest {
         assertTrue(step.contains("RSS unchanged: MLOCK_ONFAULT faults nothing in"), step);
         assertFalse(step.contains("not wholly pinned"), step);
 
-        final Matcher compacted = Pattern.compile("pinned after compaction: VmLck \\(simulated\\) ([0-9.]+ (?:bytes|[KMG]iB)) "
-            + "\\(\\+([0-9.]+ (?:bytes|[KMG]iB))\\), stats\\(\\).pinnedBytes ([0-9.]+ (?:bytes|[KMG]iB)), resident \\(RSS\\) "
-            + "[0-9.]+ (?:bytes|[KMG]iB); " + Pattern.quote(pinned) + " were pinned before it: the locked bytes follow "
-            + "the ([0-9.]+ (?:bytes|[KMG]iB)) the arena holds").matcher(text);
+        final String size = "([0-9.]+ (?:bytes|[KMG]iB))";
+        final Matcher compacted = Pattern.compile("pinned after compaction: VmLck \\(simulated\\) " + size + " \\(\\+"
+            + size + "\\), stats\\(\\).pinnedBytes " + size + ", resident \\(RSS\\) " + size + ", of it locked "
+            + "\\(smaps Locked\\) " + size + "; " + Pattern.quote(pinned) + " were pinned before it: the locked bytes "
+            + "follow the " + size + " the arena holds").matcher(text);
         assertTrue(compacted.find(), text);
         assertEquals(compacted.group(1), compacted.group(2), "nothing else locked");
         assertEquals(compacted.group(1), compacted.group(3), "VmLck is the arena's pinned bytes");
-        assertEquals(compacted.group(1), compacted.group(4), "the pinned bytes are what the arena holds");
+        assertEquals(compacted.group(1), compacted.group(6), "the pinned bytes are what the arena holds");
+        assertEquals(compacted.group(4), compacted.group(5), "every resident page of the pinned arena is locked");
         assertTrue(bytes(compacted.group(1)) < bytes(pinned), "the compaction gave locked memory back:\n" + text);
         assertTrue(text.indexOf("pinned after compaction") < text.indexOf("beside it, the same compaction"), text);
         assertTrue(text.contains("identical before compaction (reserved, committed, resident and used bytes, VMAs, "
             + "segments)"), "the replay pinned too:\n" + text);
-        assertTrue(text.contains("   VmLck (simulated) 0 bytes after close (0 bytes before the pin): the arena's locked "
-            + "bytes went with its mappings"), text);
+        assertTrue(text.contains("   VmLck (simulated) 0 bytes after close (0 bytes before the pin): the arena's "
+            + "locked bytes went with its mappings"), text);
     }
 
     @Test
@@ -154,8 +157,8 @@ class DemoTest {
         }
 
         final String text = printed();
-        assertMatches("pin\\(\\) took [0-9.]+ (us|ms|s): REFUSED, 0 bytes pinned of the [0-9.]+ [KMG]iB the arena holds",
-            text);
+        assertMatches("pin\\(\\) took [0-9.]+ (us|ms|s): REFUSED, 0 bytes pinned of the [0-9.]+ [KMG]iB the arena "
+            + "holds", text);
         assertMatches("\n   not wholly pinned, and the arena works on: arena 'demo' is not pinned: RLIMIT_MEMLOCK is 0 "
             + "and the process lacks CAP_IPC_LOCK, so the kernel refuses every lock \\(EPERM\\); the arena works "
             + "unpinned\\. To pin it, raise RLIMIT_MEMLOCK .*ulimit -l.*LimitMEMLOCK=.*--ulimit memlock.*--cap-add "
