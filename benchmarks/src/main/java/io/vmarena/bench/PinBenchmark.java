@@ -34,18 +34,24 @@ import java.util.concurrent.TimeUnit;
  *       one, and of one plain mlock populated (no fault left to take). Target: MLOCK_ONFAULT
  *       within 10% of unpinned.</li>
  * </ul>
- * A pin and a first touch change the state they measure, so each is a single shot (JMH sample
+ * Before the first iteration, {@value #WARM_UP_PINS} small arenas are pinned
+ * ({@link PinRegion#warmUp}), so that the measured pins run compiled code: a pin's Java side walks the arena's segments (8,192
+ * for 16 GiB), about 1 ms interpreted, where the kernel's mlock2 takes microseconds; a JVM's
+ * first pin also loads classes (tens of ms). An application that pins once at start-up pays that.
+ *
+ * <p>A pin and a first touch change the state they measure, so each is a single shot (JMH sample
  * 26) on a fresh region built in the iteration's set-up, outside the measurement; the tear-down
  * checks what the pin did (the arena's pin state and pinned bytes, VmLck grown by exactly those,
  * the resident bytes: none before a touch with MLOCK_ONFAULT, all with plain mlock) and unmaps
  * the region. Plain mlock of 16 GiB makes 16 GiB resident: one fork, a small heap, and a set-up
  * that skips (with the reason) a size the machine's MemAvailable or memlock limit cannot hold. The
- * times are the kernel's: on the simulator the set-up fails with "skipped: ...".
+ * times are the kernel's and the arena's: on the simulator the set-up fails with "skipped: ...".
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar PinBenchmark -rf json -rff reports/pin/results.json
  * java -jar benchmarks/target/benchmarks.jar PinBenchmark.pin -p mode=onfault -p regionBytes=17179869184
  * java -jar benchmarks/target/benchmarks.jar PinBenchmark.firstTouch -wi 5 -i 10
+ * java -jar benchmarks/target/benchmarks.jar pin-report --out reports/pin reports/pin/results.json
  * </pre>
  */
 @State(Scope.Thread)
@@ -55,6 +61,8 @@ import java.util.concurrent.TimeUnit;
 public class PinBenchmark {
     /** Pages {@code firstTouch} writes per invocation: 64 MiB of 4 KiB pages, 1 GiB of 64 KiB ones. */
     static final int TOUCHED_PAGES = 16_384;
+    /** Small pins made before the first iteration, so the measured ones run compiled code ({@link PinRegion#warmUp}). */
+    static final int WARM_UP_PINS = 1_000;
 
     @Param({"onfault", "mlock", "none"})
     public String mode;
@@ -69,6 +77,7 @@ public class PinBenchmark {
             throw new IllegalStateException("skipped: PinBenchmark times the kernel, and the address space here is "
                 + "the simulator (-Dvmarena.backend or no Linux backend)");
         }
+        PinRegion.warmUp(space, WARM_UP_PINS);
     }
 
     /** {@code pin}'s region: {@code regionBytes} committed and untouched, fresh for every pin. */
