@@ -54,7 +54,12 @@ final class PinRegion implements AutoCloseable {
         this.arena = Arena.builder().name("pin-benchmark-" + mode).addressSpace(space).segmentBytes(SEGMENT_BYTES)
             .initialBytes(regionBytes).maximumBytes(regionBytes).pinFallback(mode.equals("mlock") ? PinFallback.POPULATE : PinFallback.REFUSE)
             .build();
-        this.address = arena.address(arena.allocate(regionBytes));
+        try {
+            this.address = arena.address(arena.allocate(regionBytes));
+        } catch (final RuntimeException refused) {
+            arena.close(); // the reservation goes with it
+            throw refused;
+        }
         this.pageBytes = space.pageSize();
         this.lockedBytesBefore = space.lockedBytes();
         this.observer = system instanceof FaultObserver ? (FaultObserver)space : null;

@@ -116,6 +116,9 @@ final class CompactStep {
             return true;
         }
         final AddressSpace twinSpace = demo.simulated() ? simulatedLinux61(caps) : space;
+        if (twinSpace == space) {
+            demo.beforeTwinInThisProcess();
+        }
         try {
             return compareWith(before, compaction, twinSpace);
         } finally {

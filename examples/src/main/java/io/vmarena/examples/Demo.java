@@ -191,6 +191,13 @@ final class Demo {
         }
     }
 
+    /** Before the compaction step builds its identical arena here: {@link PinStep#beforeTwinInThisProcess}. */
+    void beforeTwinInThisProcess() {
+        if (pin != null) {
+            pin.beforeTwinInThisProcess();
+        }
+    }
+
     /** The arena's first address now (it changes when the arena moves). */
     long base() {
         return arena.stats().baseAddress();

@@ -5,6 +5,7 @@ import io.vmarena.ArenaStats;
 import io.vmarena.PinState;
 import io.vmarena.PinStatus;
 import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.Capabilities;
 
 /**
  * Step 5a of the demo (after the moves, before the compaction): the arena, the demo's hot part,
@@ -57,9 +58,28 @@ final class PinStep {
 
     /** After the compaction: the locked bytes now, against the pin's. */
     void afterCompaction(final ArenaStats after) {
+        final PinState state = after.pin().state();
         demo.line("pinned after compaction: " + figures(after, space.lockedBytes()) + "; " + Bytes.format(pinnedBytes)
-            + " were pinned before it: the locked bytes follow the " + Bytes.format(heldBytes(after))
-            + " the arena holds");
+            + " were pinned before it: " + (state == PinState.PINNED ? "the locked bytes follow the "
+                + Bytes.format(heldBytes(after)) + " the arena holds" : state + ", " + Bytes.format(after.pinnedBytes())
+                + " of the " + Bytes.format(heldBytes(after)) + " the arena holds are locked"));
+    }
+
+    /**
+     * Before an identical arena is built in this process (the compaction step's): where the
+     * memlock limit applies, both arenas' pins draw on one RLIMIT_MEMLOCK, so the demo's arena
+     * is unpinned first and the replayed pin gets the budget this one got; the two stay identical.
+     */
+    void beforeTwinInThisProcess() {
+        final Capabilities caps = space.capabilities();
+        if (caps.ipcLock().available() || caps.memlockSoftBytes() == Capabilities.UNLIMITED
+            || arena.stats().pinnedBytes() == 0) {
+            return;
+        }
+        arena.unpin();
+        demo.line("unpinned now: the identical arena beside it replays the pin, and both draw on this process's "
+            + "RLIMIT_MEMLOCK of " + Bytes.format(caps.memlockSoftBytes()) + " without CAP_IPC_LOCK; VmLck "
+            + Bytes.format(space.lockedBytes()));
     }
 
     /** After the close: the process's locked memory is back to what it was before the pin. */
