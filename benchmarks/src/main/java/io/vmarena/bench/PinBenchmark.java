@@ -46,11 +46,14 @@ import java.util.concurrent.TimeUnit;
  * the region. Plain mlock of 16 GiB makes 16 GiB resident: one fork, a small heap, and a set-up
  * that skips (with the reason) a size the machine's MemAvailable or memlock limit cannot hold. The
  * times are the kernel's and the arena's: on the simulator the set-up fails with "skipped: ...".
+ * A fault costs what the machine's load lets it (1.5 to 3.5 us a page on a busy 2-core VM): on
+ * a shared machine compare {@code onfault} with {@code none} in the order none, onfault, onfault,
+ * none (JMH runs the values as given, one fork each), so that a drift of the load cancels out.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar PinBenchmark -rf json -rff reports/pin/results.json
  * java -jar benchmarks/target/benchmarks.jar PinBenchmark.pin -p mode=onfault -p regionBytes=17179869184
- * java -jar benchmarks/target/benchmarks.jar PinBenchmark.firstTouch -wi 5 -i 10
+ * java -jar benchmarks/target/benchmarks.jar PinBenchmark.firstTouch -p mode=none,onfault,onfault,none
  * java -jar benchmarks/target/benchmarks.jar pin-report --out reports/pin reports/pin/results.json
  * </pre>
  */
