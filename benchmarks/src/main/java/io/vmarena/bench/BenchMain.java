@@ -2,6 +2,7 @@ package io.vmarena.bench;
 
 import io.vmarena.bench.report.CompactionReport;
 import io.vmarena.bench.report.MoveReport;
+import io.vmarena.bench.report.PinReport;
 import io.vmarena.vm.AddressSpaces;
 
 import java.util.Arrays;
@@ -14,6 +15,7 @@ import java.util.Arrays;
  * java -jar benchmarks/target/benchmarks.jar report [--out DIR] RESULTS.json   MoveReport alone
  * java -jar benchmarks/target/benchmarks.jar compaction-report [--out DIR] [--pauses DIR] RESULTS.json
  *                                                 CompactionReport: the compaction and evacuation benchmarks
+ * java -jar benchmarks/target/benchmarks.jar pin-report [--out DIR] RESULTS.json   PinReport: PinBenchmark
  * java -jar benchmarks/target/benchmarks.jar ARGS...                           JMH, as usual
  * </pre>
  */
@@ -29,6 +31,8 @@ public final class BenchMain {
             MoveReport.main(rest);
         } else if (args.length > 0 && args[0].equals("compaction-report")) {
             CompactionReport.main(rest);
+        } else if (args.length > 0 && args[0].equals("pin-report")) {
+            PinReport.main(rest);
         } else {
             org.openjdk.jmh.Main.main(withMachine(args));
         }

@@ -11,13 +11,13 @@ import java.util.List;
  * What the demo did to its arena's blocks, in order, so that an identical arena can be built
  * beside it: the compaction step compacts both, each with its own move strategy. The replay
  * allocates the same lengths in the same order, writes the same patterns, frees, trims, grows
- * past a blocking page and reallocates as the demo did; the allocator decides places from its
+ * past a blocking page, reallocates and pins as the demo did; the allocator decides places from its
  * own tables only, so every block lands at the same offset from the base and the arena's
  * segments, VMAs and resident pages come out the same.
  */
 final class ArenaHistory {
     private enum Kind {
-        ALLOCATE, ALLOCATE_PAST_BLOCKER, FREE, REALLOCATE, TRIM
+        ALLOCATE, ALLOCATE_PAST_BLOCKER, FREE, REALLOCATE, TRIM, PIN
     }
 
     /** One thing done: {@code block} is the ledger's number (-1 for a trim), {@code bytes} a length or trim limit. */
@@ -49,6 +49,11 @@ final class ArenaHistory {
         events.add(new Event(Kind.TRIM, -1, bytes, false));
     }
 
+    /** The arena was pinned ({@link Arena#pin()}): the replay pins too, so both compact locked memory. */
+    void pinned() {
+        events.add(new Event(Kind.PIN, -1, 0, false));
+    }
+
     /** How many events {@link #replay} does. */
     int size() {
         return events.size();
@@ -77,6 +82,9 @@ final class ArenaHistory {
                     break;
                 case TRIM:
                     arena.trim(event.bytes());
+                    break;
+                case PIN:
+                    arena.pin();
                     break;
                 default:
                     throw new AssertionError(event.kind());

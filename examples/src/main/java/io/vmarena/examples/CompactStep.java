@@ -57,6 +57,7 @@ final class CompactStep {
         demo.stats(after);
         demo.line("no handle changed: the demo still holds the ones allocate returned, and step 6 reads every "
             + "block through them");
+        demo.pinnedAfterCompaction(after);
         final boolean intact = besideIt(before, compaction);
         demo.blank();
         return intact;
@@ -115,6 +116,9 @@ final class CompactStep {
             return true;
         }
         final AddressSpace twinSpace = demo.simulated() ? simulatedLinux61(caps) : space;
+        if (twinSpace == space) {
+            demo.beforeTwinInThisProcess();
+        }
         try {
             return compareWith(before, compaction, twinSpace);
         } finally {
@@ -170,10 +174,12 @@ final class CompactStep {
             + "run spans several VMAs";
     }
 
-    /** Simulated Linux 6.1 with the demo's simulated page size and zero-page behaviour. */
+    /** Simulated Linux 6.1 with the demo's simulated page size, zero-page behaviour and memlock limits. */
     private static AddressSpace simulatedLinux61(final Capabilities caps) {
         return new SimulatedAddressSpace(KernelProfile.LINUX_6_1.withPageSize(caps.pageSize())
-            .withTrait(KernelTrait.ZERO_PAGE, caps.zeroPage().available()));
+            .withTrait(KernelTrait.ZERO_PAGE, caps.zeroPage().available())
+            // The same memlock limit and privilege, so the replayed pin (step 5a) pins as much as the demo's.
+            .withMemlock(caps.memlockSoftBytes()).withIpcLock(caps.ipcLock().available()));
     }
 
     /** {@code identical: ...}, or which figures differ (then the comparison is not like for like, and says so). */

@@ -15,12 +15,14 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * {@code vmarena demo}: the allocator's story in eight steps, each with its numbers. An arena
+ * {@code vmarena demo}: the allocator's story in nine steps, each with its numbers. An arena
  * is filled with a realistic mix of blocks, every byte written; two blocks of every three are
  * freed and the memory given back; the arena is made to grow where it cannot grow in place, so
  * it moves, and the move is timed against copying the same live bytes; a large block is
- * reallocated so that it moves; the arena is compacted, and an identical one beside it one VMA
- * per call (step 5b: the numbers of the steps before it stay as scripts know them); every live
+ * reallocated so that it moves; the arena, the hot part, is pinned with MLOCK_ONFAULT (step
+ * 5a: VmLck and the pinned bytes before and after, after the compaction and after the close);
+ * the arena is compacted, and an identical one beside it one VMA per call (step 5b: the
+ * numbers of the steps before it stay as scripts know them); every live
  * block is checked through the handles allocate returned; the arena is closed and its ranges
  * are shown empty. Sizes are scaled down on the simulator ({@link DemoScale}).
  *
@@ -43,6 +45,8 @@ final class Demo {
     private DemoScale scale;
     private Arena arena;
     private BlockLedger ledger;
+    /** Step 5a, which later steps ask to show the locked bytes again; null before it ran. */
+    private PinStep pin;
 
     /** On the system's address space ({@link AddressSpaces#system()}). */
     Demo(final PrintStream out, final PrintStream err) {
@@ -95,6 +99,8 @@ final class Demo {
         new FragmentStep(this).run();
         final double copyNanosPerByte = new GrowStep(this).run();
         new ReallocateStep(this).run(copyNanosPerByte);
+        pin = new PinStep(this);
+        pin.run();
         final boolean comparedIntact = new CompactStep(this).run();
         if (!check() || !close()) {
             return VmarenaCommand.PROBLEM;
@@ -103,8 +109,7 @@ final class Demo {
             err.println("vmarena demo: a block of the per-VMA arena of step 5b is damaged");
             return VmarenaCommand.PROBLEM;
         }
-        out.println("Pinning (mlock2 with MLOCK_ONFAULT) is not implemented yet: a later issue brings it. The demo "
-            + "took " + DemoText.nanos(System.nanoTime() - started) + ".");
+        out.println("The demo took " + DemoText.nanos(System.nanoTime() - started) + ".");
         return VmarenaCommand.OK;
     }
 
@@ -163,6 +168,9 @@ final class Demo {
             empty &= left.isEmpty();
             which = " (where it moved)";
         }
+        if (pin != null) {
+            pin.afterClose();
+        }
         out.println();
         if (!empty) {
             err.println("vmarena demo: the closed arena left mappings behind");
@@ -174,6 +182,20 @@ final class Demo {
     static Arena.Builder arenaBuilder(final String name, final AddressSpace space, final DemoScale scale) {
         return Arena.builder().name(name).addressSpace(space).segmentBytes(scale.segmentBytes())
             .compactionPauseBudget(CompactStep.PAUSE_BUDGET);
+    }
+
+    /** After the compaction: step 5a's figures again (the locked bytes follow the bytes the arena holds). */
+    void pinnedAfterCompaction(final ArenaStats after) {
+        if (pin != null) {
+            pin.afterCompaction(after);
+        }
+    }
+
+    /** Before the compaction step builds its identical arena here: {@link PinStep#beforeTwinInThisProcess}. */
+    void beforeTwinInThisProcess() {
+        if (pin != null) {
+            pin.beforeTwinInThisProcess();
+        }
     }
 
     /** The arena's first address now (it changes when the arena moves). */

@@ -48,7 +48,7 @@ class DemoTest {
             "2. Fill: 32.0 MiB in ", "every byte written with a seeded pattern", "segments:", "fragmentation",
             "3. Fragment: freed 2 of every 3 blocks", "trim(Long.MAX_VALUE) gave ", "RSS ",
             "4. Grow by moving", "so it cannot grow in place", "moves 0 -> 1", "copying the same ",
-            "5. Reallocate a large block", "6. Check", "7. Close", "Pinning", "compaction"}) {
+            "5. Reallocate a large block", "5a. Pin the hot part", "6. Check", "7. Close", "compaction"}) {
             assertTrue(text.contains(line), line + " missing from:\n" + text);
         }
         assertMatches("it grew from 64 MiB to 256 MiB by moving, in [0-9.]+ (us|ms|s)", text);
@@ -102,6 +102,91 @@ class DemoTest {
             assertTrue(figure[3] < figure[2], "committed bytes not reduced:\n" + step);
         }
         assertArrayEquals(figures.get(0), figures.get(1), 0, "the two arenas compacted to different figures:\n" + step);
+    }
+
+    @Test
+    void shouldPinTheHotPartBeforeCompactionAndShowVmLckFollowTheHeldBytes() {
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            assertEquals(0, demo(space), err.toString(StandardCharsets.UTF_8) + printed());
+            assertEquals(0, space.lockedBytes(), "the closed arenas left memory locked");
+        }
+
+        final String text = printed();
+        assertTrue(text.indexOf("5. Reallocate a large block") < text.indexOf("5a. Pin the hot part")
+            && text.indexOf("5a. Pin the hot part") < text.indexOf("5b. Compact"), text);
+        final String step = text.substring(text.indexOf("5a. Pin the hot part"), text.indexOf("5b. Compact"));
+        assertTrue(step.startsWith("5a. Pin the hot part: pin() locks what the arena holds with mlock2(MLOCK_ONFAULT)"
+            + "\n"), step);
+        assertTrue(step.contains("   before: VmLck (simulated) 0 bytes, stats().pinnedBytes 0 bytes, resident (RSS) "),
+            step);
+        final Matcher pin = Pattern.compile("pin\\(\\) took [0-9.]+ (?:us|ms|s): PINNED, ([0-9.]+ (?:bytes|[KMG]iB)) "
+            + "pinned of the ([0-9.]+ (?:bytes|[KMG]iB)) the arena holds \\(segments in use and retained\\)")
+            .matcher(step);
+        assertTrue(pin.find(), step);
+        final String pinned = pin.group(1);
+        assertEquals(pin.group(2), pinned, "the pin locks all the arena holds");
+        assertTrue(bytes(pinned) > 0, step);
+        assertTrue(step.contains("after: VmLck (simulated) " + pinned + " (+" + pinned + "), stats().pinnedBytes "
+            + pinned + ", resident (RSS) "), step);
+        assertTrue(step.contains("RSS unchanged: MLOCK_ONFAULT faults nothing in"), step);
+        assertFalse(step.contains("not wholly pinned"), step);
+
+        final String size = "([0-9.]+ (?:bytes|[KMG]iB))";
+        final Matcher compacted = Pattern.compile("pinned after compaction: VmLck \\(simulated\\) " + size + " \\(\\+"
+            + size + "\\), stats\\(\\).pinnedBytes " + size + ", resident \\(RSS\\) " + size + ", of it locked "
+            + "\\(smaps Locked\\) " + size + "; " + Pattern.quote(pinned) + " were pinned before it: the locked bytes "
+            + "follow the " + size + " the arena holds").matcher(text);
+        assertTrue(compacted.find(), text);
+        assertEquals(compacted.group(1), compacted.group(2), "nothing else locked");
+        assertEquals(compacted.group(1), compacted.group(3), "VmLck is the arena's pinned bytes");
+        assertEquals(compacted.group(1), compacted.group(6), "the pinned bytes are what the arena holds");
+        assertEquals(compacted.group(4), compacted.group(5), "every resident page of the pinned arena is locked");
+        assertTrue(bytes(compacted.group(1)) < bytes(pinned), "the compaction gave locked memory back:\n" + text);
+        assertTrue(text.indexOf("pinned after compaction") < text.indexOf("beside it, the same compaction"), text);
+        assertTrue(text.contains("identical before compaction (reserved, committed, resident and used bytes, VMAs, "
+            + "segments)"), "the replay pinned too:\n" + text);
+        assertTrue(text.contains("   VmLck (simulated) 0 bytes after close (0 bytes before the pin): the arena's "
+            + "locked bytes went with its mappings"), text);
+    }
+
+    @Test
+    void shouldSayWhyAndWorkOnWhenTheKernelRefusesThePin() {
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withMemlock(0)
+            .withIpcLock(false))) {
+            assertEquals(0, demo(space), err.toString(StandardCharsets.UTF_8) + printed());
+        }
+
+        final String text = printed();
+        assertMatches("pin\\(\\) took [0-9.]+ (us|ms|s): REFUSED, 0 bytes pinned of the [0-9.]+ [KMG]iB the arena "
+            + "holds", text);
+        assertMatches("\n   not wholly pinned, and the arena works on: arena 'demo' is not pinned: RLIMIT_MEMLOCK is 0 "
+            + "and the process lacks CAP_IPC_LOCK, so the kernel refuses every lock \\(EPERM\\); the arena works "
+            + "unpinned\\. To pin it, raise RLIMIT_MEMLOCK .*ulimit -l.*LimitMEMLOCK=.*--ulimit memlock.*--cap-add "
+            + "IPC_LOCK[^\n]*\n", text);
+        assertTrue(text.contains("after: VmLck (simulated) 0 bytes, stats().pinnedBytes 0 bytes"), text);
+        assertTrue(text.contains("pinned after compaction: VmLck (simulated) 0 bytes, stats().pinnedBytes 0 bytes"),
+            text);
+        assertTrue(text.contains("identical before compaction"), "the replay was refused alike:\n" + text);
+        assertMatches("every live block intact \\(", text);
+    }
+
+    @Test
+    void shouldPinWhatFitsUnderASmallMemlockLimit() {
+        final long limitBytes = 4L << 20;
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withMemlock(limitBytes)
+            .withIpcLock(false))) {
+            assertEquals(0, demo(space), err.toString(StandardCharsets.UTF_8) + printed());
+        }
+
+        final String text = printed();
+        assertMatches("pin\\(\\) took [0-9.]+ (us|ms|s): PARTLY_PINNED, [0-9.]+ (bytes|KiB|MiB) pinned of the "
+            + "[0-9.]+ MiB the arena holds", text);
+        assertMatches("\n   not wholly pinned, and the arena works on: arena 'demo' is pinned in part by pin\\(\\): "
+            + "[0-9]+ bytes locked, [0-9]+ bytes work unpinned; [^\n]*ENOMEM[^\n]*\n", text);
+        final Matcher after = Pattern.compile("after: VmLck \\(simulated\\) ([0-9.]+ (?:bytes|KiB|MiB))").matcher(text);
+        assertTrue(after.find(), text);
+        assertTrue(bytes(after.group(1)) > 0 && bytes(after.group(1)) <= limitBytes, text);
+        assertMatches("every live block intact \\(", text);
     }
 
     @Test
