@@ -24,7 +24,7 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code onfault}: {@code Arena.pin()}, which locks with {@code mlock2(MLOCK_ONFAULT)}:
  *       nothing is faulted in, pages lock as they are first touched;</li>
  *   <li>{@code mlock}: {@code Arena.pin()} on an arena built with
- *       {@code pinFallback(PinFallback.POPULATE)} over an address space that hides
+ *       {@code pinFallback(PinFallback.MLOCK)} over an address space that hides
  *       MLOCK_ONFAULT, so the same call locks with plain mlock, which faults in every page;</li>
  *   <li>{@code none}: not pinned (the baseline).</li>
  * </ul>
@@ -52,7 +52,7 @@ final class PinRegion implements AutoCloseable {
         this.regionBytes = regionBytes;
         this.space = new PinRegionSpace(system, mode.equals("mlock"));
         this.arena = Arena.builder().name("pin-benchmark-" + mode).addressSpace(space).segmentBytes(SEGMENT_BYTES)
-            .initialBytes(regionBytes).maximumBytes(regionBytes).pinFallback(mode.equals("mlock") ? PinFallback.POPULATE : PinFallback.REFUSE)
+            .initialBytes(regionBytes).maximumBytes(regionBytes).pinFallback(mode.equals("mlock") ? PinFallback.MLOCK : PinFallback.REFUSE)
             .build();
         try {
             this.address = arena.address(arena.allocate(regionBytes));
@@ -164,7 +164,7 @@ final class PinRegion implements AutoCloseable {
         final long residentBytes = mode.equals("mlock") ? regionBytes : touchedPages * pageBytes;
         check(pin.state() == (pinned ? PinState.PINNED : PinState.UNPINNED), "the arena is " + pin.state() + ": "
             + pin.reason());
-        check(stats.pinnedBytes() == pinnedBytes, stats.pinnedBytes() + " bytes pinned, not " + pinnedBytes);
+        check(stats.pin().pinnedBytes() == pinnedBytes, stats.pin().pinnedBytes() + " bytes pinned, not " + pinnedBytes);
         check(space.lockedBytes() - lockedBytesBefore == pinnedBytes, "VmLck grew by " + (space.lockedBytes()
             - lockedBytesBefore) + " bytes, not " + pinnedBytes);
         check(stats.residentBytes() == residentBytes, stats.residentBytes() + " bytes resident, not " + residentBytes);

@@ -39,7 +39,7 @@ final class PinStep {
         final long pinNanos = System.nanoTime() - pinning;
         demo.history().pinned();
         final ArenaStats after = arena.stats();
-        pinnedBytes = after.pinnedBytes();
+        pinnedBytes = after.pin().pinnedBytes();
         demo.heading("5a. Pin the hot part: pin() locks what the arena holds with mlock2(MLOCK_ONFAULT)");
         demo.line("before: " + figures(before, lockedBytesBefore));
         demo.line("pin() took " + DemoText.nanos(pinNanos) + ": " + status.state() + ", "
@@ -61,7 +61,7 @@ final class PinStep {
         final PinState state = after.pin().state();
         demo.line("pinned after compaction: " + figures(after, space.lockedBytes()) + "; " + Bytes.format(pinnedBytes)
             + " were pinned before it: " + (state == PinState.PINNED ? "the locked bytes follow the "
-                + Bytes.format(heldBytes(after)) + " the arena holds" : state + ", " + Bytes.format(after.pinnedBytes())
+                + Bytes.format(heldBytes(after)) + " the arena holds" : state + ", " + Bytes.format(after.pin().pinnedBytes())
                 + " of the " + Bytes.format(heldBytes(after)) + " the arena holds are locked"));
     }
 
@@ -73,7 +73,7 @@ final class PinStep {
     void beforeTwinInThisProcess() {
         final Capabilities caps = space.capabilities();
         if (caps.ipcLock().available() || caps.memlockSoftBytes() == Capabilities.UNLIMITED
-            || arena.stats().pinnedBytes() == 0) {
+            || arena.stats().pin().pinnedBytes() == 0) {
             return;
         }
         arena.unpin();
@@ -95,7 +95,7 @@ final class PinStep {
     private String figures(final ArenaStats stats, final long lockedBytes) {
         final long grown = lockedBytes - lockedBytesBefore;
         return vmLck() + " " + Bytes.format(lockedBytes) + (grown == 0 ? "" : " (" + (grown > 0 ? "+" : "-")
-            + Bytes.format(Math.abs(grown)) + ")") + ", stats().pinnedBytes " + Bytes.format(stats.pinnedBytes())
+            + Bytes.format(Math.abs(grown)) + ")") + ", stats().pinnedBytes " + Bytes.format(stats.pin().pinnedBytes())
             + ", resident (RSS) " + Bytes.format(stats.residentBytes()) + ", of it locked (smaps Locked) "
             + Bytes.format(stats.lockedBytes());
     }
