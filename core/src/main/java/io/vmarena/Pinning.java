@@ -36,7 +36,7 @@ final class Pinning {
         + "give it CAP_IPC_LOCK (`docker run --cap-add IPC_LOCK`; `AmbientCapabilities=CAP_IPC_LOCK` in systemd)";
 
     /** The kinds of refusal, each logged once until the arena is wholly pinned again. */
-    private enum Refusal { NOT_PERMITTED, NO_ON_FAULT, LIMIT, GROWTH, OTHER }
+    private enum Refusal { NOT_PERMITTED, NO_ON_FAULT, LIMIT, GROWTH, OTHER, UNLOCK }
 
     private final String arenaName;
     private final Places places;
@@ -175,7 +175,9 @@ final class Pinning {
             }
         }
         if (!requested) {
-            return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, "arena '" + arenaName + "' is not pinned");
+            return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, pinnedBytes == 0 ? "arena '" + arenaName
+                + "' is not pinned" : "arena '" + arenaName + "' is unpinned, yet " + pinnedBytes + " bytes stay "
+                + "locked: " + problem + "; unpin() again to retry (close() unmaps them)");
         }
         if (refused) {
             return new PinStatus(PinState.REFUSED, pinnedBytes, unpinnedBytes, problem);
@@ -306,7 +308,10 @@ final class Pinning {
             try {
                 range.unlock(start, place - start + 1);
             } catch (final VmException kept) {
+                // What munlock refused stays locked and counted: the status says so, and the next unpin retries.
                 problem = "unlocking failed (" + kept.getMessage() + ")";
+                tell(Refusal.UNLOCK, "arena '" + arenaName + "': " + problem + "; " + pinnedBytes() + " bytes stay "
+                    + "locked until unpin() succeeds or the arena is closed");
                 return;
             }
             clear(start, place + 1);

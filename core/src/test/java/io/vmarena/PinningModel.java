@@ -161,8 +161,11 @@ final class PinningModel {
         assertEquals(stats.pinnedBytes(), space.lockedBytes() - baseLockedBytes, where + ": pinnedBytes against VmLck");
         switch (pin.state()) {
             case UNPINNED:
-                assertEquals(0, stats.pinnedBytes(), where);
                 assertEquals(0, pin.unpinnedBytes(), where);
+                if (stats.pinnedBytes() > 0) { // munlock failed: only then may an unpinned arena lock anything
+                    assertTrue(pin.reason().contains("stay locked") && pin.reason().contains("unpin() again"),
+                        where + ": " + pin);
+                }
                 break;
             case PINNED:
                 assertEquals(heldBytes, stats.pinnedBytes(), where + ": wholly pinned locks what it holds");
