@@ -188,7 +188,8 @@ final class Pinning {
                 + ": " + pinnedBytes + " bytes locked with " + lockCall() + ", and what it commits is locked as it "
                 + "commits");
         }
-        final String why = problem != null ? problem : "the pinning limit of " + limitBytes + " bytes is reached";
+        final String why = problem != null ? problem : limitBytes != Long.MAX_VALUE ? "the pinning limit of "
+            + limitBytes + " bytes is reached" : "part of what it holds is not locked; pin() again to lock it";
         return new PinStatus(PinState.PARTLY_PINNED, pinnedBytes, unpinnedBytes, "arena '" + arenaName + "' is "
             + "pinned in part by " + pinnedBy + ": " + pinnedBytes + " bytes locked, " + unpinnedBytes + " bytes work "
             + "unpinned; " + why);

@@ -308,8 +308,11 @@ final class Segments {
      * refuses locked memory); false when the kernel kept them (they stay retained).
      */
     private boolean giveBack(final int start, final int count) {
-        if (!pinning.unlockForRelease(start, count)
-            || !range.release(range.segmentAddress(start), count * segmentBytes)) {
+        if (!pinning.unlockForRelease(start, count)) {
+            return false;
+        }
+        if (!range.release(range.segmentAddress(start), count * segmentBytes)) {
+            pinning.claimed(start, count); // kept after all: a pinned arena locks what it keeps again
             return false;
         }
         for (int place = start; place < start + count; place++) {
