@@ -246,6 +246,9 @@ final class Pinning {
             }
             return count;
         } catch (final VmException refusal) {
+            if (refusal.errno() != Errno.EPERM) {
+                undoPartialLock(start, count);
+            }
             if (refusal.errno() == Errno.EPERM) {
                 refuse(Refusal.NOT_PERMITTED, "arena '" + arenaName + "' is not pinned: RLIMIT_MEMLOCK is 0 and the "
                     + "process lacks CAP_IPC_LOCK, so the kernel refuses every lock (EPERM); the arena works unpinned. "
@@ -267,6 +270,22 @@ final class Pinning {
             tell(overLimit, "arena '" + arenaName + "': " + pinnedBytes() + " bytes are pinned and the rest works "
                 + "unpinned; " + problem);
             return 0;
+        }
+    }
+
+    /**
+     * A refused mlock may have changed part of the range first: VMAs before a hole or a refused
+     * split stay locked, and plain mlock sets VM_LOCKED on every VMA before it populates and
+     * fails (kernel-semantics L6, L13). None of the range was locked before (only unlocked places
+     * are locked), so unlocking all of it makes "refused" mean "nothing locked" again, and VmLck
+     * agrees with what the arena counts. If munlock fails too, the stray lock stays until the
+     * memory is unmapped.
+     */
+    private void undoPartialLock(final int start, final int count) {
+        try {
+            range.unlock(start, count);
+        } catch (final VmException kept) {
+            // Nothing more to do: the stray lock lasts until its memory is unmapped (a move keeps it).
         }
     }
 
