@@ -131,15 +131,37 @@ final class Pinning {
             while (end < start + count && places.has(end, Places.LOCKED)) {
                 end++;
             }
-            try {
-                range.unlock(place, end - place);
-            } catch (final VmException kept) {
+            if (!unlockStretch(place, end - place)) {
                 return false;
             }
-            clear(place, end);
             place = end;
         }
         return true;
+    }
+
+    /**
+     * Unlocks locked places {@code [start, start + count)} and clears their LOCKED flags. munlock
+     * may fail part way, after it unlocked the VMAs before a hole or a refused split (kernel-
+     * semantics L14, L6), so a refused stretch is unlocked again in halves (munlock of unlocked
+     * memory is 0) until each place is unlocked or refused on its own: the flags then say what the
+     * kernel did.
+     *
+     * @return false when some place stays locked (its flag stays set)
+     */
+    private boolean unlockStretch(final int start, final int count) {
+        try {
+            range.unlock(start, count);
+            clear(start, start + count);
+            return true;
+        } catch (final VmException kept) {
+            if (count == 1) {
+                problem = "unlocking failed (" + kept.getMessage() + ")";
+                return false;
+            }
+            final int half = count / 2;
+            final boolean low = unlockStretch(start, half);
+            return unlockStretch(start + half, count - half) && low;
+        }
     }
 
     /** Locked bytes: the arena's share of VmLck. */
@@ -325,16 +347,12 @@ final class Pinning {
                 && lockedBytes - (long)(place - start + 1) * segmentBytes > keepBytes) {
                 start--;
             }
-            try {
-                range.unlock(start, place - start + 1);
-            } catch (final VmException kept) {
+            if (!unlockStretch(start, place - start + 1)) {
                 // What munlock refused stays locked and counted: the status says so, and the next unpin retries.
-                problem = "unlocking failed (" + kept.getMessage() + ")";
                 tell(Refusal.UNLOCK, "arena '" + arenaName + "': " + problem + "; " + pinnedBytes() + " bytes stay "
                     + "locked until unpin() succeeds or the arena is closed");
                 return;
             }
-            clear(start, place + 1);
             lockedBytes -= (long)(place - start + 1) * segmentBytes;
             place = start - 1;
         }

@@ -309,6 +309,7 @@ final class Segments {
      */
     private boolean giveBack(final int start, final int count) {
         if (!pinning.unlockForRelease(start, count)) {
+            pinning.claimed(start, count); // kept: what an unlock refused part way unlocked is locked again
             return false;
         }
         if (!range.release(range.segmentAddress(start), count * segmentBytes)) {

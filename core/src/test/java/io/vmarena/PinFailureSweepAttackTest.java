@@ -34,6 +34,8 @@ class PinFailureSweepAttackTest {
         private final Failure failure;
         private final int failAt;
         int calls;
+        /** Whether every call from the failAt-th on fails, until cleared. */
+        boolean keepFailing;
 
         FailingCalls(final SimulatedAddressSpace space, final Failure failure, final int failAt) {
             super(space);
@@ -42,7 +44,8 @@ class PinFailureSweepAttackTest {
         }
 
         private void maybeFail(final String call, final Errno errno) {
-            if (calls++ == failAt) {
+            final int index = calls++;
+            if (index == failAt || keepFailing && index > failAt) {
                 throw new VmException(call, "injected", errno, "refused by the test at call " + failAt);
             }
         }
@@ -84,15 +87,16 @@ class PinFailureSweepAttackTest {
     }
 
     /**
-     * munlock refused (ENOMEM: a split at vm.max_map_count): unpin() used to answer "not pinned"
-     * with the bytes still locked. It says they stay locked and how to retry, and the retry
-     * unlocks them.
+     * munlock refused (ENOMEM: a split at vm.max_map_count) every time: unpin() used to answer
+     * "not pinned" with the bytes still locked. It says they stay locked and how to retry, and
+     * the retry unlocks them once munlock works.
      */
     @Test
     void shouldSayWhatStaysLockedWhenUnpinIsRefusedAndUnlockItOnTheNextUnpin() {
         try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17
             .withMemlock(KernelProfile.UNLIMITED))) {
             final FailingCalls space = new FailingCalls(simulator, Failure.UNLOCK_ENOMEM, 0);
+            space.keepFailing = true;
             try (Arena arena = Arena.builder().name("unpin-refused").addressSpace(space).segmentBytes(SEGMENT_BYTES)
                 .initialBytes(8 * SEGMENT_BYTES).build()) {
                 arena.allocate(3 * SEGMENT_BYTES);
@@ -107,6 +111,7 @@ class PinFailureSweepAttackTest {
                 assertTrue(refused.reason().contains(pinnedBytes + " bytes stay locked"), refused.reason());
                 assertTrue(refused.reason().contains("ENOMEM") && refused.reason().contains("unpin() again"),
                     refused.reason());
+                space.keepFailing = false;
                 final PinStatus retried = arena.unpin();
                 assertEquals(0, retried.pinnedBytes(), retried::reason);
                 assertEquals("arena 'unpin-refused' is not pinned", retried.reason());

@@ -42,6 +42,62 @@ class PinPartialLockAttackTest {
         }
     }
 
+    /** munlock of more than one segment unlocks the first half of the range and then fails with ENOMEM (L14, L6). */
+    private static final class UnlocksHalfThenFails extends ForwardingAddressSpace {
+        int failures;
+
+        UnlocksHalfThenFails(final SimulatedAddressSpace space) {
+            super(space);
+        }
+
+        @Override
+        public void unlock(final long address, final long lengthBytes) {
+            if (lengthBytes > SEGMENT_BYTES) {
+                super.unlock(address, lengthBytes / SEGMENT_BYTES / 2 * SEGMENT_BYTES);
+                failures++;
+                throw new VmException("munlock", "injected", Errno.ENOMEM, "a split refused part way");
+            }
+            super.unlock(address, lengthBytes);
+        }
+    }
+
+    /**
+     * An unlock refused part way (a hole, or a split refused at vm.max_map_count, after the VMAs
+     * before it were unlocked): unpin() and the give-back of free segments must not count as
+     * locked what the kernel unlocked, and must unlock what they can.
+     */
+    @Test
+    void shouldCountOnlyWhatStaysLockedWhenAnUnlockFailsPartWay() {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17
+            .withMemlock(KernelProfile.UNLIMITED))) {
+            final UnlocksHalfThenFails space = new UnlocksHalfThenFails(simulator);
+            try (Arena arena = Arena.builder().name("partial-unlock").addressSpace(space).segmentBytes(SEGMENT_BYTES)
+                .initialBytes(32 * SEGMENT_BYTES).retainedBytes(0).build()) {
+                final LiveBlocks blocks = new LiveBlocks(space);
+                final long kept = arena.allocate(8 * SEGMENT_BYTES);
+                blocks.write(arena.address(kept), blocks.add(kept, 8 * SEGMENT_BYTES, 3), 0);
+                final long freed = arena.allocate(6 * SEGMENT_BYTES);
+                assertEquals(PinState.PINNED, arena.pin().state());
+
+                arena.free(freed); // beyond the retained ceiling of 0: unlocked, then given back
+
+                assertAgrees(arena, simulator, "after a free");
+                final PinStatus unpinned = arena.unpin();
+                assertTrue(space.failures > 0, "unlocks failed part way");
+                assertAgrees(arena, simulator, "after unpin: " + unpinned);
+                assertEquals(0, unpinned.pinnedBytes(), "every segment can be unlocked on its own: " + unpinned);
+                blocks.checkAll(arena::address, arena::capacity, "after the failed unlocks");
+            }
+        }
+    }
+
+    private static void assertAgrees(final Arena arena, final SimulatedAddressSpace simulator, final String step) {
+        final ArenaStats stats = arena.stats();
+        assertEquals(stats.pinnedBytes(), simulator.lockedBytes(), step + ": VmLck counts what the arena counts: "
+            + stats.pin());
+        assertEquals(stats.pinnedBytes(), PinningSteps.lockedVmaBytes(simulator, stats), step);
+    }
+
     @Test
     void shouldLeaveNothingLockedThatItDoesNotCountWhenALockFailsAfterApplying() {
         for (final boolean onFault : new boolean[] {true, false}) {
