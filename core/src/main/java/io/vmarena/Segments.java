@@ -161,6 +161,17 @@ final class Segments {
      * @throws ArenaFullException when the system refuses to commit; nothing is marked then
      */
     void claim(final int start, final int count, final int id, final boolean classSegment) {
+        claimUnlocked(start, count, id, classSegment);
+        pinning.claimed(start, count);
+    }
+
+    /**
+     * {@link #claim} without locking the places in a pinned arena: for the destination of a
+     * block's move, which the move replaces with the block's own VMAs, locked as they were;
+     * locking it first would count it twice against RLIMIT_MEMLOCK until the move. The caller
+     * locks what needs it after the move ({@link Pinning#claimed}).
+     */
+    void claimUnlocked(final int start, final int count, final int id, final boolean classSegment) {
         int uncommittedStart = Places.NONE;
         for (int place = start; place <= start + count; place++) {
             final boolean uncommitted = place < start + count && !places.has(place, Places.COMMITTED);
@@ -184,7 +195,6 @@ final class Segments {
         } else {
             runSegments += count;
         }
-        pinning.claimed(start, count);
     }
 
     /** Commits, or fails with nothing marked: the places stay free. */

@@ -141,6 +141,29 @@ public abstract class PinningLimitsContract {
         assertEquals("vmlckDelta=0 pinned=0 lockedVmas=0 held=0", answers.get(19));
     }
 
+    /**
+     * COPY moves copy the pages and lock the copies once the sources are unmapped: a copy must be
+     * locked as its source was, and never counted twice, even with a limit the arena fills.
+     */
+    @Test
+    void shouldKeepVmLckEqualToPinnedBytesThroughCopyingMovesUnderTheLimit() throws Exception {
+        final long segmentBytes = segmentBytes();
+        final List<String> answers = runChecked(40 * segmentBytes, "arena:a:16:COPY", "pin:a", "check", "grow:a:12",
+            "check", "realloc:a:8", "check", "free:a", "check", "compact:a", "check", "grow:a:30", "check", "unpin:a",
+            "check");
+
+        assertTrue(answers.get(1).startsWith("PINNED "), answers.get(1));
+        assertTrue(field(answers.get(3), "moves") > 0, "the arena grew by copying: " + answers.get(3));
+        for (final int check : new int[] {2, 4, 6, 8, 10}) {
+            assertAgrees(answers.get(check), "after " + answers.get(check - 1));
+            assertEquals(field(answers.get(check), "held"), field(answers.get(check), "pinned"),
+                "wholly pinned after " + answers.get(check - 1) + ": " + answers.get(check));
+        }
+        assertAgrees(answers.get(12), "after growing past the limit by copying");
+        assertTrue(field(answers.get(12), "pinned") < field(answers.get(12), "held"), answers.get(12));
+        assertEquals(0, field(answers.get(14), "vmlckDelta"), answers.get(14));
+    }
+
     @Test
     void shouldPopulateHeldMemoryWithoutWritingIt() throws Exception {
         final List<String> answers = runChecked(112 * segmentBytes(), "arena:a:24", "free:a", "populate:a",

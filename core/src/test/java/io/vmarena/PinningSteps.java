@@ -26,8 +26,9 @@ import java.util.logging.Logger;
  *
  * <ul>
  *   <li>{@code limit}: {@code memlock=B ipcLock=BOOL baseLocked=B}</li>
- *   <li>{@code arena:NAME:SEGMENTS}: builds an arena (moving growth, 2 retained segments) and
- *       fills it with small blocks and runs until it holds SEGMENTS segments</li>
+ *   <li>{@code arena:NAME:SEGMENTS[:STRATEGY]}: builds an arena (moving growth, 2 retained
+ *       segments, the MoveStrategy named or AUTO) and fills it with small blocks and runs until it
+ *       holds SEGMENTS segments</li>
  *   <li>{@code pin:NAME}, {@code unpin:NAME}: {@code STATE pinned=B unpinned=B held=B | reason}</li>
  *   <li>{@code grow:NAME:SEGMENTS}: runs of one to three segments until SEGMENTS more are held</li>
  *   <li>{@code realloc:NAME:SEGMENTS}: the largest block grows by SEGMENTS segments (it moves to the end)</li>
@@ -122,7 +123,8 @@ public final class PinningSteps implements AutoCloseable {
                 return "memlock=" + space.capabilities().memlockSoftBytes() + " ipcLock="
                     + space.capabilities().ipcLock().available() + " baseLocked=" + baseLockedBytes;
             case "arena":
-                return build(step[1], Integer.parseInt(step[2]));
+                return build(step[1], Integer.parseInt(step[2]),
+                    step.length > 3 ? io.vmarena.vm.MoveStrategy.valueOf(step[3]) : io.vmarena.vm.MoveStrategy.AUTO);
             case "pin":
                 return describe(arenas.get(step[1]), held(step[1]).arena.pin());
             case "unpin":
@@ -166,10 +168,10 @@ public final class PinningSteps implements AutoCloseable {
         return held;
     }
 
-    private String build(final String name, final int segments) {
+    private String build(final String name, final int segments, final io.vmarena.vm.MoveStrategy moveStrategy) {
         final Arena arena = Arena.builder().name(prefix + name).addressSpace(space).segmentBytes(segmentBytes)
             .initialBytes(8 * segmentBytes).maximumBytes(512 * segmentBytes).retainedBytes(2 * segmentBytes)
-            .inPlaceGrowth(false).compactionPauseBudget(Duration.ofSeconds(60)).build();
+            .inPlaceGrowth(false).moveStrategy(moveStrategy).compactionPauseBudget(Duration.ofSeconds(60)).build();
         final Held held = new Held(arena, new LiveBlocks(space), new SplittableRandom(name.hashCode()));
         arenas.put(name, held);
         for (int index = 0; index < 20; index++) {
