@@ -21,8 +21,8 @@ class PinMapCountAttackTest {
     void shouldKeepExactLockAccountsWhenSplitsRunOutOfVmas() {
         for (long room = 4; room <= 24; room += 4) {
             for (final long seed : new long[] {21, 22}) {
-                final KernelProfile profile = KernelProfile.LINUX_6_17.withMaxMapCount(128).withOtherMappings(128 - room)
-                    .withMemlock(12 * SEGMENT_BYTES).withIpcLock(false);
+                final KernelProfile profile = KernelProfile.LINUX_6_17.withMaxMapCount(128)
+                    .withOtherMappings(128 - room).withMemlock(12 * SEGMENT_BYTES).withIpcLock(false);
                 try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile)) {
                     final String answer = new PinningModel(space, "mapcount-" + room, SEGMENT_BYTES, 0)
                         .withoutCompaction().run(seed, 300);

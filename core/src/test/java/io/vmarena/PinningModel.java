@@ -90,15 +90,16 @@ final class PinningModel {
             }
         }
         assertEquals(baseLockedBytes, space.lockedBytes(), "seed " + seed + ": close gave every locked byte back");
-        return "ok seed=" + seed + " steps=" + steps + " states=" + statesSeen + (failedAt != null ? " " + failedAt : "");
+        return "ok seed=" + seed + " steps=" + steps + " states=" + statesSeen
+            + (failedAt != null ? " " + failedAt : "");
     }
 
     private String step(final PinningSteps.Held held, final SplittableRandom random) {
         final Arena arena = held.arena;
         final int choice = random.nextInt(100);
         if (choice < 30 || held.blocks.size() == 0 || choice >= 65 && choice < 76 && !compactions) {
-            final long lengthBytes = random.nextInt(4) == 0 ? (1 + random.nextInt(4)) * segmentBytes - random.nextInt(64)
-                : 1 + random.nextLong(segmentBytes / 4);
+            final long lengthBytes = random.nextInt(4) == 0
+                ? (1 + random.nextInt(4)) * segmentBytes - random.nextInt(64) : 1 + random.nextLong(segmentBytes / 4);
             try {
                 PinningSteps.add(held, lengthBytes);
                 return "allocate " + lengthBytes;
