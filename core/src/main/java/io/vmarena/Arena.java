@@ -579,15 +579,15 @@ public final class Arena implements AutoCloseable {
      * does one WARNING log per kind of refusal. RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK (EPERM):
      * nothing is pinned. The limit reached (ENOMEM): what fits is pinned, the rest is not, and
      * growth past it goes on unpinned. A kernel without MLOCK_ONFAULT: refused, or plain mlock
-     * with {@link Builder#pinFallback}. Pinning again retries what was left unpinned, and logs
-     * refusals anew.
+     * with {@link Builder#pinFallback}. Pinning again retries what was left unpinned; each kind
+     * of refusal is logged once in the arena's life.
      *
      * @return how the arena is pinned now
      * @throws IllegalStateException when the arena is closed or failed, called from another
      *     thread (confined), inside a read section, or from a relocation listener
      */
     public PinStatus pin() {
-        return residency("pin", () -> segments.pinning().pin(Long.MAX_VALUE, "pin()", true));
+        return residency("pin", () -> segments.pinning().pin(Long.MAX_VALUE, "pin()"));
     }
 
     /**
@@ -595,7 +595,7 @@ public final class Arena implements AutoCloseable {
      * places above that: a pinning policy's share of its budget.
      */
     PinStatus pin(final long limitBytes, final String by) {
-        return residency("pin", () -> segments.pinning().pin(limitBytes, by, false));
+        return residency("pin", () -> segments.pinning().pin(limitBytes, by));
     }
 
     /**

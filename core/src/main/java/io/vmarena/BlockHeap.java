@@ -235,7 +235,7 @@ final class BlockHeap {
         }
         // Claim (and commit) the destination first: if that fails, the block has not moved.
         final int newPlace = takeRun(wanted);
-        segments.claim(newPlace, wanted, id, false, false); // locked after the move, if the arena is pinned
+        segments.claimUnlocked(newPlace, wanted, id, false); // locked after the move: never counted twice
         final int oldPlace = table.place[id];
         // The move replaces the destination's first places with the block's VMAs, locked or not as they were.
         final boolean[] locked = segments.lockedFlags(oldPlace, count);
@@ -262,13 +262,15 @@ final class BlockHeap {
                     }
                 }
             }
+            segments.pinning().claimed(newPlace, wanted); // a pinned arena locks what it kept of the destination
             throw new ArenaFullException("could not move a block of " + count * segmentBytes + " bytes to grow it: "
                 + failure.getMessage() + "; the block is unchanged", failure);
         }
         if (!reserved) {
             segments.quarantine(oldPlace, count);
         }
-        segments.pinning().claimed(newPlace, wanted); // a pinned arena locks what the move left unlocked
+        // A pinned arena locks the destination's tail, and what an unlocked block brought.
+        segments.pinning().claimed(newPlace, wanted);
     }
 
     /**

@@ -23,7 +23,8 @@ import java.util.Set;
  * not fit until one segment is refused, and leaves the rest unlocked. After such a refusal a claim
  * tries again only once the arena has unlocked something (or at the next {@link #pin}), so a
  * pinned arena at its limit does not pay failed calls on every claim. Each kind of refusal is
- * logged once per {@link #pin}, and is always in {@link #status()}.
+ * logged once in the arena's life,
+ * and is always in {@link #status()}.
  *
  * <p>Moves keep locks (mremap moves VM_LOCKED with the pages, and same-size moves are never
  * checked against the limit): whoever moves places carries their LOCKED flags. Free places the
@@ -36,7 +37,7 @@ final class Pinning {
         + "starts it; `LimitMEMLOCK=<bytes>` in its systemd unit; `docker run --ulimit memlock=<bytes>:<bytes>`) or "
         + "give it CAP_IPC_LOCK (`docker run --cap-add IPC_LOCK`; `AmbientCapabilities=CAP_IPC_LOCK` in systemd)";
 
-    /** The kinds of refusal, each logged once per pin. */
+    /** The kinds of refusal, each logged once in the arena's life (the status always says it). */
     private enum Refusal { NOT_PERMITTED, NO_ON_FAULT, LIMIT, GROWTH, UNLOCK, OTHER }
 
     private final String arenaName;
@@ -82,18 +83,13 @@ final class Pinning {
      * keeps locking what it claims while pinned.
      *
      * @param by who asks, for {@link #status()}: "pin()" or the policy's reason
-     * @param anew whether refusals are news again (the user's pin(); a policy's pin every
-     *     period is not: a refusal that persists is logged once)
      */
-    PinStatus pin(final long limitBytes, final String by, final boolean anew) {
+    PinStatus pin(final long limitBytes, final String by) {
         unpinnedBy = null;
         requested = true;
         refused = false;
         lockedAtLimit = -1;
         problem = null;
-        if (anew) {
-            told.clear();
-        }
         pinnedBy = by;
         this.limitBytes = limitBytes;
         final Capabilities capabilities = range.space().capabilities();
@@ -122,9 +118,6 @@ final class Pinning {
         refused = false;
         lockedAtLimit = -1;
         problem = null;
-        if (why == null) {
-            told.clear();
-        }
         unlockAbove(0);
         return status();
     }
@@ -140,8 +133,15 @@ final class Pinning {
      * is reported: the arena grows anyway.
      */
     void claimed(final int start, final int count) {
-        if (requested && !refused && (lockedAtLimit < 0 || places.lockedCount() < lockedAtLimit)) {
+        if (!requested || refused) {
+            return;
+        }
+        if (lockedAtLimit < 0 || places.lockedCount() < lockedAtLimit) {
             lockHeld(start, start + count, Refusal.GROWTH, false);
+        } else if (!told.contains(Refusal.GROWTH)) {
+            // At the limit already: no call can succeed, but the growth past it is news once.
+            problem = "it grew past the memlock limit and grows on unpinned; " + problem;
+            tell(Refusal.GROWTH, "arena '" + arenaName + "': " + pinnedBytes() + " bytes are pinned; " + problem);
         }
     }
 
@@ -168,6 +168,31 @@ final class Pinning {
         return true;
     }
 
+    /**
+     * Unlocks locked places {@code [start, start + count)} and clears their LOCKED flags. munlock
+     * may fail part way, after it unlocked the VMAs before a hole or a refused split (kernel-
+     * semantics L14, L6), so a refused stretch is unlocked again in halves (munlock of unlocked
+     * memory is 0) until each place is unlocked or refused on its own: the flags then say what the
+     * kernel did.
+     *
+     * @return false when some place stays locked (its flag stays set)
+     */
+    private boolean unlockStretch(final int start, final int count) {
+        try {
+            range.unlock(start, count);
+            clear(start, start + count);
+            return true;
+        } catch (final VmException kept) {
+            if (count == 1) {
+                problem = "unlocking failed (" + kept.getMessage() + ")";
+                return false;
+            }
+            final int half = count / 2;
+            final boolean low = unlockStretch(start, half);
+            return unlockStretch(start + half, count - half) && low;
+        }
+    }
+
     /** Locked bytes: the arena's share of VmLck. */
     long pinnedBytes() {
         return places.lockedCount() * segmentBytes;
@@ -186,7 +211,8 @@ final class Pinning {
         if (!requested) {
             return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, pinnedBytes == 0 ? "arena '" + arenaName
                 + "' is not pinned" + (unpinnedBy != null ? ": " + unpinnedBy : "") : "arena '" + arenaName
-                + "' is unpinned, but " + pinnedBytes + " bytes are still locked: " + problem);
+                + "' is unpinned, yet " + pinnedBytes + " bytes stay locked: " + problem + "; unpin() again to "
+                + "retry (close() unmaps them)");
         }
         long unpinnedBytes = 0;
         for (int place = 0; place < places.count(); place++) {
@@ -202,7 +228,8 @@ final class Pinning {
                 + ": " + pinnedBytes + " bytes locked with " + (mode == LockMode.ON_FAULT ? "mlock2(MLOCK_ONFAULT)"
                 : "mlock (the kernel lacks MLOCK_ONFAULT)") + "; what it claims is locked as it is claimed");
         }
-        final String why = problem != null ? problem : "the pinning limit of " + limitBytes + " bytes is reached";
+        final String why = problem != null ? problem : limitBytes != Long.MAX_VALUE ? "the pinning limit of "
+            + limitBytes + " bytes is reached" : "part of what it holds is not locked; pin() again to lock it";
         return new PinStatus(PinState.PARTLY_PINNED, pinnedBytes, unpinnedBytes, "arena '" + arenaName + "' is "
             + "pinned in part by " + pinnedBy + ": " + pinnedBytes + " bytes locked, " + unpinnedBytes + " bytes work "
             + "unpinned; " + why);
@@ -255,6 +282,9 @@ final class Pinning {
             }
             return count;
         } catch (final VmException refusal) {
+            if (refusal.errno() != Errno.EPERM) {
+                undoPartialLock(start, count);
+            }
             if (refusal.errno() == Errno.EPERM) {
                 refuse(Refusal.NOT_PERMITTED, "arena '" + arenaName + "' is not pinned: RLIMIT_MEMLOCK is 0 and the "
                     + "process lacks CAP_IPC_LOCK, so the kernel refuses every lock (EPERM); the arena works unpinned. "
@@ -272,7 +302,7 @@ final class Pinning {
                 return lockedHalf < half ? lockedHalf : half + lockFitting(start + half, count - half, overLimit, true);
             }
             lockedAtLimit = places.lockedCount();
-            problem = (overLimit == Refusal.GROWTH ? "it grew past what it may lock and grows on unpinned: " : "")
+            problem = (overLimit == Refusal.GROWTH ? "it grew past the memlock limit and grows on unpinned; " : "")
                 + "the kernel refused to lock more (" + refusal.getMessage() + "). " + remedy((long)count * segmentBytes);
             tell(overLimit, "arena '" + arenaName + "': " + pinnedBytes() + " bytes are pinned and the rest works "
                 + "unpinned; " + problem);
@@ -341,31 +371,29 @@ final class Pinning {
         }
     }
 
-    /**
-     * munlock of places {@code [from, to)}, clearing their flags. munlock applies VMA by VMA up to
-     * a hole (L14): when the stretch fails, each place is unlocked on its own, so the flags follow
-     * what the kernel did. Returns whether every place was unlocked; a failure is reported once.
-     */
+    /** munlock of places {@code [from, to)} ({@link #unlockStretch}); a failure is reported once. */
     private boolean unlock(final int from, final int to) {
-        try {
-            range.unlock(from, to - from);
-            clear(from, to);
+        if (unlockStretch(from, to - from)) {
             return true;
-        } catch (final VmException stretchRefused) {
-            boolean all = true;
-            for (int place = from; place < to; place++) {
-                try {
-                    range.unlock(place, 1);
-                    places.clear(place, Places.LOCKED);
-                } catch (final VmException refused) {
-                    all = false;
-                    problem = "munlock of " + segmentBytes + " bytes failed (" + refused.getMessage() + ")";
-                }
-            }
-            if (!all) {
-                tell(Refusal.UNLOCK, "arena '" + arenaName + "': " + problem + "; those bytes stay locked");
-            }
-            return all;
+        }
+        tell(Refusal.UNLOCK, "arena '" + arenaName + "': " + problem + "; " + pinnedBytes() + " bytes stay locked "
+            + "until unpin() succeeds or the arena is closed");
+        return false;
+    }
+
+    /**
+     * A refused mlock may have changed part of the range first: VMAs before a hole or a refused
+     * split stay locked, and plain mlock sets VM_LOCKED on every VMA before it populates and
+     * fails (kernel-semantics L6, L13). None of the range was locked before (only unlocked places
+     * are locked), so unlocking all of it makes "refused" mean "nothing locked" again, and VmLck
+     * agrees with what the arena counts. If munlock fails too, the stray lock stays until the
+     * memory is unmapped.
+     */
+    private void undoPartialLock(final int start, final int count) {
+        try {
+            range.unlock(start, count);
+        } catch (final VmException kept) {
+            // Nothing more to do: the stray lock lasts until its memory is unmapped (a move keeps it).
         }
     }
 

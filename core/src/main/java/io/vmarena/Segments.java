@@ -168,15 +168,17 @@ final class Segments {
      * @throws ArenaFullException when the system refuses to commit; nothing is marked then
      */
     void claim(final int start, final int count, final int id, final boolean classSegment) {
-        claim(start, count, id, classSegment, true);
+        claimUnlocked(start, count, id, classSegment);
+        pinning.claimed(start, count);
     }
 
     /**
-     * {@link #claim(int, int, int, boolean)}; with {@code lock} false a pinned arena does not lock
-     * the places now: a move is about to replace them with a block's own pages, locked or not as
-     * they are, and locking them first would count them twice for a moment (refused at the limit).
+     * {@link #claim} without locking the places in a pinned arena: for the destination of a
+     * block's move, which the move replaces with the block's own VMAs, locked as they were;
+     * locking it first would count it twice against RLIMIT_MEMLOCK until the move. The caller
+     * locks what needs it after the move ({@link Pinning#claimed}).
      */
-    void claim(final int start, final int count, final int id, final boolean classSegment, final boolean lock) {
+    void claimUnlocked(final int start, final int count, final int id, final boolean classSegment) {
         int uncommittedStart = Places.NONE;
         for (int place = start; place <= start + count; place++) {
             final boolean uncommitted = place < start + count && !places.has(place, Places.COMMITTED);
@@ -199,9 +201,6 @@ final class Segments {
             classSegments += count;
         } else {
             runSegments += count;
-        }
-        if (lock) {
-            pinning.claimed(start, count);
         }
         claims += count;
     }
@@ -363,8 +362,12 @@ final class Segments {
      * refuses locked memory); false when the kernel kept them (they stay retained).
      */
     private boolean giveBack(final int start, final int count) {
-        if (!pinning.unlockForRelease(start, count)
-            || !range.release(range.segmentAddress(start), count * segmentBytes)) {
+        if (!pinning.unlockForRelease(start, count)) {
+            pinning.claimed(start, count); // kept: what an unlock refused part way unlocked is locked again
+            return false;
+        }
+        if (!range.release(range.segmentAddress(start), count * segmentBytes)) {
+            pinning.claimed(start, count); // kept after all: a pinned arena locks what it keeps again
             return false;
         }
         for (int place = start; place < start + count; place++) {

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What pinning costs, by {@code mode} ({@link PinRegion}): {@code onfault} ({@code Arena.pin()},
  * {@code mlock2(MLOCK_ONFAULT)}), {@code mlock} (the same call locking with plain mlock, which
- * faults in every page: an arena built with {@code pinFallback(POPULATE)} on an address space that
+ * faults in every page: an arena built with {@code pinFallback(MLOCK)} on an address space that
  * hides MLOCK_ONFAULT) and {@code none}. Huge pages are refused on the arenas' memory
  * ({@code MADV_NOHUGEPAGE}), so a page is a page whatever the THP mode.
  * <ul>

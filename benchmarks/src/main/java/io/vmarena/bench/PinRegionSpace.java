@@ -24,7 +24,7 @@ import java.util.List;
  *       page is a page whatever the THP mode: a plain mlock populates 4 KiB pages, and a first
  *       touch faults one page, not a PMD.</li>
  *   <li>With {@code hideLockOnFault}, its {@link Capabilities} say the kernel lacks
- *       {@code MLOCK_ONFAULT}, so that an arena built with {@code pinFallback(POPULATE)} pins with
+ *       {@code MLOCK_ONFAULT}, so that an arena built with {@code pinFallback(MLOCK)} pins with
  *       plain mlock through the same {@code Arena.pin()} path as MLOCK_ONFAULT: the two modes
  *       differ only in the flag. (The arena's range is leased, so nobody else may lock it.)</li>
  * </ul>

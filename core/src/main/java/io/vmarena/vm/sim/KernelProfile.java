@@ -28,9 +28,9 @@ public final class KernelProfile {
     private static final long DEFAULT_PAGE_SIZE = 4L << 10;
 
     public static final KernelProfile LINUX_6_17 = new KernelProfile("6.17", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0, upstreamTraits());
+        true, 65530, 0, upstreamTraits(), true, true);
     public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0, upstreamTraits());
+        true, 65530, 0, upstreamTraits(), true, true);
 
     private final String kernel;
     private final boolean multiVmaMove;
@@ -42,10 +42,15 @@ public final class KernelProfile {
     private final long otherMappings;
     /** The traits this kernel has (an unmodifiable copy). */
     private final Set<KernelTrait> traits;
+    /** Whether mlock2 takes MLOCK_ONFAULT (Linux 4.4+); without it the flag is EINVAL. */
+    private final boolean lockOnFault;
+    /** Whether madvise takes MADV_POPULATE_WRITE (Linux 5.14+); without it the advice is EINVAL. */
+    private final boolean populateWrite;
 
     private KernelProfile(final String kernel, final boolean multiVmaMove, final boolean procmapQuery,
         final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
-        final long otherMappings, final Set<KernelTrait> traits) {
+        final long otherMappings, final Set<KernelTrait> traits, final boolean lockOnFault,
+        final boolean populateWrite) {
         if (pageSize != 4L << 10 && pageSize != 16L << 10 && pageSize != 64L << 10) { // the 4, 16 and 64 KiB of arm64
             throw new IllegalArgumentException("the simulated page size must be 4, 16 or 64 KiB (4096, 16384 or "
                 + "65536 bytes), got " + pageSize);
@@ -62,6 +67,8 @@ public final class KernelProfile {
         this.maxMapCount = maxMapCount;
         this.otherMappings = otherMappings;
         this.traits = traits;
+        this.lockOnFault = lockOnFault;
+        this.populateWrite = populateWrite;
     }
 
     private static Set<KernelTrait> upstreamTraits() {
@@ -88,29 +95,29 @@ public final class KernelProfile {
 
     public KernelProfile withPageSize(final long bytes) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, bytes, memlockBytes, ipcLock, maxMapCount,
-            otherMappings, traits);
+            otherMappings, traits, lockOnFault, populateWrite);
     }
 
     /** RLIMIT_MEMLOCK (soft and hard) in bytes, or {@link #UNLIMITED}. */
     public KernelProfile withMemlock(final long bytes) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, bytes, ipcLock, maxMapCount,
-            otherMappings, traits);
+            otherMappings, traits, lockOnFault, populateWrite);
     }
 
     public KernelProfile withIpcLock(final boolean held) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, held, maxMapCount,
-            otherMappings, traits);
+            otherMappings, traits, lockOnFault, populateWrite);
     }
 
     public KernelProfile withMaxMapCount(final long count) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, count,
-            otherMappings, traits);
+            otherMappings, traits, lockOnFault, populateWrite);
     }
 
     /** VMAs the simulated process has besides the ones made through the simulator (the JVM's own). */
     public KernelProfile withOtherMappings(final long count) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            count, traits);
+            count, traits, lockOnFault, populateWrite);
     }
 
     /**
@@ -125,7 +132,7 @@ public final class KernelProfile {
             changed.remove(trait);
         }
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            otherMappings, Collections.unmodifiableSet(changed));
+            otherMappings, Collections.unmodifiableSet(changed), lockOnFault, populateWrite);
     }
 
     /**
@@ -144,6 +151,29 @@ public final class KernelProfile {
             changed = changed.withTrait(trait, other.trait(trait));
         }
         return changed;
+    }
+
+    /**
+     * This profile with or without MLOCK_ONFAULT: without it, as before Linux 4.4, mlock2 with the
+     * flag fails with EINVAL and the capabilities say the feature is absent, and why.
+     */
+    public KernelProfile withLockOnFault(final boolean held) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
+            otherMappings, traits, held, populateWrite);
+    }
+
+    /** This profile with or without MADV_POPULATE_WRITE: without it, as before Linux 5.14, the advice is EINVAL. */
+    public KernelProfile withPopulateWrite(final boolean held) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
+            otherMappings, traits, lockOnFault, held);
+    }
+
+    public boolean lockOnFault() {
+        return lockOnFault;
+    }
+
+    public boolean populateWrite() {
+        return populateWrite;
     }
 
     public boolean trait(final KernelTrait trait) {
@@ -196,7 +226,8 @@ public final class KernelProfile {
     public String toString() {
         return "Linux " + kernel + " (simulated; " + pageSize / 1024 + " KiB pages, memlock "
             + (memlockBytes == UNLIMITED ? "unlimited" : memlockBytes + " bytes") + (ipcLock ? ", CAP_IPC_LOCK" : "")
-            + ", max_map_count " + maxMapCount + traitsText() + ")";
+            + ", max_map_count " + maxMapCount + (lockOnFault ? "" : ", no MLOCK_ONFAULT")
+            + (populateWrite ? "" : ", no MADV_POPULATE_WRITE") + traitsText() + ")";
     }
 
     /** The traits that differ from upstream, e.g. {@code , no zero page}. */

@@ -20,6 +20,9 @@ final class SimMadvise {
         if ((start & process.pageMask) != 0) {
             return SimProcess.error(Errno.EINVAL);
         }
+        if (advice == Advice.POPULATE_WRITE && !process.profile.populateWrite()) {
+            return SimProcess.error(Errno.EINVAL); // an unknown advice, as before 5.14
+        }
         final long length = process.pageAlign(lengthBytes);
         if (lengthBytes != 0 && length == 0) {
             return SimProcess.error(Errno.EINVAL);

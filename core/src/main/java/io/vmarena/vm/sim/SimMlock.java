@@ -15,6 +15,9 @@ final class SimMlock {
 
     /** @return 0, or a negative errno */
     long mlock(final long address, final long lengthBytes, final boolean onFault) {
+        if (onFault && !process.profile.lockOnFault()) {
+            return SimProcess.error(Errno.EINVAL); // L1: an unknown flag, before the permission check
+        }
         if (!process.hasIpcLock() && process.profile.memlockBytes() == 0) {
             return SimProcess.error(Errno.EPERM);
         }
