@@ -247,6 +247,10 @@ final class Pinning {
      */
     private void lockHeld(final int from, final int to, final Refusal overLimit, final boolean halve) {
         long budgetBytes = limitBytes == Long.MAX_VALUE ? Long.MAX_VALUE : limitBytes - pinnedBytes();
+        // A pin reads the room RLIMIT_MEMLOCK leaves (one read of /proc/self/status) and asks for
+        // no more: halving from a refusal costs a failed call, and an exception, per step. A claim
+        // does not read it: one failed call is cheaper than the read.
+        long roomBytes = halve ? roomBytes() : Long.MAX_VALUE;
         int place = from;
         while (place < to && !refused) {
             if (places.has(place, Places.LOCKED) || !holdsMemory(places, place)) {
@@ -264,8 +268,17 @@ final class Pinning {
             if (fitting == 0) {
                 return;
             }
+            if (roomBytes / segmentBytes < fitting) {
+                final int roomPlaces = (int)(roomBytes / segmentBytes);
+                final int locked = roomPlaces > 0 ? lockFitting(place, roomPlaces, overLimit, true) : 0;
+                if (locked == roomPlaces) {
+                    lockFitting(place + locked, 1, overLimit, false); // refused: reported in the kernel's words
+                }
+                return;
+            }
             final int locked = lockFitting(place, fitting, overLimit, halve);
             budgetBytes -= (long)locked * segmentBytes;
+            roomBytes -= roomBytes == Long.MAX_VALUE ? 0 : (long)locked * segmentBytes;
             if (locked < fitting) {
                 return; // the kernel's limit: the rest cannot fit either
             }
@@ -320,12 +333,20 @@ final class Pinning {
         final LockBudget budget = new LockBudget(space.lockedBytes(), capabilities.memlockSoftBytes(),
             capabilities.memlockHardBytes(), capabilities.ipcLock().available());
         if (budget.exceededBy(lengthBytes)) {
-            return "The process has " + budget.lockedBytes() + " bytes locked of RLIMIT_MEMLOCK (" + budget.limits()
-                + "). To pin all of it, " + FIXES;
+            return "To pin all of it, " + FIXES; // the kernel's message above gives the figures
         }
         return "The memlock limit has room (" + budget.lockedBytes() + " bytes locked; " + budget.limits() + "), so "
             + "the likelier cause is vm.max_map_count (" + capabilities.maxMapCount() + "): locking part of a range "
             + "splits its VMAs; compact the arena, or raise vm.max_map_count";
+    }
+
+    /** What RLIMIT_MEMLOCK lets the process lock more, now; unlimited with CAP_IPC_LOCK. */
+    private long roomBytes() {
+        final LockBudget budget = range.space().lockBudget();
+        if (budget.ipcLock() || budget.softLimitBytes() == Capabilities.UNLIMITED) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, budget.softLimitBytes() - budget.lockedBytes());
     }
 
     /** The bytes pinning the arena whole would lock: segments in use and retained (a pinning policy's need). */

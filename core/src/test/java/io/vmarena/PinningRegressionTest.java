@@ -126,6 +126,30 @@ class PinningRegressionTest {
     }
 
     /**
+     * A pin under a limit smaller than the arena found what fits by halving after each refusal:
+     * a failed call and an exception per step (208 ms for the demo's arena under 8 MiB). It asks
+     * for what RLIMIT_MEMLOCK leaves room for, and takes one refusal for the rest.
+     */
+    @Test
+    void shouldPinWhatTheLimitLeavesRoomForWithOneRefusal() {
+        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withIpcLock(false)
+            .withMemlock(5 * SEGMENT_BYTES))) {
+            final CountingLocks space = new CountingLocks(simulator);
+            try (Arena arena = Arena.builder().addressSpace(space).name("room").segmentBytes(SEGMENT_BYTES)
+                .initialBytes(64 * SEGMENT_BYTES).build()) {
+                arena.allocate(40 * SEGMENT_BYTES);
+
+                final PinStatus status = arena.pin();
+
+                assertEquals(PinState.PARTLY_PINNED, status.state(), status.reason());
+                assertEquals(5 * SEGMENT_BYTES, status.pinnedBytes(), status.reason());
+                assertEquals(1, space.failedLocks, "one refusal, in the kernel's words: " + status.reason());
+                assertEquals(simulator.lockedBytes(), status.pinnedBytes());
+            }
+        }
+    }
+
+    /**
      * A block's move to grow failed part way (Linux 6.1: one call per VMA) and the hole its undo
      * left could not be reserved again: the place was taken out of use still flagged COMMITTED,
      * RETAINED and LOCKED, so the arena counted bytes as pinned that the kernel had not locked,
