@@ -148,6 +148,11 @@ public final class Arena implements AutoCloseable {
     private boolean tagReleased;
     /** The address space the arena was built on (its range calls go through a leased view of it). */
     private final AddressSpace space;
+    /**
+     * The pinning policy that registered the arena last, held weakly (an arena never keeps a
+     * policy reachable), or null: a second policy would undo the first's pins every round.
+     */
+    private volatile WeakReference<PinningPolicy> pinningPolicy;
 
     private Arena(final Builder builder, final ArenaGeometry geometry) {
         name = builder.name != null ? builder.name : "arena-" + NAMES.incrementAndGet();
@@ -795,6 +800,17 @@ public final class Arena implements AutoCloseable {
                 failed.fail(message);
             }
         }
+    }
+
+    /** The pinning policy that registered this arena last, or null; whether it still holds it is the policy's to say. */
+    PinningPolicy pinningPolicy() {
+        final WeakReference<PinningPolicy> registered = pinningPolicy;
+        return registered == null ? null : registered.get();
+    }
+
+    /** For {@link PinningPolicy#register}: the policy the arena is registered with now. */
+    void pinningPolicy(final PinningPolicy policy) {
+        pinningPolicy = new WeakReference<>(policy);
     }
 
     /** The address space the arena was built on: a {@link PinningPolicy}'s budget is that address space's. */

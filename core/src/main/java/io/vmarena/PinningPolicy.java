@@ -61,6 +61,11 @@ public final class PinningPolicy implements AutoCloseable {
     private final int coldAfterPeriods;
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
+    /**
+     * Held while an arena is checked for another policy and registered, across every policy, so
+     * two policies never both take the same arena; outside every policy's {@code entries} lock.
+     */
+    private static final Object CLAIMS = new Object();
     private final CopyOnWriteArrayList<PinEntry> entries = new CopyOnWriteArrayList<>();
     /** Held by a round, and by unregister() so that no round pins an arena after it left. */
     private final Object rounds = new Object();
@@ -107,8 +112,9 @@ public final class PinningPolicy implements AutoCloseable {
      * the next round on.
      *
      * @throws IllegalArgumentException when the arena is confined (the policy pins from its own
-     *     thread, which a confined arena refuses), closed, or lives in another address space than
-     *     the arenas registered before
+     *     thread, which a confined arena refuses), closed, lives in another address space than
+     *     the arenas registered before, or is registered with another open policy (whose rounds
+     *     would undo this one's pins)
      * @throws IllegalStateException when the policy is closed, or the caller is inside one of
      *     the arena's read sections (registering reads the arena's counters under its lock)
      */
@@ -140,23 +146,49 @@ public final class PinningPolicy implements AutoCloseable {
             throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena",
                 closedMeanwhile);
         }
-        synchronized (entries) {
-            if (!target.isOpen()) {
-                throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena");
+        synchronized (CLAIMS) {
+            synchronized (entries) {
+                if (!target.isOpen()) {
+                    throw new IllegalArgumentException("arena '" + target.name() + "' is closed: register an open arena");
+                }
+                if (budgetKey != null && budgetKey != space) {
+                    throw new IllegalArgumentException("arena '" + target.name() + "' lives in another address space "
+                        + "than the arenas this policy pins: a budget is per process; give each address space its "
+                        + "own policy");
+                }
+                final PinEntry known = find(key);
+                if (known != null) {
+                    known.priority = priority;
+                    return;
+                }
+                if (key instanceof Arena) {
+                    claim((Arena)key, target.name());
+                }
+                budgetKey = space;
+                budgetSource = source;
+                entries.add(new PinEntry(key, target, priority, registrations++, figures));
             }
-            if (budgetKey != null && budgetKey != space) {
-                throw new IllegalArgumentException("arena '" + target.name() + "' lives in another address space than "
-                    + "the arenas this policy pins: a budget is per process; give each address space its own policy");
-            }
-            final PinEntry known = find(key);
-            if (known != null) {
-                known.priority = priority;
-                return;
-            }
-            budgetKey = space;
-            budgetSource = source;
-            entries.add(new PinEntry(key, target, priority, registrations++, figures));
         }
+    }
+
+    /**
+     * Makes this policy the arena's, unless another open policy holds it: two policies would undo
+     * each other's pins every round (one pins within its budget, the other unpins for its own),
+     * and each would count the other's locked bytes as locked besides its arenas.
+     */
+    private void claim(final Arena arena, final String name) {
+        final PinningPolicy owner = arena.pinningPolicy();
+        if (owner != null && owner != this && owner.holds(arena)) {
+            throw new IllegalArgumentException("arena '" + name + "' is registered with another pinning policy, "
+                + "whose rounds pin and unpin it: two policies would undo each other's pins every round; "
+                + "unregister it from that policy (or close that policy) first, or use one policy per process");
+        }
+        arena.pinningPolicy(this);
+    }
+
+    /** Whether this policy is open and has {@code key} registered (no lock: the registry is copy-on-write). */
+    private boolean holds(final Object key) {
+        return !closed && find(key) != null;
     }
 
     /**
@@ -358,6 +390,8 @@ public final class PinningPolicy implements AutoCloseable {
 
     /** How a policy is built; every setting has a default. */
     public static final class Builder {
+        private static final Duration LONGEST_PERIOD = Duration.ofNanos(Long.MAX_VALUE);
+
         private long budgetBytes = Long.MAX_VALUE;
         private Duration period = Duration.ofSeconds(1);
         private int coldAfterPeriods = 10;
@@ -382,11 +416,21 @@ public final class PinningPolicy implements AutoCloseable {
             return this;
         }
 
-        /** How often a round runs; default 1 s. */
+        /**
+         * How often a round runs; default 1 s.
+         *
+         * @throws IllegalArgumentException when not positive, or longer than {@link Long#MAX_VALUE}
+         *     nanoseconds (about 292 years: the scheduler counts in nanoseconds)
+         */
         public Builder period(final Duration value) {
             Objects.requireNonNull(value, "period");
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("period must be positive, got " + value);
+            }
+            if (value.compareTo(LONGEST_PERIOD) > 0) {
+                // build() would fail in Duration.toNanos() with a bare "long overflow".
+                throw new IllegalArgumentException("period must be at most " + LONGEST_PERIOD + " (Long.MAX_VALUE "
+                    + "nanoseconds), got " + value + "; for no periodic rounds at all use manual() and decide()");
             }
             period = value;
             return this;

@@ -1,0 +1,80 @@
+package io.vmarena;
+
+import io.vmarena.vm.sim.KernelProfile;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A pinning policy used as a hostile caller would: settings at their limits and one arena under
+ * two policies. Each test failed before its fix.
+ */
+class PinningPolicyMisuseAttackTest {
+    private static final long SEGMENT_BYTES = 64L << 10;
+
+    private static SimulatedAddressSpace space(final long memlockSegments) {
+        return new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withMemlock(memlockSegments * SEGMENT_BYTES)
+            .withIpcLock(false));
+    }
+
+    private static Arena.Builder shared(final SimulatedAddressSpace space, final String name) {
+        return Arena.builder().name(name).addressSpace(space).threading(Threading.SHARED).segmentBytes(SEGMENT_BYTES)
+            .initialBytes(4 * SEGMENT_BYTES).maximumBytes(256 * SEGMENT_BYTES).retainedBytes(0);
+    }
+
+    /** A period past Long.MAX_VALUE nanoseconds made build() fail with a bare ArithmeticException "long overflow". */
+    @Test
+    void shouldRefuseAPeriodTheSchedulerCannotCountSayingWhatToDo() {
+        final PinningPolicy.Builder builder = PinningPolicy.builder();
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> builder.period(Duration.ofSeconds(Long.MAX_VALUE)));
+        assertTrue(refused.getMessage().contains("period must be at most"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("manual()"), refused.getMessage());
+
+        try (PinningPolicy longest = builder.period(Duration.ofNanos(Long.MAX_VALUE)).build()) {
+            assertEquals(Duration.ofNanos(Long.MAX_VALUE), longest.period(), "the longest period still builds");
+        }
+    }
+
+    /**
+     * One arena registered with two policies: the second's round unpinned what the first pinned,
+     * every round, and each counted the other's locks as the process's. Now the second refuses it
+     * until the first lets it go.
+     */
+    @Test
+    void shouldRefuseAnArenaRegisteredWithAnotherOpenPolicy() {
+        try (SimulatedAddressSpace space = space(64);
+            PinningPolicy first = PinningPolicy.builder().manual().build();
+            PinningPolicy second = PinningPolicy.builder().manual().budgetBytes(0).build();
+            Arena arena = shared(space, "contested").build()) {
+            arena.allocate(3 * SEGMENT_BYTES);
+            first.register(arena, 1);
+            assertEquals(PinDecision.Outcome.PINNED, first.decide().get(0).outcome());
+
+            final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> second.register(arena, 1));
+            assertTrue(refused.getMessage().contains("'contested' is registered with another pinning policy"),
+                refused.getMessage());
+            assertTrue(refused.getMessage().contains("unregister it from that policy"), refused.getMessage());
+            assertTrue(second.decide().isEmpty(), "the second policy took nothing");
+            assertEquals(PinState.PINNED, arena.stats().pin().state(), arena.stats().pin().reason());
+            assertEquals(arena.stats().pin().pinnedBytes(), space.lockedBytes());
+            assertTrue(space.lockedBytes() > 0, "the first policy's pin holds locks");
+
+            first.register(arena, 7); // the same policy again: a new priority, no refusal
+            first.unregister(arena);
+            second.register(arena, 1);
+            assertEquals(PinDecision.Outcome.OVER_BUDGET, second.decide().get(0).outcome());
+            assertEquals(0, space.lockedBytes(), "the second policy's budget of 0 unpinned it");
+
+            second.close();
+            first.register(arena, 1); // a closed policy holds nothing
+            assertEquals(PinDecision.Outcome.PINNED, first.decide().get(0).outcome());
+        }
+    }
+}
