@@ -11,8 +11,12 @@ final class PinReasons {
     private PinReasons() {
     }
 
+    /**
+     * @param budgetOrigin where the budget came from and how to raise it, said when an arena got
+     *     none of it because there was none (null when the budget is unlimited)
+     */
     static String of(final PinPlan.Candidate candidate, final int rankCount, final long claims, final long sections,
-        final long heldBytes, final long budgetBytes, final int coldAfterPeriods) {
+        final long heldBytes, final long budgetBytes, final int coldAfterPeriods, final String budgetOrigin) {
         final String standing = "rank " + candidate.rank + " of " + rankCount + ", priority " + candidate.priority
             + ", " + claims + " claims and " + sections + " read sections in the last period";
         switch (candidate.outcome) {
@@ -22,6 +26,11 @@ final class PinReasons {
                 return "its pinning policy (" + standing + "; " + candidate.limitBytes + " of its " + heldBytes
                     + " bytes fit, " + budget(candidate, budgetBytes) + ")";
             case OVER_BUDGET:
+                if (budgetBytes == 0) {
+                    // "higher ranks took the budget 0 of 0 bytes" blamed ranks that took nothing.
+                    return "its pinning policy unpinned it (" + standing + "; its " + heldBytes + " bytes do not fit: "
+                        + "the budget is 0 bytes, " + budgetOrigin + ")";
+                }
                 return "its pinning policy unpinned it (" + standing + "; its " + heldBytes + " bytes do not fit, "
                     + "higher ranks took the " + budget(candidate, budgetBytes) + ")";
             case COLD:

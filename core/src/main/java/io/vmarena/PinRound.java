@@ -28,6 +28,8 @@ final class PinRound {
     private final Consumer<String> beforeApplying;
     private final List<PinEntry> departed = new ArrayList<>();
     private final List<PinDecision> unranked = new ArrayList<>();
+    /** Where the round's budget came from, in words, for a decision that got none of it; null when unlimited. */
+    private String budgetOrigin;
 
     /** An arena as the round measured it. */
     private static final class Measured {
@@ -135,6 +137,11 @@ final class PinRound {
             arenasBytes += arena.figures.pinnedBytes();
         }
         final long besidesBytes = Math.max(0, lock.lockedBytes() - arenasBytes);
+        budgetOrigin = (capBytes <= limitBytes ? "the policy's budgetBytes of " + capBytes + " bytes; raise it"
+            : "RLIMIT_MEMLOCK's soft limit of " + limitBytes + " bytes (no CAP_IPC_LOCK); raise it (`ulimit -l`, "
+            + "systemd `LimitMEMLOCK=`, `docker run --ulimit memlock=`) or grant CAP_IPC_LOCK")
+            + (besidesBytes > 0 ? ", or unlock some of the " + besidesBytes + " bytes the process locked besides "
+            + "the policy's arenas" : "");
         return Math.max(0, capped - besidesBytes);
     }
 
@@ -151,7 +158,7 @@ final class PinRound {
         final boolean pins = candidate.outcome == PinDecision.Outcome.PINNED
             || candidate.outcome == PinDecision.Outcome.PARTLY_PINNED;
         final String why = PinReasons.of(candidate, rankCount, arena.claims, arena.sections,
-            arena.figures.heldBytes(), budgetBytes, coldAfterPeriods);
+            arena.figures.heldBytes(), budgetBytes, coldAfterPeriods, budgetOrigin);
         final PinStatus status;
         beforeApplying.accept(entry.target.name());
         try {

@@ -1,5 +1,8 @@
 package io.vmarena;
 
+import io.vmarena.vm.LockMode;
+import io.vmarena.vm.MapFlags;
+import io.vmarena.vm.Protection;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
@@ -69,12 +72,43 @@ class PinningPolicyMisuseAttackTest {
             first.register(arena, 7); // the same policy again: a new priority, no refusal
             first.unregister(arena);
             second.register(arena, 1);
-            assertEquals(PinDecision.Outcome.OVER_BUDGET, second.decide().get(0).outcome());
+            final PinDecision unpinned = second.decide().get(0);
+            assertEquals(PinDecision.Outcome.OVER_BUDGET, unpinned.outcome());
+            // It said "higher ranks took the budget 0 of 0 bytes", of the only rank.
+            assertTrue(unpinned.reason().endsWith("do not fit: the budget is 0 bytes, the policy's budgetBytes of 0 "
+                + "bytes; raise it)"), unpinned.reason());
             assertEquals(0, space.lockedBytes(), "the second policy's budget of 0 unpinned it");
 
             second.close();
             first.register(arena, 1); // a closed policy holds nothing
             assertEquals(PinDecision.Outcome.PINNED, first.decide().get(0).outcome());
+        }
+    }
+
+    /**
+     * Memory the process locked besides the arenas used the whole limit up: the decision blamed
+     * "higher ranks" for a budget of 0 of 0 bytes, and did not say what to unlock or raise.
+     */
+    @Test
+    void shouldSayWhereABudgetOfZeroComesFromAndWhatRaisesIt() {
+        try (SimulatedAddressSpace space = space(4);
+            PinningPolicy policy = PinningPolicy.builder().manual().build();
+            Arena arena = shared(space, "starved").build()) {
+            final long other = space.map(0, 4 * SEGMENT_BYTES, Protection.READ_WRITE, MapFlags.NONE);
+            space.lock(other, 4 * SEGMENT_BYTES, LockMode.ON_FAULT); // someone else's locked memory
+            arena.allocate(2 * SEGMENT_BYTES);
+            policy.register(arena, Integer.MAX_VALUE);
+
+            final PinDecision decision = policy.decide().get(0);
+
+            assertEquals(PinDecision.Outcome.OVER_BUDGET, decision.outcome());
+            assertTrue(decision.reason().endsWith("do not fit: the budget is 0 bytes, RLIMIT_MEMLOCK's soft limit of "
+                + 4 * SEGMENT_BYTES + " bytes (no CAP_IPC_LOCK); raise it (`ulimit -l`, systemd `LimitMEMLOCK=`, "
+                + "`docker run --ulimit memlock=`) or grant CAP_IPC_LOCK, or unlock some of the " + 4 * SEGMENT_BYTES
+                + " bytes the process locked besides the policy's arenas)"), decision.reason());
+            assertEquals(decision.reason(), arena.stats().pin().reason(), "the arena's stats say the same");
+            assertEquals(4 * SEGMENT_BYTES, space.lockedBytes(), "the arena locked nothing");
+            space.unmap(other, 4 * SEGMENT_BYTES);
         }
     }
 }

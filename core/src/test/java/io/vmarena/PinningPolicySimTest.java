@@ -197,8 +197,10 @@ class PinningPolicySimTest {
         final Arena arena = arena("arena", 3, 1);
         final List<PinDecision> decisions = policy.decide();
         assertEquals(List.of("arena OVER_BUDGET 0"), summary(decisions));
-        assertTrue(decisions.get(0).reason().endsWith("higher ranks took the budget 0 of 0 bytes)"),
-            decisions.get(0).reason());
+        // It said "higher ranks took the budget 0 of 0 bytes": no rank took anything, the limit is 0.
+        assertTrue(decisions.get(0).reason().endsWith("do not fit: the budget is 0 bytes, RLIMIT_MEMLOCK's soft "
+            + "limit of 0 bytes (no CAP_IPC_LOCK); raise it (`ulimit -l`, systemd `LimitMEMLOCK=`, `docker run "
+            + "--ulimit memlock=`) or grant CAP_IPC_LOCK)"), decisions.get(0).reason());
         assertEquals(0, space.lockedBytes());
         use(arena, 2);
         checkEveryByte("limit 0");
