@@ -49,9 +49,9 @@ import java.util.function.Supplier;
  * Thread-safe; one round at a time ({@link #decide()} waits for a round under way, and a round
  * may wait for an arena's lock, behind a compaction slice say). Arenas are held weakly: the policy
  * never keeps one reachable, and a closed or collected arena leaves the registry at the next
- * round without being touched. {@link #close()} stops the rounds (and the policy's own thread)
- * and leaves every arena as the last round left it; a policy dropped without close() ends its
- * rounds once the garbage collector finds it.
+ * round without being touched. {@link #close()} stops the rounds (and the policy's own thread),
+ * waits for one under way, and leaves every arena as the last round left it; a policy dropped
+ * without close() ends its rounds once the garbage collector finds it.
  */
 public final class PinningPolicy implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger("io.vmarena.PinningPolicy");
@@ -258,6 +258,7 @@ public final class PinningPolicy implements AutoCloseable {
         ensureOpen("decide");
         ensureCallerFree("decide");
         synchronized (rounds) {
+            ensureOpen("decide"); // closed while this call waited: close() promised no more rounds
             return round();
         }
     }
@@ -300,8 +301,12 @@ public final class PinningPolicy implements AutoCloseable {
 
     /**
      * Stops the rounds, and the policy's own thread if it has one (a scheduler given is the
-     * caller's: only the policy's task is cancelled). Every arena keeps what the last round left
-     * it; unpin or close them as you need. Closing twice does nothing.
+     * caller's: only the policy's task is cancelled), and waits for a round under way: once it
+     * returns no round pins or unpins anything, so an arena unpinned after close() stays so.
+     * Every arena keeps what the last round left it; unpin or close them as you need. Closing
+     * twice does nothing. Called from inside a read section of a registered arena (or a call of
+     * one under way, such as a relocation listener) it does not wait: the round may be waiting
+     * for that arena's lock, which a move holds while it waits for that very section.
      */
     @Override
     public void close() {
@@ -316,6 +321,21 @@ public final class PinningPolicy implements AutoCloseable {
         if (ownScheduler) {
             scheduler.shutdown(); // a round under way finishes; its thread ends after
         }
+        if (!callerBusy()) {
+            synchronized (rounds) {
+                // Nothing to do: holding the lock means the round under way, if any, has finished.
+            }
+        }
+    }
+
+    /** Whether the caller is inside a read section of a registered arena, or holds its lock. */
+    private boolean callerBusy() {
+        for (final PinEntry entry : entries) {
+            if (entry.target.callerBusy()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Where rounds run (the policy's own thread's executor, or the caller's), null for manual(): for tests. */

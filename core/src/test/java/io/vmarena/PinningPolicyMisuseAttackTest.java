@@ -8,6 +8,9 @@ import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -109,6 +112,47 @@ class PinningPolicyMisuseAttackTest {
             assertEquals(decision.reason(), arena.stats().pin().reason(), "the arena's stats say the same");
             assertEquals(4 * SEGMENT_BYTES, space.lockedBytes(), "the arena locked nothing");
             space.unmap(other, 4 * SEGMENT_BYTES);
+        }
+    }
+
+    /**
+     * close() returned while a periodic round was under way, so "close the policy, then unpin the
+     * arena" ended with the arena pinned: the round, past close(), pinned it after the unpin, and
+     * no round came to undo it. Now close() waits for the round under way.
+     */
+    @Test
+    void shouldFinishTheRoundUnderWayBeforeCloseReturns() throws Exception {
+        try (SimulatedAddressSpace space = space(64);
+            Arena arena = shared(space, "late").build()) {
+            arena.allocate(3 * SEGMENT_BYTES);
+            final PinningPolicy policy = PinningPolicy.builder().period(Duration.ofMillis(1)).build();
+            final CountDownLatch inRound = new CountDownLatch(1);
+            final AtomicBoolean userDone = new AtomicBoolean();
+            final AtomicReference<Thread> user = new AtomicReference<>();
+            final AtomicBoolean first = new AtomicBoolean(true);
+            policy.beforeApplying = name -> {
+                if (!first.getAndSet(false)) {
+                    return;
+                }
+                inRound.countDown();
+                // Go on once the user's close() and unpin() are done, or the user waits in close().
+                while (user.get() == null || !userDone.get() && user.get().getState() != Thread.State.BLOCKED) {
+                    Thread.onSpinWait();
+                }
+            };
+            policy.register(arena, 1);
+            inRound.await();
+            final Thread closing = new Thread(() -> {
+                policy.close();
+                arena.unpin();
+                userDone.set(true);
+            }, "user");
+            user.set(closing);
+            closing.start();
+            closing.join();
+
+            assertEquals(PinState.UNPINNED, arena.stats().pin().state(), arena.stats().pin().reason());
+            assertEquals(0, space.lockedBytes(), "unpinned after the policy closed: nothing locked");
         }
     }
 }
