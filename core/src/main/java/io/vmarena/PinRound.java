@@ -116,7 +116,10 @@ final class PinRound {
         final long sections = figures.readSections() - entry.lastSections;
         entry.lastClaims = figures.segmentClaims();
         entry.lastSections = figures.readSections();
-        entry.idlePeriods = claims + sections == 0 ? entry.idlePeriods + 1 : 0;
+        // Saturates: past Integer.MAX_VALUE idle periods (hours at a period of nanoseconds) a cold
+        // arena would wrap to "idle for a negative count", warm, and be pinned again.
+        entry.idlePeriods = claims + sections != 0 ? 0
+            : entry.idlePeriods == Integer.MAX_VALUE ? Integer.MAX_VALUE : entry.idlePeriods + 1;
         return new Measured(entry, figures, claims, sections);
     }
 

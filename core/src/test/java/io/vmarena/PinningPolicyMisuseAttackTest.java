@@ -1,5 +1,7 @@
 package io.vmarena;
 
+import io.vmarena.vm.Capabilities;
+import io.vmarena.vm.LockBudget;
 import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
 import io.vmarena.vm.Protection;
@@ -8,6 +10,8 @@ import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -153,6 +157,24 @@ class PinningPolicyMisuseAttackTest {
 
             assertEquals(PinState.UNPINNED, arena.stats().pin().state(), arena.stats().pin().reason());
             assertEquals(0, space.lockedBytes(), "unpinned after the policy closed: nothing locked");
+        }
+    }
+
+    /**
+     * The count of idle periods wrapped past Integer.MAX_VALUE (hours of rounds at a period of
+     * nanoseconds, coldAfter(Integer.MAX_VALUE) reached it first): the coldest arena read as idle
+     * for a negative count, warm, and was pinned again.
+     */
+    @Test
+    void shouldKeepAnArenaColdPastIntegerMaxValueIdlePeriods() {
+        final FakePinnable idle = new FakePinnable("idle", 4 * SEGMENT_BYTES, new ArrayList<>());
+        final PinEntry entry = new PinEntry(idle, idle, Integer.MAX_VALUE, 0, idle.figures());
+        entry.idlePeriods = Integer.MAX_VALUE - 1;
+        for (int round = 0; round < 3; round++) {
+            final List<PinDecision> decisions = new PinRound(List.of(entry), Long.MAX_VALUE, Integer.MAX_VALUE,
+                () -> new LockBudget(0, Capabilities.UNLIMITED, Capabilities.UNLIMITED, false), name -> { }).run();
+            assertEquals(PinDecision.Outcome.COLD, decisions.get(0).outcome(), "round " + round + ": " + decisions);
+            assertEquals(Integer.MAX_VALUE, entry.idlePeriods);
         }
     }
 }
