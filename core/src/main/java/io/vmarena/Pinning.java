@@ -221,7 +221,9 @@ final class Pinning {
             }
         }
         if (refused) {
-            return new PinStatus(PinState.REFUSED, pinnedBytes, unpinnedBytes, problem);
+            // REFUSED means nothing locked; what was locked before the refusal stays locked and counted.
+            return new PinStatus(pinnedBytes == 0 ? PinState.REFUSED : PinState.PARTLY_PINNED, pinnedBytes,
+                unpinnedBytes, problem);
         }
         if (unpinnedBytes == 0) {
             return new PinStatus(PinState.PINNED, pinnedBytes, 0, "arena '" + arenaName + "' is pinned by " + pinnedBy
@@ -299,14 +301,14 @@ final class Pinning {
                 undoPartialLock(start, count);
             }
             if (refusal.errno() == Errno.EPERM) {
-                refuse(Refusal.NOT_PERMITTED, "arena '" + arenaName + "' is not pinned: RLIMIT_MEMLOCK is 0 and the "
-                    + "process lacks CAP_IPC_LOCK, so the kernel refuses every lock (EPERM); the arena works unpinned. "
-                    + "To pin it, " + FIXES + " (it needs at least " + heldBytes() + " bytes now)");
+                refuse(Refusal.NOT_PERMITTED, notPinned() + "RLIMIT_MEMLOCK is 0 and the process lacks CAP_IPC_LOCK, "
+                    + "so the kernel refuses every lock (EPERM); the arena works unpinned. To pin it, " + FIXES
+                    + " (it needs at least " + heldBytes() + " bytes now)");
                 return 0;
             }
             if (refusal.errno() != Errno.ENOMEM && refusal.errno() != Errno.EAGAIN) {
-                refuse(Refusal.OTHER, "arena '" + arenaName + "' is not pinned: the kernel refused to lock it ("
-                    + refusal.getMessage() + "); it works unpinned");
+                refuse(Refusal.OTHER, notPinned() + "the kernel refused to lock it (" + refusal.getMessage()
+                    + "); it works unpinned");
                 return 0;
             }
             if (halve && count > 1) {
@@ -321,6 +323,16 @@ final class Pinning {
                 + "unpinned; " + problem);
             return 0;
         }
+    }
+
+    /**
+     * How a refusal for good begins: "not pinned", or, when locks from before stay (the limit
+     * dropped to 0 under a pinned arena, a prlimit from outside), how much stays locked.
+     */
+    private String notPinned() {
+        final long pinnedBytes = pinnedBytes();
+        return pinnedBytes == 0 ? "arena '" + arenaName + "' is not pinned: " : "arena '" + arenaName + "' is pinned "
+            + "in part: " + pinnedBytes + " bytes locked before stay locked, the rest works unpinned: ";
     }
 
     /**
