@@ -60,8 +60,8 @@ class PinningPolicyMisuseAttackTest {
     void shouldRefuseAnArenaRegisteredWithAnotherOpenPolicy() {
         try (SimulatedAddressSpace space = space(64);
             PinningPolicy first = PinningPolicy.builder().manual().build();
-            PinningPolicy second = PinningPolicy.builder().manual().budgetBytes(0).build();
             Arena arena = shared(space, "contested").build()) {
+            final PinningPolicy second = PinningPolicy.builder().manual().budgetBytes(0).build(); // closed below
             arena.allocate(3 * SEGMENT_BYTES);
             first.register(arena, 1);
             assertEquals(PinDecision.Outcome.PINNED, first.decide().get(0).outcome());
