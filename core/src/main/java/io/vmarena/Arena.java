@@ -623,8 +623,10 @@ public final class Arena implements AutoCloseable {
      * Makes the memory the arena holds (segments in use and retained) resident now, before
      * traffic, so that first touches do not fault: {@code MADV_POPULATE_WRITE} (Linux 5.14+);
      * where the kernel lacks it, plain mlock when the arena is pinned; otherwise nothing, and the
-     * result says so. Never by writing into the memory. Segments committed later are not
-     * populated. In a shared arena other threads' changes wait meanwhile (reads do not).
+     * result says so. Never by writing into the memory, and never past the memory the system has
+     * available (MemAvailable): that would invite the OOM killer, so the result says why not.
+     * Segments committed later are not populated. In a shared arena other threads' changes wait
+     * meanwhile (reads do not).
      *
      * @return the method, the bytes, the resident bytes before and after, and the time it took
      * @throws IllegalStateException as {@link #pin()}

@@ -97,6 +97,12 @@ final class Pinning {
             mode = LockMode.ON_FAULT;
         } else if (fallback == PinFallback.MLOCK) {
             mode = LockMode.POPULATE;
+            final String tooMuch = Populator.beyondAvailableMemory(range, heldBytes(), range.residentBytes());
+            if (tooMuch != null) {
+                refuse(Refusal.OTHER, "arena '" + arenaName + "' is not pinned: plain mlock (the kernel lacks "
+                    + "MLOCK_ONFAULT) faults in all it locks, and " + tooMuch);
+                return status();
+            }
         } else {
             refuse(Refusal.NO_ON_FAULT, "arena '" + arenaName + "' is not pinned: the kernel lacks MLOCK_ONFAULT ("
                 + capabilities.lockOnFault().reason() + "), and locking without it faults in every page the arena "

@@ -31,6 +31,10 @@ final class Populator {
     PopulateResult populate(final LockMode lockMode) {
         final long residentBefore = range.residentBytes();
         final long start = System.nanoTime();
+        final String tooMuch = beyondAvailableMemory(range, heldBytes(), residentBefore);
+        if (tooMuch != null) {
+            return result(PopulateResult.Method.NONE, 0, residentBefore, start, tooMuch + ": nothing was populated");
+        }
         long populatedBytes = 0;
         for (int place = nextHeld(0); place < places.count(); place = nextHeld(place)) {
             final int end = endOfHeld(place);
@@ -85,6 +89,31 @@ final class Populator {
         return new PopulateResult(method, populatedBytes, residentBefore, range.residentBytes(), elapsed,
             reason != null ? reason : "populated " + populatedBytes + " bytes with MADV_POPULATE_WRITE in "
                 + elapsed.toNanos() / 1000 + " us");
+    }
+
+    private long heldBytes() {
+        long heldBytes = 0;
+        for (int place = 0; place < places.count(); place++) {
+            if (Pinning.holdsMemory(places, place)) {
+                heldBytes += segmentBytes;
+            }
+        }
+        return heldBytes;
+    }
+
+    /**
+     * Null when making {@code heldBytes} resident fits the memory the system has available, else
+     * why not: past MemAvailable the OOM killer may end the process, which no call may cause.
+     */
+    static String beyondAvailableMemory(final ArenaRange range, final long heldBytes, final long residentBytes) {
+        final long neededBytes = heldBytes - residentBytes;
+        final long availableBytes = range.space().availableMemoryBytes();
+        if (neededBytes <= availableBytes) {
+            return null;
+        }
+        return "making the arena's " + heldBytes + " bytes resident would take " + neededBytes + " bytes more, and "
+            + "the system has " + availableBytes + " available (MemAvailable): past that the OOM killer may end "
+            + "the process; free memory, or make less of it resident";
     }
 
     private int nextHeld(final int from) {

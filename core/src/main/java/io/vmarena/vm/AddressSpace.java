@@ -189,6 +189,16 @@ public interface AddressSpace {
             capabilities.ipcLock().available());
     }
 
+    /**
+     * The memory the system could give this process now without swapping or reclaiming what is
+     * in use ({@code MemAvailable} of /proc/meminfo), or {@link Long#MAX_VALUE} when unknown (the
+     * default, and the simulator's). For callers about to make a lot of memory resident at once:
+     * past it, the OOM killer may end the process.
+     */
+    default long availableMemoryBytes() {
+        return Long.MAX_VALUE;
+    }
+
     /** The OS page size in bytes: 4, 16 or 64 KiB. */
     long pageSize();
 

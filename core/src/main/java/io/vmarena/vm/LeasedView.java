@@ -111,6 +111,11 @@ public final class LeasedView implements AddressSpace, FaultObserver {
     }
 
     @Override
+    public long availableMemoryBytes() {
+        return space.availableMemoryBytes();
+    }
+
+    @Override
     public long pageSize() {
         return space.pageSize();
     }

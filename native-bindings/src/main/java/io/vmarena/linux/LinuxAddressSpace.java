@@ -396,6 +396,13 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
     }
 
     @Override
+    public long availableMemoryBytes() {
+        final String text = ProcFiles.readOrNull("/proc/meminfo");
+        final String available = text == null ? null : ProcFiles.field(text, "MemAvailable");
+        return available == null ? Long.MAX_VALUE : ProcFiles.kilobytes(available);
+    }
+
+    @Override
     public long pageSize() {
         return pageSize;
     }
