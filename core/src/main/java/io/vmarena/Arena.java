@@ -10,6 +10,7 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -600,7 +601,7 @@ public final class Arena implements AutoCloseable {
      * places above that: a pinning policy's share of its budget.
      */
     PinStatus pin(final long limitBytes, final String by) {
-        return residency("pin", () -> segments.pinning().pin(limitBytes, by));
+        return forPolicy("pin", () -> segments.pinning().pin(limitBytes, by));
     }
 
     /**
@@ -616,7 +617,52 @@ public final class Arena implements AutoCloseable {
 
     /** Unpins the arena; {@code why} is what its stats say then (a pinning policy's decision). */
     PinStatus unpin(final String why) {
-        return residency("unpin", () -> segments.pinning().unpin(why));
+        return forPolicy("unpin", () -> segments.pinning().unpin(why));
+    }
+
+    /** How long a pinning policy's round waits for a shared arena's lock before it leaves the arena for the next round. */
+    static final long POLICY_LOCK_WAIT_MILLIS = 100;
+
+    /**
+     * A pinning policy's call: like {@link #residency}, but in a shared arena it waits for the
+     * lock at most {@link #POLICY_LOCK_WAIT_MILLIS} and then refuses (the round leaves the arena
+     * as it is). A round holds the policy while it waits, and a thread that waits for the policy
+     * may be in a section a mover holding this lock waits for: no wait may be unbounded there.
+     */
+    private <T> T forPolicy(final String operation, final Supplier<T> change) {
+        if (lock == null) {
+            return residency(operation, change);
+        }
+        lockForPolicy(operation);
+        try {
+            return change.get();
+        } finally {
+            lock.unlock();
+            Reference.reachabilityFence(this); // see ArenaCleanup
+        }
+    }
+
+    private void lockForPolicy(final String operation) {
+        ensureOutsideSection(operation);
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException(operation + " in arena '" + name + "' from the thread of a call of the "
+                + "arena under way (a relocation listener, say): call the pinning policy after it returns");
+        }
+        try {
+            if (!lock.tryLock(POLICY_LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("arena '" + name + "' stayed busy for " + POLICY_LOCK_WAIT_MILLIS
+                    + " ms (a move or a compaction slice under way): the pinning policy leaves it as it is until its "
+                    + "next round");
+            }
+        } catch (final InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for arena '" + name + "'s lock: the pinning "
+                + "policy leaves it as it is", interrupted);
+        }
+        if (closed) {
+            lock.unlock();
+            throw new IllegalStateException(closedMessage());
+        }
     }
 
     /**
@@ -841,7 +887,7 @@ public final class Arena implements AutoCloseable {
                 + "arena '" + name + "': it takes the arena's lock, which a mover holds while it waits for this very "
                 + "section; call it outside the section");
         }
-        lockForChange("pinFigures");
+        lockForPolicy("pinFigures");
         try {
             return new Pinnable.Figures(segments.claims(), phaser.entered(), segments.pinning().heldBytes(),
                 segments.pinning().pinnedBytes());

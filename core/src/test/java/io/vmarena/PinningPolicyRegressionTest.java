@@ -3,6 +3,7 @@ package io.vmarena;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -99,6 +100,64 @@ class PinningPolicyRegressionTest {
             }
             assertEquals(IllegalStateException.class, readerSaw.get().getClass(), String.valueOf(readerSaw.get()));
             assertTrue(readerSaw.get().getMessage().contains("inside a read section"), readerSaw.get().getMessage());
+        }
+    }
+
+    /**
+     * A round waited for a busy arena's lock without bound while holding the policy: whoever then
+     * waited for the policy (inside a section a mover of that arena waits for) hung with it. The
+     * round now waits a bounded time and leaves the arena for the next round. Here the lock is
+     * held by a compaction whose relocation listener waits for the test.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before the fix: hung for good
+    void shouldLeaveABusyArenaForTheNextRoundInsteadOfWaitingForItsLock() throws Exception {
+        final CountDownLatch inListener = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        try (SimulatedAddressSpace space = space(64);
+            PinningPolicy policy = PinningPolicy.builder().manual().build();
+            Arena busy = shared(space, "busy").relocationListener((oldHandle, newHandle) -> {
+                inListener.countDown();
+                try {
+                    release.await();
+                } catch (final InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }).build();
+            Arena idle = shared(space, "idle").build()) {
+            // Three segments of 64-byte blocks: the first half full, the second sparse (evacuated:
+            // the listener hears of its blocks), the third full.
+            final int slots = (int)(SEGMENT_BYTES / 64);
+            final long[] handles = new long[3 * slots];
+            for (int index = 0; index < handles.length; index++) {
+                handles[index] = busy.allocate(64);
+            }
+            for (int index = 0; index < handles.length; index++) {
+                final int segment = index / slots;
+                if (segment == 0 && index % 2 != 0 || segment == 1 && index % 20 != 0) {
+                    busy.free(handles[index]);
+                }
+            }
+            idle.allocate(SEGMENT_BYTES);
+            policy.register(busy, 1);
+            policy.register(idle, 1);
+            final Thread compacting = daemon("compacting", busy::compact); // holds busy's lock in the listener
+            compacting.start();
+            assertTrue(inListener.await(10, TimeUnit.SECONDS), "the compaction reached its listener");
+
+            final List<PinDecision> decisions = policy.decide();
+
+            release.countDown();
+            compacting.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(compacting.isAlive());
+            final PinDecision busyDecision = decisions.stream().filter(d -> d.arenaName().equals("busy")).findFirst()
+                .orElseThrow();
+            final PinDecision idleDecision = decisions.stream().filter(d -> d.arenaName().equals("idle")).findFirst()
+                .orElseThrow();
+            assertEquals(PinDecision.Outcome.FAILED, busyDecision.outcome(), busyDecision.toString());
+            assertTrue(busyDecision.reason().contains("stayed busy"), busyDecision.reason());
+            assertEquals(PinDecision.Outcome.PINNED, idleDecision.outcome(), idleDecision.toString());
+            idle.unpin();
         }
     }
 
