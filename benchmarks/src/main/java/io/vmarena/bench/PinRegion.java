@@ -2,6 +2,7 @@ package io.vmarena.bench;
 
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
+import io.vmarena.HugePages;
 import io.vmarena.PinFallback;
 import io.vmarena.PinState;
 import io.vmarena.PinStatus;
@@ -52,7 +53,8 @@ final class PinRegion implements AutoCloseable {
         this.regionBytes = regionBytes;
         this.space = new PinRegionSpace(system, mode.equals("mlock"));
         this.arena = Arena.builder().name("pin-benchmark-" + mode).addressSpace(space).segmentBytes(SEGMENT_BYTES)
-            .initialBytes(regionBytes).maximumBytes(regionBytes).pinFallback(mode.equals("mlock") ? PinFallback.MLOCK : PinFallback.REFUSE)
+            .initialBytes(regionBytes).maximumBytes(regionBytes).hugePages(HugePages.REFUSED) // a page is a page
+            .pinFallback(mode.equals("mlock") ? PinFallback.MLOCK : PinFallback.REFUSE)
             .build();
         try {
             this.address = arena.address(arena.allocate(regionBytes));
