@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,24 +46,10 @@ public final class CompactionReport {
     }
 
     public static void main(final String[] args) throws IOException {
-        Path out = Paths.get("reports/compaction");
-        Path pauseDirectory = Paths.get("reports/compaction/pauses");
-        final List<Path> files = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--out") && i + 1 < args.length) {
-                out = Paths.get(args[++i]);
-            } else if (args[i].equals("--pauses") && i + 1 < args.length) {
-                pauseDirectory = Paths.get(args[++i]);
-            } else {
-                files.add(Paths.get(args[i]));
-            }
-        }
-        if (files.isEmpty()) {
-            System.err.println("usage: compaction-report [--out DIR] [--pauses DIR] RESULTS.json...");
-            System.exit(2);
-        }
-        final Path report = write(files, pauseDirectory, out, "java -jar benchmarks/target/benchmarks.jar "
-            + "compaction-report " + String.join(" ", args));
+        final ReportArguments arguments = ReportArguments.parse(args, Map.of("--out", "reports/compaction",
+            "--pauses", "reports/compaction/pauses"), "compaction-report [--out DIR] [--pauses DIR] RESULTS.json...");
+        final Path report = write(arguments.files(), arguments.directory("--pauses"), arguments.directory("--out"),
+            "java -jar benchmarks/target/benchmarks.jar compaction-report " + String.join(" ", args));
         System.out.println("wrote " + report);
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,21 +39,10 @@ public final class MoveReport {
     }
 
     public static void main(final String[] args) throws IOException {
-        Path out = Paths.get("reports/move");
-        final List<Path> files = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--out") && i + 1 < args.length) {
-                out = Paths.get(args[++i]);
-            } else {
-                files.add(Paths.get(args[i]));
-            }
-        }
-        if (files.isEmpty()) {
-            System.err.println("usage: MoveReport [--out DIR] RESULTS.json...");
-            System.exit(2);
-        }
-        final Path report = write(MoveResults.read(files), out, "java -jar benchmarks/target/benchmarks.jar report "
-            + String.join(" ", args));
+        final ReportArguments arguments = ReportArguments.parse(args, Map.of("--out", "reports/move"),
+            "MoveReport [--out DIR] RESULTS.json...");
+        final Path report = write(MoveResults.read(arguments.files()), arguments.directory("--out"),
+            "java -jar benchmarks/target/benchmarks.jar report " + String.join(" ", args));
         System.out.println("wrote " + report);
     }
 

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -35,21 +35,10 @@ public final class PinReport {
     }
 
     public static void main(final String[] args) throws IOException {
-        Path out = Paths.get("reports/pin");
-        final List<Path> files = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--out") && i + 1 < args.length) {
-                out = Paths.get(args[++i]);
-            } else {
-                files.add(Paths.get(args[i]));
-            }
-        }
-        if (files.isEmpty()) {
-            System.err.println("usage: pin-report [--out DIR] RESULTS.json...");
-            System.exit(2);
-        }
-        final Path report = write(files, out, "java -jar benchmarks/target/benchmarks.jar pin-report "
-            + String.join(" ", args));
+        final ReportArguments arguments = ReportArguments.parse(args, Map.of("--out", "reports/pin"),
+            "pin-report [--out DIR] RESULTS.json...");
+        final Path report = write(arguments.files(), arguments.directory("--out"),
+            "java -jar benchmarks/target/benchmarks.jar pin-report " + String.join(" ", args));
         System.out.println("wrote " + report);
     }
 
