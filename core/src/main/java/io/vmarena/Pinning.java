@@ -360,6 +360,9 @@ final class Pinning {
 
     /** What RLIMIT_MEMLOCK lets the process lock more, now; unlimited with CAP_IPC_LOCK. */
     private long roomBytes() {
+        if (range.space().capabilities().ipcLock().available()) {
+            return Long.MAX_VALUE; // no limit applies: no need to read /proc/self/status on every pin
+        }
         final LockBudget budget = range.space().lockBudget();
         if (budget.ipcLock() || budget.softLimitBytes() == Capabilities.UNLIMITED) {
             return Long.MAX_VALUE;
