@@ -19,12 +19,13 @@ import java.util.Set;
  *
  * <p>The kernel may say no, and the arena then works unpinned in part or whole, never fails:
  * EPERM (RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK) locks nothing and stops trying until the next
- * {@link #pin}; ENOMEM or EAGAIN (the limit reached) locks what fits, halving the stretch that did
- * not fit until one segment is refused, and leaves the rest unlocked. After such a refusal a claim
- * tries again only once the arena has unlocked something (or at the next {@link #pin}), so a
- * pinned arena at its limit does not pay failed calls on every claim. Each kind of refusal is
- * logged once in the arena's life,
- * and is always in {@link #status()}.
+ * {@link #pin}; ENOMEM or EAGAIN (the limit reached) locks what fits (a pin asks for the room
+ * RLIMIT_MEMLOCK leaves, then halves a stretch the kernel still refuses) and leaves the rest
+ * unlocked. After such a refusal a claim tries again only once the arena has unlocked something
+ * (or at the next {@link #pin}), so a pinned arena at its limit does not pay failed calls on
+ * every claim. Each kind of refusal is logged once in the arena's life, and is always in
+ * {@link #status()}. A refused lock unlocks what it locked part way (L6, L13); a refused unlock
+ * is retried in halves, so the flags follow what the kernel did.
  *
  * <p>Moves keep locks (mremap moves VM_LOCKED with the pages, and same-size moves are never
  * checked against the limit): whoever moves places carries their LOCKED flags. Free places the
