@@ -533,7 +533,9 @@ public final class Arena implements AutoCloseable {
      *
      * @return what it did; {@link CompactionResult#complete()} says whether the arena is as
      *     compact as it gets, or more slices are needed
-     * @throws IllegalStateException, CompactionFailedException, RuntimeException as {@link #compact()}
+     * @throws IllegalStateException as {@link #compact()}
+     * @throws CompactionFailedException as {@link #compact()}
+     * @throws RuntimeException as {@link #compact()}
      */
     public CompactionResult compactSlice() {
         return compactSlice(compactor.pauseBudgetNanos(), "compactSlice", true, true);
@@ -1257,8 +1259,13 @@ public final class Arena implements AutoCloseable {
          *
          * @throws IllegalArgumentException for a setting out of range, saying which and why
          * @throws io.vmarena.vm.VmException when the system refuses to reserve the range
+         * @throws IllegalStateException when the JVM lacks
+         *     {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED} (the message says where
+         *     to add it), or when no address space was given and {@link AddressSpaces#system()}
+         *     refuses
          */
         public Arena build() {
+            UnsafeAccessCheck.requireUnsafeAccess();
             if (compactionPolicy != null && threading != Threading.SHARED) {
                 throw new IllegalArgumentException("a compactionPolicy needs threading(Threading.SHARED): background "
                     + "compaction runs on another thread, and a confined arena refuses every thread but its own; "

@@ -1,6 +1,7 @@
 package io.vmarena.ops;
 
 import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaceProvider;
 import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
@@ -67,13 +68,21 @@ public final class OpsTool {
         return allMatched ? MATCHED : DIFFERED;
     }
 
-    /** The Linux address space, or null when the simulator should run (not forced, Linux absent). */
+    /**
+     * The Linux address space, or null when the simulator should run alone (not forced, and no
+     * working Linux backend on the class path). The simulator is every script's reference, so
+     * running it alone is no fallback that hides anything: the transcript says which ran.
+     */
     private static AddressSpace linuxOrNull(final String backend) {
         if ("linux".equals(backend)) {
             return AddressSpaces.open("linux");
         }
-        final AddressSpace preferred = AddressSpaces.system();
-        return preferred instanceof SimulatedAddressSpace ? null : preferred;
+        for (final AddressSpaceProvider provider : AddressSpaces.providers()) {
+            if ("linux".equals(provider.name()) && provider.unavailableReason() == null) {
+                return AddressSpaces.open("linux");
+            }
+        }
+        return null;
     }
 
     /** Every file parsed, or null after printing every syntax error. */

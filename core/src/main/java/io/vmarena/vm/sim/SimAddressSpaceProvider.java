@@ -5,7 +5,8 @@ import io.vmarena.vm.AddressSpaceProvider;
 
 /**
  * Registers the simulator with {@link java.util.ServiceLoader}. It works everywhere and is
- * preferred last: on Linux the real kernel is used unless {@code -Dvmarena.backend=sim}. It
+ * preferred last: on Linux it runs only when asked for ({@code -Dvmarena.backend=sim}; see
+ * {@link io.vmarena.vm.AddressSpaces}), elsewhere it is chosen with a warning. It
  * plays Linux 6.17 with the host's page size where that is one of 4, 16 or 64 KiB.
  */
 public final class SimAddressSpaceProvider implements AddressSpaceProvider {
