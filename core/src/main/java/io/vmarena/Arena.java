@@ -2,7 +2,10 @@ package io.vmarena;
 
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
+import io.vmarena.vm.FaultObserver;
 import io.vmarena.vm.Mapping;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import java.lang.ref.Reference;
@@ -149,6 +152,8 @@ public final class Arena implements AutoCloseable {
     private boolean tagReleased;
     /** The address space the arena was built on (its range calls go through a leased view of it). */
     private final AddressSpace space;
+    /** The simulator, told of put's writes and get's reads as the CPU's faults would tell Linux; null on Linux. */
+    private final FaultObserver faultObserver;
     /**
      * The pinning policy that registered the arena last, held weakly (an arena never keeps a
      * policy reachable), or null: a second policy would undo the first's pins every round.
@@ -189,6 +194,7 @@ public final class Arena implements AutoCloseable {
         heap.listened(builder.relocationListener != null);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
         space = geometry.space;
+        faultObserver = space instanceof FaultObserver ? (FaultObserver)space : null;
     }
 
     public static Builder builder() {
@@ -324,14 +330,16 @@ public final class Arena implements AutoCloseable {
      * nothing. Like {@link #address}, the view is valid only until the next call that may move
      * memory.
      *
-     * @throws IllegalArgumentException for a bad handle, or a block of 2 GiB or more (a buffer's
-     *     capacity is an int: use {@link #address} for such blocks)
+     * @throws IllegalArgumentException for a bad handle, a block of 2 GiB or more (a buffer's
+     *     capacity is an int: use {@link #address} for such blocks), or a {@code view} that cannot
+     *     point at an address (Agrona's expandable buffers own their memory): the message names its
+     *     class and says to use an {@link org.agrona.concurrent.UnsafeBuffer}
      */
     public void wrap(final MutableDirectBuffer view, final long handle) {
         ensureReadable();
         final SlotMap slotMap = heap.liveSmallBlock(handle);
         if (slotMap != null) {
-            view.wrap(heap.blockAddress(slotMap, handle), (int)slotMap.blockBytes()); // the fast path
+            pointAt(view, heap.blockAddress(slotMap, handle), (int)slotMap.blockBytes()); // the fast path
             return;
         }
         final long live = checkHandle(handle, "wrap");
@@ -344,7 +352,168 @@ public final class Arena implements AutoCloseable {
             throw new IllegalArgumentException("cannot wrap a block of " + capacity + " bytes in a buffer (at most "
                 + Integer.MAX_VALUE + "): use address(handle) and capacity(handle) for blocks this large");
         }
-        view.wrap(address, (int)capacity);
+        pointAt(view, address, (int)capacity);
+    }
+
+    /** {@code view.wrap(address, lengthBytes)}, refusing a buffer that cannot point at an address with a reason. */
+    private static void pointAt(final MutableDirectBuffer view, final long address, final int lengthBytes) {
+        try {
+            view.wrap(address, lengthBytes);
+        } catch (final UnsupportedOperationException cannotWrap) {
+            throw new IllegalArgumentException("wrap(view, handle): a " + view.getClass().getName() + " cannot point "
+                + "at an address (its wrap(long, int) is unsupported: it owns its memory); use an "
+                + "org.agrona.concurrent.UnsafeBuffer (one, reused: new UnsafeBuffer(0, 0)), or copy with "
+                + "put(handle, ...) and get(handle, ...)", cannotWrap);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code source}, from {@code sourceOffset}, into the block of
+     * {@code handle} at {@code offset}: the checked way to write a block without an address.
+     * Every number is checked against the array and the block's {@linkplain #capacity capacity}
+     * before a byte is copied. Allocates nothing and makes no system call (in a shared arena,
+     * once the thread has used the arena: see {@link #read()}). Does not move memory.
+     *
+     * <p>In a shared arena the copy runs inside a read section of the calling thread, so memory
+     * does not move under it; as any section, it does not stop another thread from freeing the
+     * block meanwhile (see {@link Threading}): then the copy is refused, or lands in memory that
+     * is no longer the block's, never outside the arena's mapped memory. It may be called inside
+     * the thread's own sections (it nests in them).
+     *
+     * @throws NullPointerException when {@code source} is null
+     * @throws IndexOutOfBoundsException when {@code sourceOffset} and {@code length} are not a
+     *     range of {@code source}, or {@code offset} and {@code length} not one of the block,
+     *     naming the numbers; nothing is copied
+     * @throws IllegalArgumentException for a handle {@link #address} refuses, with the same reason
+     * @throws IllegalStateException when the arena is closed or failed, or confined to another thread
+     */
+    public void put(final long handle, final long offset, final byte[] source, final int sourceOffset,
+        final int length) {
+        CopyBounds.checkCaller("put", "source", name, source.length, sourceOffset, length);
+        copy("put", handle, offset, source, BufferUtil.ARRAY_BASE_OFFSET + sourceOffset, length, true);
+    }
+
+    /**
+     * Copies {@code length} bytes of the block of {@code handle}, from {@code offset}, into
+     * {@code destination} at {@code destinationOffset}: the checked way to read a block without
+     * an address. Checks, threads and costs as {@link #put(long, long, byte[], int, int)}.
+     *
+     * @throws NullPointerException when {@code destination} is null
+     * @throws IndexOutOfBoundsException when a range does not fit the array or the block, naming
+     *     the numbers; nothing is copied
+     * @throws IllegalArgumentException for a handle {@link #address} refuses, with the same reason
+     * @throws IllegalStateException when the arena is closed or failed, or confined to another thread
+     */
+    public void get(final long handle, final long offset, final byte[] destination, final int destinationOffset,
+        final int length) {
+        CopyBounds.checkCaller("get", "destination", name, destination.length, destinationOffset, length);
+        copy("get", handle, offset, destination, BufferUtil.ARRAY_BASE_OFFSET + destinationOffset, length, false);
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code source}, from {@code sourceOffset}, into the block of
+     * {@code handle} at {@code offset}; the buffer's range is checked against its
+     * {@code capacity()}. Any {@link DirectBuffer}: on the heap or off it, an arena's view included
+     * (overlapping ranges copy as if through a temporary buffer). Otherwise as
+     * {@link #put(long, long, byte[], int, int)}.
+     *
+     * @throws NullPointerException when {@code source} is null
+     * @throws IndexOutOfBoundsException when a range does not fit the buffer or the block, naming
+     *     the numbers; nothing is copied
+     * @throws IllegalArgumentException for a handle {@link #address} refuses, with the same reason
+     * @throws IllegalStateException when the arena is closed or failed, or confined to another thread
+     */
+    public void put(final long handle, final long offset, final DirectBuffer source, final int sourceOffset,
+        final int length) {
+        CopyBounds.checkCaller("put", "source", name, source.capacity(), sourceOffset, length);
+        copy("put", handle, offset, source.byteArray(), source.addressOffset() + sourceOffset, length, true);
+    }
+
+    /**
+     * Copies {@code length} bytes of the block of {@code handle}, from {@code offset}, into
+     * {@code destination} at {@code destinationOffset}; the buffer's range is checked against its
+     * {@code capacity()}, and an expandable buffer is not expanded (make room first with its
+     * {@code checkLimit}). Otherwise as {@link #put(long, long, DirectBuffer, int, int)}.
+     *
+     * @throws NullPointerException when {@code destination} is null
+     * @throws IndexOutOfBoundsException when a range does not fit the buffer or the block, naming
+     *     the numbers; nothing is copied
+     * @throws IllegalArgumentException for a handle {@link #address} refuses, with the same reason
+     * @throws IllegalStateException when the arena is closed or failed, or confined to another thread
+     */
+    public void get(final long handle, final long offset, final MutableDirectBuffer destination,
+        final int destinationOffset, final int length) {
+        CopyBounds.checkCaller("get", "destination", name, destination.capacity(), destinationOffset, length);
+        copy("get", handle, offset, destination.byteArray(), destination.addressOffset() + destinationOffset, length,
+            false);
+    }
+
+    /**
+     * put and get: the caller's range is checked; {@code base} and {@code baseOffset} name its
+     * first byte as {@link MemoryCopy#copy(Object, long, Object, long, long)} takes it. A shared
+     * arena's copy runs in a read section (nested in the caller's, if any), unless the calling
+     * thread holds the arena's lock (a relocation listener during compaction): no other thread
+     * can move or free anything then, and entering the gate its own move closed would wait for
+     * itself.
+     */
+    private void copy(final String operation, final long handle, final long offset, final Object base,
+        final long baseOffset, final int length, final boolean intoBlock) {
+        ensureReadable();
+        if (lock == null || lock.isHeldByCurrentThread()) {
+            try {
+                copyResolved(operation, handle, offset, base, baseOffset, length, intoBlock);
+            } finally {
+                Reference.reachabilityFence(this); // see ArenaCleanup
+            }
+            return;
+        }
+        final ReadSection section = sections.open();
+        try {
+            ensureOpen(); // a close that ran before the section entered the gate has unmapped the memory
+            copyResolved(operation, handle, offset, base, baseOffset, length, intoBlock);
+        } finally {
+            section.close();
+            Reference.reachabilityFence(this); // see ArenaCleanup
+        }
+    }
+
+    /** Resolves the handle, checks the block's range, copies; memory holds still meanwhile (see {@link #copy}). */
+    private void copyResolved(final String operation, final long handle, final long offset, final Object base,
+        final long baseOffset, final int length, final boolean intoBlock) {
+        final long blockAddress;
+        final long capacityBytes;
+        final SlotMap slotMap = heap.liveSmallBlock(handle);
+        if (slotMap != null) {
+            blockAddress = heap.blockAddress(slotMap, handle); // the fast path
+            capacityBytes = slotMap.blockBytes();
+        } else {
+            final long live = checkHandle(handle, operation);
+            blockAddress = heap.address(live);
+            capacityBytes = heap.capacity(live);
+            if (capacityBytes < 0 || blockAddress < 0) {
+                throw refused(handle, operation, (int)Math.min(capacityBytes, blockAddress));
+            }
+        }
+        CopyBounds.checkBlock(operation, handle, name, capacityBytes, offset, length);
+        if (length == 0) {
+            return;
+        }
+        final long address = blockAddress + offset;
+        if (!heap.committed(address, length)) {
+            // Only when another thread freed the block as this one resolved it: never copy outside mapped memory.
+            throw refused(handle, operation, BlockHeap.NOT_A_BLOCK);
+        }
+        if (intoBlock) {
+            MemoryCopy.copy(base, baseOffset, null, address, length);
+            if (faultObserver != null) {
+                faultObserver.written(address, length);
+            }
+        } else {
+            if (faultObserver != null) {
+                faultObserver.read(address, length);
+            }
+            MemoryCopy.copy(null, address, base, baseOffset, length);
+        }
     }
 
     /**

@@ -459,6 +459,20 @@ final class BlockHeap {
     }
 
     /**
+     * Whether {@code [address, address + lengthBytes)} (lengthBytes positive) lies in committed
+     * places of the range: the last guard of a copy, against a block that another thread freed
+     * while the copy resolved it (the table read half before and half after the change).
+     */
+    boolean committed(final long address, final long lengthBytes) {
+        final long fromBase = address - range.base();
+        if (fromBase < 0) {
+            return false;
+        }
+        return places.allCommitted((int)Math.min(Integer.MAX_VALUE, fromBase >>> segmentShift),
+            (int)Math.min(Integer.MAX_VALUE, (fromBase + lengthBytes - 1) >>> segmentShift));
+    }
+
+    /**
      * For tests: whether {@code handle} resolves on the fast path (one compare), as every live
      * small block's handle must; a miss still works, through {@link #check}, only slower.
      */

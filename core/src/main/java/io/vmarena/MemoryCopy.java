@@ -3,9 +3,10 @@ package io.vmarena;
 import org.agrona.UnsafeApi;
 
 /**
- * Copies bytes between two blocks of an arena (reallocation of small blocks). The one class of
- * io.vmarena that reaches Agrona's Unsafe facade; callers pass addresses of live blocks, whose
- * segments are committed read-write.
+ * Copies bytes between two blocks of an arena (reallocation of small blocks, evacuation), and
+ * between a block and a caller's array or buffer ({@link Arena#put}, {@link Arena#get}). The one
+ * class of io.vmarena that reaches Agrona's Unsafe facade; callers pass addresses of live blocks,
+ * whose segments are committed read-write, and ranges they have checked.
  */
 final class MemoryCopy {
     private MemoryCopy() {
@@ -13,5 +14,16 @@ final class MemoryCopy {
 
     static void copy(final long fromAddress, final long toAddress, final long lengthBytes) {
         UnsafeApi.copyMemory(fromAddress, toAddress, lengthBytes);
+    }
+
+    /**
+     * Copies between an object's bytes and memory at an address: a base of null means the offset
+     * is an absolute address, else it is an offset into the object (Agrona's
+     * {@code byteArray()}/{@code addressOffset()} pair, or an array's base offset plus an index).
+     * Overlapping ranges are copied as if through a temporary buffer.
+     */
+    static void copy(final Object fromBase, final long fromOffset, final Object toBase, final long toOffset,
+        final long lengthBytes) {
+        UnsafeApi.copyMemory(fromBase, fromOffset, toBase, toOffset, lengthBytes);
     }
 }

@@ -170,6 +170,26 @@ final class Places {
         occupant[place] = FREE;
     }
 
+    /**
+     * Whether every place of {@code [firstPlace, lastPlace]} is {@link #COMMITTED}. Read without
+     * the arena's lock by a copy inside a read section: the array is read once into a local and
+     * indexes out of its range (a racing change's) answer false, never throw. Inside a section a
+     * place is decommitted only by a move, which waits for the section, so a true answer holds
+     * until the section ends.
+     */
+    boolean allCommitted(final int firstPlace, final int lastPlace) {
+        final byte[] placeFlags = flags;
+        if (firstPlace < 0 || lastPlace >= placeFlags.length || firstPlace > lastPlace) {
+            return false;
+        }
+        for (int place = firstPlace; place <= lastPlace; place++) {
+            if ((placeFlags[place] & COMMITTED) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     boolean has(final int place, final byte flag) {
         return (flags[place] & flag) != 0;
     }

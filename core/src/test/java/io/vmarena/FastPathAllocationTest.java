@@ -105,6 +105,59 @@ class FastPathAllocationTest {
     }
 
     /**
+     * put and get, from arrays and buffers, into small blocks and a run: no heap allocation and
+     * no system call once the thread has used the arena (its first section of a shared arena
+     * makes the thread's section objects). The address space hides the copies' writes and reads
+     * from the simulator, as the CPU hides them on Linux: the simulator's own bookkeeping of
+     * faults allocates, and it is not the arena's.
+     */
+    @ParameterizedTest
+    @EnumSource(Threading.class)
+    void shouldAllocateNothingOnTheHeapToCopyInAndOutOfBlocks(final Threading threading) {
+        final io.vmarena.vm.AddressSpace faultsUnseen = new io.vmarena.vm.ForwardingAddressSpace(space) {
+            @Override
+            public void written(final long address, final long lengthBytes) {
+            }
+
+            @Override
+            public void read(final long address, final long lengthBytes) {
+            }
+        };
+        try (Arena arena = Arena.builder().addressSpace(faultsUnseen).threading(threading).build()) {
+            final long small = arena.allocate(200);
+            final long run = arena.allocate(4L << 20);
+            final byte[] array = new byte[200];
+            final UnsafeBuffer buffer = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(200));
+            long checksum = copy(arena, small, run, array, buffer, ROUNDS / 10); // warm up
+
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long calibration = threads.getCurrentThreadAllocatedBytes() - before;
+            final long systemCalls = space.systemCalls();
+            final long start = threads.getCurrentThreadAllocatedBytes();
+            checksum += copy(arena, small, run, array, buffer, ROUNDS / 10);
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - start - calibration;
+
+            assertEquals(systemCalls, space.systemCalls(), "system calls made by put and get");
+            assertEquals(0, allocated, "bytes allocated on the heap by put and get (checksum " + checksum + ")");
+        }
+    }
+
+    private static long copy(final Arena arena, final long small, final long run, final byte[] array,
+        final UnsafeBuffer buffer, final int rounds) {
+        long checksum = 0;
+        for (int round = 0; round < rounds; round++) {
+            array[round % array.length]++;
+            arena.put(small, 0, array, 0, array.length);
+            arena.get(run, round & 4095, buffer, 0, 200);
+            arena.put(run, round & 4095, array, 1, 100);
+            arena.get(small, 0, array, 0, array.length);
+            arena.put(small, 0, buffer, 0, 200);
+            checksum += array[round % array.length] + buffer.getByte(round % 200);
+        }
+        return checksum;
+    }
+
+    /**
      * Each round: allocate, resolve and free 64 bytes, then replace one of the live blocks of
      * mixed sizes and resolve it and the run; returns a sum of what was resolved, so that none
      * of it is dead code.
