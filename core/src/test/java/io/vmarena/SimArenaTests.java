@@ -1,8 +1,6 @@
 package io.vmarena;
 
-import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -12,20 +10,8 @@ import org.junit.jupiter.api.Nested;
 class SimArenaTests {
     /** The arena contract on a fresh simulated process per test. */
     abstract static class OnSimulator extends ArenaContract {
-        private final KernelProfile profile;
-
         OnSimulator(final KernelProfile profile, final long pageSize) {
-            this.profile = profile.withPageSize(pageSize);
-        }
-
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(profile);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+            simulate(profile.withPageSize(pageSize));
         }
     }
 

@@ -1,27 +1,13 @@
 package io.vmarena;
 
-import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.sim.KernelProfile;
-import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Nested;
 
 /** The pinning contract on the simulator: Linux 6.17 and 6.1, with 4 and 64 KiB pages, unlimited memlock. */
 class SimPinningTests {
     abstract static class OnSimulator extends PinningContract {
-        private final KernelProfile profile;
-
         OnSimulator(final KernelProfile profile, final long pageSize) {
-            this.profile = profile.withPageSize(pageSize).withMemlock(KernelProfile.UNLIMITED);
-        }
-
-        @Override
-        protected AddressSpace addressSpace() {
-            return new SimulatedAddressSpace(profile);
-        }
-
-        @Override
-        protected void release(final AddressSpace addressSpace) {
-            ((SimulatedAddressSpace)addressSpace).close();
+            simulate(profile.withPageSize(pageSize).withMemlock(KernelProfile.UNLIMITED));
         }
     }
 
