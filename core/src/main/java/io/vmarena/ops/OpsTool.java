@@ -17,7 +17,9 @@ import java.util.function.Predicate;
 /**
  * {@code vmarena ops}: runs scenario files and prints their transcripts (docs/DESIGN.md, "The
  * scenario language"). Every file is parsed before any runs; each runs in a fresh window (on
- * the simulator, a fresh simulated process). Exit status: 0 when every file with an expected
+ * the simulator, a fresh simulated process). A file with an expected transcript, or one that
+ * could not run, ends with its verdict line ({@code PASS FILE} or {@code FAIL FILE}), whether it
+ * ran alone or with others; several files are each headed {@code === FILE}. Exit status: 0 when every file with an expected
  * transcript matched, 1 when one differed, 2 on bad input (a syntax error, an unknown option,
  * an unreadable file, a backend that cannot work here), which wins over a mismatch.
  */
@@ -113,9 +115,7 @@ public final class OpsTool {
             transcript = linux != null ? new ScenarioRunner(linux).run(script) : runSimulated(script, options);
         } catch (final RuntimeException | OutOfMemoryError e) {
             err.println(script.name() + ": could not run: " + e.getMessage());
-            if (several) {
-                out.println("FAIL " + script.name());
-            }
+            out.println("FAIL " + script.name());
             return false;
         }
         transcript.forEach(out::println);
@@ -133,9 +133,8 @@ public final class OpsTool {
             UnifiedDiff.diff(script.name() + " (" + section + ")", expected, script.name() + " (actual)", actual)
                 .forEach(out::println);
         }
-        if (several) {
-            out.println((matched ? "PASS " : "FAIL ") + script.name());
-        }
+        // One file gets its verdict too: a script reads the same last line however it was called.
+        out.println((matched ? "PASS " : "FAIL ") + script.name());
         return matched;
     }
 

@@ -147,13 +147,26 @@ class OpsToolTest {
     }
 
     @Test
-    void shouldSayWhyAScriptCouldNotRunWithoutAVerdictForASingleFile() throws IOException {
+    void shouldSayWhyAScriptCouldNotRunAndFailASingleFile() throws IOException {
         final String script = file("huge.ops", "window 99999999999\n");
 
         assertEquals(OpsTool.DIFFERED, run(script));
 
         assertTrue(err().contains("could not run"), err());
-        assertTrue(!out().contains("FAIL"), out());
+        assertEquals("FAIL " + script + "\n", out());
+    }
+
+    @Test
+    void shouldPrintTheVerdictOfASingleFileAsOfSeveral() throws IOException {
+        final String good = file("good.ops", "window 2\n--- expect\n> window 2\nok\n");
+        final String bad = file("bad.ops", "window 2\n--- expect\n> window 2\nEINVAL\n");
+
+        assertEquals(OpsTool.MATCHED, run(good));
+        assertEquals("> window 2\nok\nPASS " + good + "\n", out());
+
+        out.reset();
+        assertEquals(OpsTool.DIFFERED, run(bad));
+        assertTrue(out().endsWith("-EINVAL\n+ok\nFAIL " + bad + "\n"), out());
     }
 
     @Test

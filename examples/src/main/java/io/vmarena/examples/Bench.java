@@ -2,17 +2,20 @@ package io.vmarena.examples;
 
 import io.vmarena.bench.MoveFixture;
 import io.vmarena.vm.AddressSpace;
-import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.MoveResult;
 import io.vmarena.vm.MoveStrategy;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.HdrHistogram.Histogram;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
  * {@code vmarena bench}: a short single- against multi-VMA move comparison on this machine, in
@@ -22,7 +25,11 @@ import java.util.Locale;
  * simulator the times are of a Java model (a move copies bytes) and the counted system calls
  * are what a kernel would have been asked to do.
  */
-final class Bench {
+@Command(name = "bench", description = {"a short single- against multi-VMA move comparison on this machine",
+    "(for the full picture: java -jar benchmarks/target/benchmarks.jar matrix)"},
+    exitCodeListHeading = "%nExit status:%n", exitCodeList = {VmarenaCommand.EXIT_OK,
+        "1:a case could not run (the failures are listed)", VmarenaCommand.EXIT_BAD_INPUT})
+final class Bench implements Callable<Integer> {
     private static final long MIB = 1L << 20;
     private static final long CASE_NANOS = 1_200_000_000L;
     private static final int MIN_MOVES = 20;
@@ -35,19 +42,19 @@ final class Bench {
 
     private final PrintStream out;
     private final PrintStream err;
+    @Mixin
+    private HelpOption help = new HelpOption();
+    @Mixin
+    private BackendOption backend = new BackendOption();
 
     Bench(final PrintStream out, final PrintStream err) {
         this.out = out;
         this.err = err;
     }
 
-    int run(final String[] args) {
-        if (args.length > 0) {
-            err.println("vmarena bench takes no arguments (for the full picture: java -jar "
-                + "benchmarks/target/benchmarks.jar matrix), got: " + String.join(" ", args));
-            return VmarenaCommand.BAD_INPUT;
-        }
-        final AddressSpace space = AddressSpaces.system();
+    @Override
+    public Integer call() {
+        final AddressSpace space = backend.open();
         final boolean simulated = space instanceof SimulatedAddressSpace;
         final List<Shape> shapes = List.of(new Shape("1 VMA, 64 MiB", 1, 64 * MIB, false),
             new Shape("16 VMAs, 64 MiB", 16, 64 * MIB, false), new Shape("256 VMAs, 64 MiB", 256, 64 * MIB, false),

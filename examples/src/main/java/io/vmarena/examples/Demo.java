@@ -7,11 +7,18 @@ import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
@@ -24,12 +31,16 @@ import java.util.function.Supplier;
  * the arena is compacted, and an identical one beside it one VMA per call (step 5b: the
  * numbers of the steps before it stay as scripts know them); every live
  * block is checked through the handles allocate returned; the arena is closed and its ranges
- * are shown empty. Sizes are scaled down on the simulator ({@link DemoScale}).
+ * are shown empty. Sizes are scaled down on the simulator ({@link DemoScale}); {@code --size}
+ * sets the bytes filled and {@code --backend} the address space.
  *
  * <p>Exit status: 0 when every block is intact and nothing is left mapped, 1 otherwise (or when
- * a step fails), 2 when given an argument.
+ * a step fails), 2 on a wrong option or value.
  */
-final class Demo {
+@Command(name = "demo", description = "the main job: an arena filled, fragmented, trimmed, grown by moving, checked",
+    exitCodeListHeading = "%nExit status:%n", exitCodeList = {"0:every block intact and nothing left mapped",
+        "1:a block was damaged, a mapping was left, or a step failed", VmarenaCommand.EXIT_BAD_INPUT})
+final class Demo implements Callable<Integer> {
     /** The seed of the block sizes and of the pattern written into them: the same run every time. */
     static final long SEED = 42;
     private static final String INDENT = "   ";
@@ -37,6 +48,17 @@ final class Demo {
     private final PrintStream out;
     private final PrintStream err;
     private final Supplier<AddressSpace> spaces;
+    @Spec
+    private CommandSpec spec;
+    @Mixin
+    private HelpOption help = new HelpOption();
+    @Mixin
+    private BackendOption backend = new BackendOption();
+    @Option(names = "--size", paramLabel = "BYTES", converter = ByteCount.class,
+        description = "the bytes of blocks the arena is filled with, K, M or G for KiB, MiB, GiB (default 256M on "
+            + "Linux, 32M on the simulator; from " + DemoScale.MIN_SEGMENTS + " segments, 16M on Linux, 2M on the "
+            + "simulator)")
+    private long fillBytes;
     /** Every range the arena has had: base to end, in the order it had them. */
     private final Map<Long, Long> ranges = new LinkedHashMap<>();
     /** What the steps did to the arena, for the compaction step's identical second arena. */
@@ -48,9 +70,11 @@ final class Demo {
     /** Step 5a, which later steps ask to show the locked bytes again; null before it ran. */
     private PinStep pin;
 
-    /** On the system's address space ({@link AddressSpaces#system()}). */
+    /** On the address space {@code --backend} names, else the system's ({@link AddressSpaces#system()}). */
     Demo(final PrintStream out, final PrintStream err) {
-        this(out, err, AddressSpaces::system);
+        this.out = out;
+        this.err = err;
+        this.spaces = () -> backend.open();
     }
 
     /** On the given address space: tests pass a simulator of their own. */
@@ -64,16 +88,18 @@ final class Demo {
         this.spaces = spaces;
     }
 
-    int run(final String[] args) {
-        if (args.length > 0) {
-            err.println("usage: vmarena demo (it takes no arguments), got: " + String.join(" ", args));
-            return VmarenaCommand.BAD_INPUT;
-        }
+    @Override
+    public Integer call() {
         try {
             space = spaces.get();
         } catch (final IllegalStateException | ExceptionInInitializerError e) {
             err.println("vmarena demo: no address space works here: " + e.getMessage());
             return VmarenaCommand.PROBLEM;
+        }
+        try {
+            scale = DemoScale.of(space, fillBytes);
+        } catch (final IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         try {
             return story();
@@ -89,7 +115,6 @@ final class Demo {
 
     private int story() {
         final long started = System.nanoTime();
-        scale = DemoScale.of(space);
         ledger = new BlockLedger(space, SEED);
         out.println("vmarena demo: an arena filled, fragmented, trimmed, grown by moving, checked");
         out.println();

@@ -1,12 +1,16 @@
 package io.vmarena.examples;
 
 import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
+
+import java.lang.management.ManagementFactory;
 
 /**
  * The sizes of the demo's arena and of what it fills it with. On Linux: 2 MiB segments and
  * 256 MiB of blocks. The simulator's address space is 1 GiB and its moves copy bytes, so there
  * every size but the small blocks' is divided by {@link #SIMULATOR_DIVISOR}: the same story,
  * the same proportions (a small block still fits many times in a segment), an eighth of the bytes.
+ * {@code vmarena demo --size} changes the bytes filled; the segments stay as they are.
  *
  * @param divisor 1 on Linux, {@link #SIMULATOR_DIVISOR} on the simulator
  * @param segmentBytes the arena's segment size
@@ -19,13 +23,57 @@ import io.vmarena.vm.AddressSpace;
 record DemoScale(int divisor, long segmentBytes, long fillBytes, long smallMinBytes, long smallMaxBytes,
     long largeMinBytes, long largeMaxBytes) {
     static final int SIMULATOR_DIVISOR = 8;
+    /** The fewest segments {@code --size} may fill: fewer leave no room for the story's large blocks. */
+    static final int MIN_SEGMENTS = 8;
+    /**
+     * The most {@code --size} may fill on the simulator: its address space is
+     * {@link SimulatedAddressSpace#DEFAULT_BLOCK_BYTES}, which the arena's growth by moving and the
+     * compaction step's identical second arena must share.
+     */
+    static final long SIMULATOR_MAX_FILL_BYTES = SimulatedAddressSpace.DEFAULT_BLOCK_BYTES / 8;
+    /**
+     * On Linux the demo holds about three times what it fills (blocks round up to their class,
+     * and the compaction step builds an identical second arena): a quarter of the machine's memory at most.
+     */
+    private static final int LINUX_MEMORY_SHARE = 4;
     private static final long MIB = 1L << 20;
 
+    /** The default sizes: 256 MiB of blocks on Linux, 32 MiB on the simulator. */
     static DemoScale of(final AddressSpace space) {
-        final int divisor = isSimulated(space) ? SIMULATOR_DIVISOR : 1;
+        return of(space, 0);
+    }
+
+    /**
+     * The default sizes, with {@code fillBytes} of blocks instead when it is not 0.
+     *
+     * @throws IllegalArgumentException when {@code fillBytes} is less than {@link #MIN_SEGMENTS}
+     *     segments, or more than the simulator holds or than a quarter of this machine's memory
+     */
+    static DemoScale of(final AddressSpace space, final long fillBytes) {
+        final boolean simulated = isSimulated(space);
+        final int divisor = simulated ? SIMULATOR_DIVISOR : 1;
         final long segmentBytes = 2 * MIB / divisor;
-        return new DemoScale(divisor, segmentBytes, 256 * MIB / divisor, 16, 16 * 1024, segmentBytes / 2,
-            segmentBytes * 5 / 2);
+        final long minFillBytes = MIN_SEGMENTS * segmentBytes;
+        final long maxFillBytes = simulated ? SIMULATOR_MAX_FILL_BYTES : physicalMemoryBytes() / LINUX_MEMORY_SHARE;
+        if (fillBytes != 0 && fillBytes < minFillBytes) {
+            throw new IllegalArgumentException("--size " + Bytes.format(fillBytes) + " is less than the demo needs: "
+                + "give at least " + Bytes.format(minFillBytes) + " (" + MIN_SEGMENTS + " segments of "
+                + Bytes.format(segmentBytes) + ")");
+        }
+        if (fillBytes > maxFillBytes) {
+            throw new IllegalArgumentException("--size " + Bytes.format(fillBytes) + " is more than the demo can fill "
+                + (simulated ? "on the simulator, whose address space is " + Bytes.format(SimulatedAddressSpace
+                .DEFAULT_BLOCK_BYTES) : "on this machine (it holds about three times what it fills, and "
+                + Bytes.format(physicalMemoryBytes()) + " is all its memory)") + ": give at most "
+                + Bytes.format(maxFillBytes));
+        }
+        return new DemoScale(divisor, segmentBytes, fillBytes != 0 ? fillBytes : 256 * MIB / divisor, 16, 16 * 1024,
+            segmentBytes / 2, segmentBytes * 5 / 2);
+    }
+
+    private static long physicalMemoryBytes() {
+        return ((com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize();
     }
 
     /** By the backend's name, so that a wrapped simulator (in tests) counts as one. */

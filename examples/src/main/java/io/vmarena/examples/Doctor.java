@@ -1,35 +1,42 @@
 package io.vmarena.examples;
 
 import io.vmarena.vm.AddressSpace;
-import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Feature;
 import io.vmarena.vm.KernelTrait;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
 import java.io.PrintStream;
+import java.util.concurrent.Callable;
 
 /**
  * {@code vmarena doctor}: the capabilities of this machine's address space as a table, and for
  * each missing feature what it costs and how to get it. The cost figures are the measurements
  * in docs/DESIGN.md ("Measured facts").
  */
-final class Doctor {
+@Command(name = "doctor", description = "what this machine can do for vmarena, what it cannot, and what that costs",
+    exitCodeListHeading = "%nExit status:%n", exitCodeList = {VmarenaCommand.EXIT_OK, "1:no address space works here",
+        VmarenaCommand.EXIT_BAD_INPUT})
+final class Doctor implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
+    @Mixin
+    private HelpOption help = new HelpOption();
+    @Mixin
+    private BackendOption backend = new BackendOption();
 
     Doctor(final PrintStream out, final PrintStream err) {
         this.out = out;
         this.err = err;
     }
 
-    int run(final String[] args) {
-        if (args.length > 0) {
-            err.println("vmarena doctor takes no arguments, got: " + String.join(" ", args));
-            return VmarenaCommand.BAD_INPUT;
-        }
+    @Override
+    public Integer call() {
         final AddressSpace space;
         try {
-            space = AddressSpaces.system();
+            space = backend.open();
         } catch (final IllegalStateException | ExceptionInInitializerError e) {
             err.println("vmarena doctor: no address space works here: " + rootMessage(e));
             return VmarenaCommand.PROBLEM;

@@ -7,9 +7,11 @@ import io.vmarena.vm.Protection;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +30,9 @@ class DemoTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int demo(final AddressSpace space, final String... args) {
-        return new Demo(new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8), space).run(args);
+        final PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        return new CommandLine(new Demo(new PrintStream(out, true, StandardCharsets.UTF_8), errStream, space))
+            .setErr(new PrintWriter(errStream, true)).execute(args);
     }
 
     private String printed() {
@@ -219,12 +222,13 @@ class DemoTest {
     }
 
     @Test
-    void shouldRefuseAnyArgumentWithExitTwoBeforeTouchingMemory() {
-        assertEquals(2, new Demo(new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8)).run(new String[] {"--quick"}));
+    void shouldRefuseAnUnknownOptionWithExitTwoBeforeTouchingMemory() {
+        final PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(2, new CommandLine(new Demo(new PrintStream(out, true, StandardCharsets.UTF_8), errStream))
+            .setErr(new PrintWriter(errStream, true)).execute("--quick"));
 
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage: vmarena demo (it takes no arguments), got: "
-            + "--quick"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--quick'"), err.toString());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Usage: demo [-h]"), err.toString());
         assertEquals("", printed());
     }
 

@@ -3,10 +3,14 @@ package io.vmarena.examples;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Feature;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,22 +48,118 @@ class VmarenaCommandTest {
             Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.present("probed")));
     }
 
-    @Test
-    void shouldRefuseUnknownCommandsAndArgumentsWithExitTwo() {
-        assertEquals(2, run("frobnicate"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command 'frobnicate'"));
-        assertEquals(2, run("doctor", "--verbose"));
-        assertEquals(2, run());
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
     }
 
     @Test
-    void shouldListDemoInTheUsageAndRefuseItsArguments() {
+    void shouldListTheCommandsOnStdoutForHelpAndOnStderrWithExitTwoForNoCommand() {
         assertEquals(0, run("help"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("  demo      the main job: an arena filled, "
-            + "fragmented, trimmed, grown by moving, checked"), out.toString(StandardCharsets.UTF_8));
+        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "help"}) {
+            assertTrue(out().contains("\n  " + command + " "), command + " missing from:\n" + out());
+        }
+        assertTrue(out().contains("  2   bad input: an unknown option, a missing or wrong value"), out());
+        assertEquals("", err());
 
-        assertEquals(2, run("demo", "256"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage: vmarena demo"));
+        out.reset();
+        assertEquals(2, run());
+        assertEquals("", out());
+        assertTrue(err().startsWith("Usage: vmarena [-h] COMMAND"), err());
+        assertTrue(err().contains("\n  demo    the main job: an arena filled"), err());
+    }
+
+    @Test
+    void shouldAnswerHelpOnEveryCommandWithItsUsageAndExitZero() {
+        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "help"}) {
+            out.reset();
+            assertEquals(0, run(command, "--help"), command + ": " + err());
+            // picocli's own help command opens with its description, then its usage.
+            assertTrue(out().startsWith("Usage: vmarena " + command) || command.equals("help")
+                && out().contains("\nUsage: vmarena help [-h] [COMMAND]\n"), command + ": " + out());
+        }
+        assertTrue(out().contains("Display help information"), out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void shouldPrintTheOpsUsageForHelpNotAMissingValue() {
+        assertEquals(0, run("ops", "--help"));
+
+        assertTrue(out().startsWith("Usage: vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1]\n"), out());
+        assertTrue(out().contains("--kernel, --page-size, --memlock, --no-ipc-lock, --max-map-count, --zero-page"),
+            out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void shouldRefuseAWrongOptionOfEveryCommandWithTheUsageOnStderrAndExitTwo() {
+        for (final String command : new String[] {"doctor", "demo", "bench"}) {
+            err.reset();
+            assertEquals(2, run(command, "--verbose"), command);
+            assertTrue(err().startsWith("Unknown option: '--verbose'\nUsage: vmarena " + command + " [-h]"),
+                command + ": " + err());
+        }
+        err.reset();
+        assertEquals(2, run("ops", "--verbose"));
+        assertTrue(err().contains("vmarena ops: --verbose needs a value\nusage: vmarena ops FILE..."), err());
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err().contains("Unmatched argument at index 0: 'frobnicate'"), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void shouldRefuseAMissingOrWrongValueWithExitTwo() {
+        final String[][] cases = {
+            {"demo", "--size"}, {"Missing required parameter for option '--size' (BYTES)"},
+            {"demo", "--size", "lots"}, {"'lots' is not a number of bytes: give a whole number of bytes, optionally "
+                + "with K, M or G"},
+            {"demo", "--backend", "windows"}, {"--backend takes linux or sim, got 'windows'"},
+            {"doctor", "--backend", "windows"}, {"--backend takes linux or sim, got 'windows'"},
+            {"bench", "--backend"}, {"Missing required parameter for option '--backend'"},
+            {"demo", "--backend", "sim", "--size", "1M"}, {"--size 1 MiB is less than the demo needs: give at least "
+                + "2 MiB (8 segments of 256 KiB)"},
+            {"demo", "--backend", "sim", "--size", "2G"}, {"--size 2 GiB is more than the demo can fill on the "
+                + "simulator, whose address space is 1 GiB: give at most 128 MiB"},
+        };
+        for (int i = 0; i < cases.length; i += 2) {
+            err.reset();
+            assertEquals(2, run(cases[i]), String.join(" ", cases[i]));
+            assertTrue(err().contains(cases[i + 1][0]), String.join(" ", cases[i]) + ": " + err());
+            assertTrue(err().contains("Usage: vmarena " + cases[i][0] + " [-h] [--backend=linux|sim]"), err());
+        }
+        assertEquals("", out(), "nothing runs on a wrong value");
+    }
+
+    @Test
+    void shouldRunTheDemoToTheEndOnTheSimulatorWithASmallSize() {
+        assertEquals(0, run("demo", "--backend", "sim", "--size", "2M"), err());
+
+        assertTrue(out().contains("\n   backend sim: Linux 6.17"), out());
+        assertTrue(out().contains("times are a Java model's, not a kernel's"), out());
+        assertTrue(out().matches("(?s).*\n2\\. Fill: 2\\.0 MiB in [0-9,]+ blocks.*"), out());
+        assertTrue(out().contains("every live block intact"), out());
+        assertTrue(out().matches("(?s).*\nThe demo took [0-9.]+ (us|ms|s)\\.\n"), out());
+    }
+
+    @Test
+    void shouldRunTheDoctorOnTheBackendAskedFor() {
+        assertEquals(0, run("doctor", "--backend", "sim"), err());
+
+        assertTrue(out().contains("\nbackend                  sim\n"), out());
+    }
+
+    @Test
+    void shouldPrintTheVerdictOfASingleOpsFile(@TempDir final Path directory) throws IOException {
+        final Path script = directory.resolve("one.ops");
+        Files.writeString(script, "window 2\n--- expect\n> window 2\nok\n");
+
+        assertEquals(0, run("ops", script.toString(), "--backend", "sim"), err());
+
+        assertEquals("> window 2\nok\nPASS " + script + "\n", out());
     }
 
     @Test
