@@ -135,6 +135,19 @@ class VmarenaCommandTest {
     }
 
     @Test
+    void shouldPrintBenchProgressOneLinePerCaseWithoutCarriageReturnsInAPipe() {
+        assertEquals(0, run("bench"), err());
+
+        assertEquals(-1, err().indexOf('\r'), "a \\r in a pipe: " + err());
+        final String[] steps = err().split("\n");
+        assertEquals(20, steps.length, err());
+        assertEquals("[ 1/20] MULTI_VMA              1 VMA, 64 MiB", steps[0]);
+        assertEquals("[20/20] COPY                   1 VMA, 64 MiB, populated", steps[19]);
+        assertTrue(out().contains("\nmedian time of one move         MULTI_VMA  PER_VMA_KNOWN   PER_VMA_MAPS  "
+            + "PER_VMA_QUERY           COPY known/one\n1 VMA, 64 MiB   "), out());
+    }
+
+    @Test
     void shouldRunTheDemoToTheEndOnTheSimulatorWithASmallSize() {
         assertEquals(0, run("demo", "--backend", "sim", "--size", "2M"), err());
 
