@@ -1,6 +1,8 @@
 package io.vmarena;
 
+import io.vmarena.support.FailingAddressSpace;
 import io.vmarena.vm.sim.KernelProfile;
+import io.vmarena.vm.sim.SimulatedAddressSpace;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -125,6 +127,19 @@ class ArenaJmxTest extends ArenaFixture {
         try (Arena again = arena("jmx-closed").build()) {
             assertTrue(server.isRegistered(objectName("jmx-closed")), "the name is free again once its arena closed");
         }
+    }
+
+    @Test
+    void shouldUnregisterWhenCloseFailsToUnmap() throws Exception {
+        final FailingAddressSpace failing = new FailingAddressSpace((SimulatedAddressSpace)space);
+        final Arena arena = Arena.builder().addressSpace(failing).segmentBytes(segmentBytes).name("jmx-failed-close")
+            .jmx(true).build();
+        arena.allocate(64);
+        failing.failUnmapAfter(0);
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, arena::close);
+        assertTrue(refused.getMessage().contains("arena 'jmx-failed-close'"), refused.getMessage());
+        assertFalse(server.isRegistered(objectName("jmx-failed-close")), "a failed close left the MBean registered");
+        arena.close(); // the retry unmaps what is left
     }
 
     @Test
