@@ -965,6 +965,16 @@ public final class Arena implements AutoCloseable {
         sections.forgetCaller(); // outside any section (refused above): this thread keeps nothing of the arena
     }
 
+    /** Registers the arena's JMX bean (build()); closes the arena when that is refused. */
+    private void registerJmx() {
+        try {
+            cleanup.jmx(ArenaJmx.register(this));
+        } catch (final RuntimeException refused) {
+            close(); // its range is not left to the cleaner, nor logged as a leak
+            throw refused;
+        }
+    }
+
     /**
      * Marks the arena closed and unmaps what it owns; see {@link #close}. Synchronized on the
      * cleanup: a confined arena whose owner has ended may be closed by two threads at once, and a
@@ -1250,6 +1260,7 @@ public final class Arena implements AutoCloseable {
         private io.vmarena.vm.MoveStrategy moveStrategy = io.vmarena.vm.MoveStrategy.AUTO;
         private PinFallback pinFallback = PinFallback.REFUSE;
         private HugePages hugePages = HugePages.SYSTEM_DEFAULT;
+        private boolean jmx;
 
         private Builder() {
         }
@@ -1383,6 +1394,19 @@ public final class Arena implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether {@link #build()} registers the arena's {@link ArenaMXBean} with the platform
+         * MBeanServer, under {@code io.vmarena:type=Arena,name=<the name, quoted>}; default false.
+         * A build setting, not a method on the arena, so the bean's life is the arena's: it is
+         * unregistered when the arena is closed (a failed one too) or its cleaner releases it.
+         * Two open arenas of one name cannot both register: give each its own {@link #name}.
+         * A confined arena's bean refuses JMX's threads (see {@link ArenaMXBean}).
+         */
+        public Builder jmx(final boolean value) {
+            jmx = value;
+            return this;
+        }
+
         /** Default {@link Threading#CONFINED}, to the thread that calls {@link #build()}. */
         public Builder threading(final Threading value) {
             threading = Objects.requireNonNull(value, "threading");
@@ -1432,6 +1456,8 @@ public final class Arena implements AutoCloseable {
          *     {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED} (the message says where
          *     to add it), or when no address space was given and {@link AddressSpaces#system()}
          *     refuses
+         * @throws IllegalArgumentException with {@link #jmx(boolean) jmx(true)}, when an open
+         *     arena of the same name registered already
          */
         public Arena build() {
             UnsafeAccessCheck.requireUnsafeAccess();
@@ -1451,6 +1477,9 @@ public final class Arena implements AutoCloseable {
                     throw new IllegalArgumentException("the compactionPolicy's scheduler refused the arena's task (is it "
                         + "shut down?): give a running scheduler, or none for the shared daemon thread", refused);
                 }
+            }
+            if (jmx) {
+                arena.registerJmx();
             }
             return arena;
         }

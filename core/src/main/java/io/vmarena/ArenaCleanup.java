@@ -40,6 +40,8 @@ final class ArenaCleanup implements Runnable {
     private final ArenaLeaks reporter;
     private final AtomicBoolean claimed = new AtomicBoolean();
     private Cleaner.Cleanable cleanable;
+    /** The arena's JMX bean, or null: unregistered with the release, whoever releases. */
+    private volatile ArenaJmx jmx;
 
     private ArenaCleanup(final String arenaName, final ArenaRange range, final Segments segments, final int tag,
         final ReentrantLock lock) {
@@ -64,13 +66,28 @@ final class ArenaCleanup implements Runnable {
         return cleanup;
     }
 
+    /** The arena's JMX bean, registered once the arena is built: unregistered on its release. */
+    void jmx(final ArenaJmx bean) {
+        jmx = bean;
+    }
+
+    /** Unregisters the JMX bean, if any; idempotent (a failed close is retried). */
+    private void unregisterJmx() {
+        final ArenaJmx bean = jmx;
+        if (bean != null) {
+            jmx = null;
+            bean.unregister();
+        }
+    }
+
     /**
-     * Claims the release for {@code close()}, and stops watching the arena.
+     * Claims the release for {@code close()}, unregisters the JMX bean, and stops watching the arena.
      *
      * @return false when another thread claimed it first (a confined arena whose owner ended
      *     may be closed by any thread, so by two at once)
      */
     boolean claim() {
+        unregisterJmx(); // before anything that may fail: a failed arena's close unregisters too
         if (!claimed.compareAndSet(false, true)) {
             return false;
         }
@@ -84,6 +101,7 @@ final class ArenaCleanup implements Runnable {
         if (!claimed.compareAndSet(false, true)) {
             return; // closed, or being closed: claim() called clean()
         }
+        unregisterJmx();
         if (lock != null) {
             lock.lock();
         }

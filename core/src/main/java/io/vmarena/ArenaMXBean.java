@@ -1,0 +1,106 @@
+package io.vmarena;
+
+/**
+ * An arena as JMX dashboards (JConsole, JMX exporters) see it: registered with the platform
+ * MBeanServer by an arena built with {@link Arena.Builder#jmx(boolean) jmx(true)}, under
+ * {@code io.vmarena:type=Arena,name=<the arena's name, quoted by ObjectName.quote>}, and
+ * unregistered when the arena is closed (a failed one too) or its cleaner releases it.
+ *
+ * <p>Each figure reads one {@link Arena#stats()} snapshot when it is read (see
+ * {@link ArenaStats} for what each means): nothing is counted or kept for JMX while nobody
+ * reads, so the arena's fast path is unchanged. {@link #getName()} and {@link #getThreading()}
+ * never touch the arena.
+ *
+ * <p>Threads. JMX reads and operations run on the caller's thread (a JMX connector's, for a
+ * remote dashboard). A shared arena serves them like any other thread. A confined arena refuses
+ * every thread but its owner's, so from a dashboard its figures and operations fail with the
+ * arena's {@link IllegalStateException} (wrapped by the MBeanServer), which names the owner and
+ * says to build the arena with {@link Threading#SHARED}; they never wait for the owner.
+ */
+public interface ArenaMXBean {
+    /** The arena's name. */
+    String getName();
+
+    /** {@code CONFINED} or {@code SHARED}. */
+    String getThreading();
+
+    long getBaseAddress();
+
+    long getReservedBytes();
+
+    long getCommittedBytes();
+
+    long getResidentBytes();
+
+    long getUsedBytes();
+
+    long getLockedBytes();
+
+    long getRetainedBytes();
+
+    int getVmaCount();
+
+    int getFreeSegments();
+
+    int getClassSegments();
+
+    int getRunSegments();
+
+    double getFragmentation();
+
+    long getGrows();
+
+    long getMoves();
+
+    long getCompactions();
+
+    /** The forecast: committed bytes a full compaction would give back now. */
+    long getReclaimableBytes();
+
+    /** The forecast: address range a full compaction would give back now. */
+    long getReclaimableReservedBytes();
+
+    /** The forecast: what a full compaction would cost now, in nanoseconds. */
+    long getCompactionEstimateNanos();
+
+    long getHugePageBytes();
+
+    /** The huge-page policy as applied ({@link HugePages} name). */
+    String getHugePages();
+
+    /** The pin state ({@link PinState} name). */
+    String getPinState();
+
+    long getPinnedBytes();
+
+    /** Why the arena is not wholly pinned and what to do, or null when it is (or was not asked to be). */
+    String getPinReason();
+
+    /**
+     * {@link Arena#compact()}; may move memory.
+     *
+     * @return the {@link CompactionResult}, as text
+     */
+    String compact();
+
+    /**
+     * {@link Arena#trim(long)}.
+     *
+     * @return the bytes given back
+     */
+    long trim(long bytes);
+
+    /**
+     * {@link Arena#pin()}.
+     *
+     * @return the {@link PinStatus}, as text
+     */
+    String pin();
+
+    /**
+     * {@link Arena#unpin()}.
+     *
+     * @return the {@link PinStatus}, as text
+     */
+    String unpin();
+}
