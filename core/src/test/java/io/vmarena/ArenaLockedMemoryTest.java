@@ -1,9 +1,7 @@
 package io.vmarena;
 
-import io.vmarena.support.ForwardingAddressSpace;
 import io.vmarena.support.LiveBlocks;
-import io.vmarena.vm.Advice;
-import io.vmarena.vm.Errno;
+import io.vmarena.support.LockedEverywhere;
 import io.vmarena.vm.VmException;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
@@ -53,24 +51,6 @@ class ArenaLockedMemoryTest {
             blocks.checkAll(arena::address, arena::capacity, "still usable");
             arena.close();
             assertEquals(List.of(), simulator.mappings(0, Long.MAX_VALUE));
-        }
-    }
-
-    /** Every DONTNEED is refused as on a locked VMA. */
-    private static final class LockedEverywhere extends ForwardingAddressSpace {
-        int refusedAdvice;
-
-        LockedEverywhere(final SimulatedAddressSpace space) {
-            super(space);
-        }
-
-        @Override
-        public void advise(final long address, final long lengthBytes, final Advice advice) {
-            if (advice == Advice.DONTNEED) {
-                refusedAdvice++;
-                throw new VmException("madvise", "locked", Errno.EINVAL, "DONTNEED on a locked VMA");
-            }
-            super.advise(address, lengthBytes, advice);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.vmarena;
 
+import io.vmarena.support.CapturedLog;
 import io.vmarena.support.LiveBlocks;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
@@ -7,16 +8,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -80,35 +77,12 @@ class BackgroundCompactionAttackTest {
         }
     }
 
-    private static final class Warnings extends Handler implements AutoCloseable {
-        final List<LogRecord> records = new ArrayList<>();
-        private final Logger logger = Logger.getLogger("io.vmarena.Arena");
-
-        Warnings() {
-            logger.addHandler(this);
-        }
-
-        @Override
-        public synchronized void publish(final LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            logger.removeHandler(this);
-        }
-    }
-
     @Test
     void shouldLetCloseWaitForABackgroundSliceInItsListenerAndEndTheTask() throws Exception {
         final CountDownLatch inListener = new CountDownLatch(1);
         final CountDownLatch letGo = new CountDownLatch(1);
         final LiveBlocks blocks = new LiveBlocks(space);
-        try (Warnings warnings = new Warnings()) {
+        try (CapturedLog warnings = new CapturedLog("io.vmarena.Arena")) {
             final Arena arena = arena((oldHandle, newHandle) -> {
                 inListener.countDown();
                 try {
@@ -135,7 +109,7 @@ class BackgroundCompactionAttackTest {
     @Test
     void shouldReportAndStopWhenTheListenerThrowsAnErrorOnTheBackgroundThread() {
         final LiveBlocks blocks = new LiveBlocks(space);
-        try (Warnings warnings = new Warnings(); Arena arena = arena((oldHandle, newHandle) -> {
+        try (CapturedLog warnings = new CapturedLog("io.vmarena.Arena"); Arena arena = arena((oldHandle, newHandle) -> {
             throw new AssertionError("the caller's index is broken");
         }).build()) {
             sparse(arena, blocks);

@@ -1,10 +1,7 @@
 package io.vmarena;
 
-import io.vmarena.support.ForwardingAddressSpace;
 import io.vmarena.support.LiveBlocks;
-import io.vmarena.vm.Advice;
-import io.vmarena.vm.Errno;
-import io.vmarena.vm.VmException;
+import io.vmarena.support.LockedEverywhere;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
@@ -24,24 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PinLockedEverywhereAttackTest {
     private static final long SEGMENT_BYTES = 64L << 10;
-
-    /** Every DONTNEED is refused as on a locked VMA (kernel-semantics MA4). */
-    private static final class LockedEverywhere extends ForwardingAddressSpace {
-        int refusedAdvice;
-
-        LockedEverywhere(final SimulatedAddressSpace space) {
-            super(space);
-        }
-
-        @Override
-        public void advise(final long address, final long lengthBytes, final Advice advice) {
-            if (advice == Advice.DONTNEED) {
-                refusedAdvice++;
-                throw new VmException("madvise", "locked", Errno.EINVAL, "DONTNEED on a locked VMA");
-            }
-            super.advise(address, lengthBytes, advice);
-        }
-    }
 
     @Test
     void shouldStayWhollyPinnedWithExactAccountsWhenGivingBackIsRefused() {

@@ -1,19 +1,16 @@
 package io.vmarena;
 
+import io.vmarena.support.CapturedLog;
 import io.vmarena.vm.LockBudget;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,29 +49,6 @@ class PinningPolicyAttackTest {
         }
     }
 
-    private static final class Warnings extends Handler implements AutoCloseable {
-        final List<LogRecord> records = new ArrayList<>();
-        private final Logger logger = Logger.getLogger("io.vmarena.PinningPolicy");
-
-        Warnings() {
-            logger.addHandler(this);
-        }
-
-        @Override
-        public synchronized void publish(final LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            logger.removeHandler(this);
-        }
-    }
-
     @AfterEach
     void release() {
         scheduler.shutdownNow();
@@ -91,7 +65,7 @@ class PinningPolicyAttackTest {
         final List<String> log = FakePinnable.log();
         final FakePinnable fake = new FakePinnable("a", 4096, log);
         final RuntimeException broken = new IllegalStateException("VmLck unreadable");
-        try (Warnings warnings = new Warnings();
+        try (CapturedLog warnings = new CapturedLog("io.vmarena.PinningPolicy");
             PinningPolicy policy = PinningPolicy.builder().scheduler(scheduler).build()) {
             policy.register(fake, fake, 1, space, () -> {
                 throw broken;

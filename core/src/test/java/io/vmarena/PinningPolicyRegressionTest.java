@@ -1,19 +1,18 @@
 package io.vmarena;
 
+import io.vmarena.support.CapturedLog;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -188,26 +187,8 @@ class PinningPolicyRegressionTest {
     /** A refusal that persists was logged as a WARNING every period: pin() from the policy cleared what was told. */
     @Test
     void shouldLogARefusalThatPersistsOnce() {
-        final Logger logger = Logger.getLogger(Arena.class.getName());
-        final List<String> warnings = new CopyOnWriteArrayList<>();
-        final Handler handler = new Handler() {
-            @Override
-            public void publish(final LogRecord record) {
-                if (record.getLevel() == Level.WARNING) {
-                    warnings.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(handler);
-        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17
+        try (CapturedLog log = new CapturedLog(Arena.class.getName());
+            SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17
             .withMemlock(64 * SEGMENT_BYTES).withIpcLock(false).withMaxMapCount(2));
             PinningPolicy policy = PinningPolicy.builder().manual().build();
             Arena arena = shared(space, "split").build()) {
@@ -218,10 +199,10 @@ class PinningPolicyRegressionTest {
                 arena.read().close(); // warm
                 policy.decide();
             }
+            final List<String> warnings = log.records.stream().filter(record -> record.getLevel() == Level.WARNING)
+                .map(LogRecord::getMessage).collect(Collectors.toList());
             assertEquals(1, warnings.size(), () -> "told once: " + warnings);
             assertTrue(warnings.get(0).contains("vm.max_map_count"), warnings.get(0));
-        } finally {
-            logger.removeHandler(handler);
         }
     }
 

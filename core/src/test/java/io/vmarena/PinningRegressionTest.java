@@ -1,5 +1,6 @@
 package io.vmarena;
 
+import io.vmarena.support.CapturedLog;
 import io.vmarena.support.ForwardingAddressSpace;
 import io.vmarena.vm.Errno;
 import io.vmarena.vm.LockMode;
@@ -10,12 +11,6 @@ import io.vmarena.vm.VmException;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -89,23 +84,8 @@ class PinningRegressionTest {
      */
     @Test
     void shouldLogALimitRefusalOnceAndNotRetryItOnEveryClaim() {
-        final List<LogRecord> warnings = new ArrayList<>();
-        final Handler handler = new Handler() {
-            @Override
-            public void publish(final LogRecord record) {
-                warnings.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger.getLogger(Arena.class.getName()).addHandler(handler);
-        try (SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withIpcLock(false)
+        try (CapturedLog warnings = new CapturedLog(Arena.class.getName());
+            SimulatedAddressSpace simulator = new SimulatedAddressSpace(KernelProfile.LINUX_6_17.withIpcLock(false)
             .withMemlock(4 * SEGMENT_BYTES))) {
             final CountingLocks space = new CountingLocks(simulator);
             try (Arena arena = Arena.builder().addressSpace(space).name("at-limit").segmentBytes(SEGMENT_BYTES)
@@ -116,12 +96,10 @@ class PinningRegressionTest {
                     arena.free(arena.allocate(8 * SEGMENT_BYTES)); // past the limit: grows on unpinned
                     arena.stats(); // a metrics exporter polling
                 }
-                assertEquals(1, warnings.size(), "logged once");
+                assertEquals(1, warnings.records.size(), "logged once");
                 assertEquals(1, space.failedLocks, "tried once at the limit");
                 assertEquals(simulator.lockedBytes(), arena.stats().pin().pinnedBytes());
             }
-        } finally {
-            Logger.getLogger(Arena.class.getName()).removeHandler(handler);
         }
     }
 
