@@ -10,7 +10,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Netty's direct buffers, {@code directBuffer(length)} then {@code release()}, as close to Netty's
  * best as JMH allows: leak detection off (its default samples one allocation in 128 and wraps
- * it), and per-thread caches on for the benchmark thread, which Netty 4.1 otherwise gives only to
+ * it), and per-thread caches on for the benchmark thread, which Netty otherwise gives only to
  * its own event-loop threads ({@code useCacheForAllThreads} and
  * {@code useCacheForNonEventLoopThreads} default to false).
  *
