@@ -174,6 +174,27 @@ public interface AddressSpace {
         return residentBytes;
     }
 
+    /**
+     * The resident bytes of {@code [fromAddress, toAddress)} and the part of them mapped by
+     * transparent huge pages, as smaps counts them ({@code Rss}, {@code AnonHugePages}: the shared
+     * zero page is not counted). Never refused, whoever owns the range; a range with nothing
+     * mapped has none. The default sums smaps over the VMAs that intersect the range (whole
+     * VMAs), which costs a read of all of /proc/self/smaps (milliseconds in a large process):
+     * Linux asks {@code PAGEMAP_SCAN} (6.7+) for the range alone instead, in microseconds, and
+     * only where the kernel lacks it falls back to mincore for the resident bytes (which counts
+     * zero-page reads, see {@link #residentBytes}) and smaps for the huge-page bytes where THP
+     * may be in effect.
+     */
+    default Residency residency(final long fromAddress, final long toAddress) {
+        long residentBytes = 0;
+        long hugePageBytes = 0;
+        for (final Mapping mapping : mappings(fromAddress, toAddress, MappingSource.SMAPS)) {
+            residentBytes += mapping.residentPages() * pageSize();
+            hugePageBytes += mapping.anonHugePageBytes();
+        }
+        return new Residency(residentBytes, hugePageBytes);
+    }
+
     /** The process's locked memory ({@code VmLck} of /proc/self/status), in bytes. */
     long lockedBytes();
 
