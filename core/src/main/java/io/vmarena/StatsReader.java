@@ -5,14 +5,15 @@ import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.Residency;
 
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * Builds an arena's {@link ArenaStats}: the accounting from the arena's own tables, the memory
  * from the address space asked about the arena's range alone, never from all of smaps:
  * <pre>
- *  residentBytes, hugePageBytes  AddressSpace.residency(range)     (Linux: one PAGEMAP_SCAN)
- *  lockedBytes                   residency of each run of LOCKED places (Linux: one PAGEMAP_SCAN each)
- *  vmaCount                      AddressSpace.mappings(range, AUTO)  (Linux: PROCMAP_QUERY per VMA)
+ *  residentBytes, hugePageBytes  AddressSpace.residency(range, lockedRuns)  (Linux: one PAGEMAP_SCAN walk)
+ *  lockedBytes                   the same call's bytes within the runs of LOCKED places
+ *  vmaCount                      AddressSpace.mappings(range, AUTO)  (Linux: one PROCMAP_QUERY per VMA)
  * </pre>
  * smaps' {@code Locked} of a VMA is its {@code Rss} when the VMA is VM_LOCKED, and the arena's
  * VM_LOCKED VMAs are its LOCKED places (its pinning is the only thing that locks them), so
@@ -58,8 +59,8 @@ final class StatsReader {
         final long base = range.base();
         final long reservedBytes = range.reservedBytes();
         final AddressSpace space = range.space();
-        final Residency residency = space.residency(base, base + reservedBytes);
-        final long lockedBytes = lockedResidentBytes(space, view, base);
+        final Residency residency = space.residency(base, base + reservedBytes, lockedRanges(view, base));
+        final long lockedBytes = residency.withinBytes();
         final int vmaCount = space.mappings(base, base + reservedBytes, MappingSource.AUTO).size();
         final int classSegments = segments.classSegments();
         final int runSegments = segments.runSegments();
@@ -73,13 +74,14 @@ final class StatsReader {
             segments.pinning().status(view));
     }
 
-    /** The resident bytes of the LOCKED places, one residency call per run of them. */
-    private long lockedResidentBytes(final AddressSpace space, final Places view, final long base) {
+    /** The runs of LOCKED places, as {start, end} address pairs: where smaps counts Locked. */
+    private long[] lockedRanges(final Places view, final long base) {
         if (view.lockedCount() == 0) {
-            return 0;
+            return new long[0];
         }
         final long segmentBytes = segments.segmentBytes();
-        long lockedBytes = 0;
+        long[] ranges = new long[8];
+        int length = 0;
         int place = 0;
         while (place < view.count()) {
             if (!view.has(place, Places.LOCKED)) {
@@ -90,9 +92,13 @@ final class StatsReader {
             while (end < view.count() && view.has(end, Places.LOCKED)) {
                 end++;
             }
-            lockedBytes += space.residency(base + place * segmentBytes, base + end * segmentBytes).residentBytes();
+            if (length == ranges.length) {
+                ranges = Arrays.copyOf(ranges, 2 * length);
+            }
+            ranges[length++] = base + place * segmentBytes;
+            ranges[length++] = base + end * segmentBytes;
             place = end;
         }
-        return lockedBytes;
+        return Arrays.copyOf(ranges, length);
     }
 }

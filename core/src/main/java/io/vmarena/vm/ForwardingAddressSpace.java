@@ -160,8 +160,8 @@ public abstract class ForwardingAddressSpace implements AddressSpace, FaultObser
     }
 
     @Override
-    public Residency residency(final long fromAddress, final long toAddress) {
-        return delegate.residency(fromAddress, toAddress);
+    public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        return delegate.residency(fromAddress, toAddress, within);
     }
 
     @Override

@@ -81,8 +81,8 @@ public final class LeasedView implements AddressSpace, FaultObserver {
     }
 
     @Override
-    public Residency residency(final long fromAddress, final long toAddress) {
-        return space.residency(fromAddress, toAddress);
+    public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        return space.residency(fromAddress, toAddress, within);
     }
 
     @Override

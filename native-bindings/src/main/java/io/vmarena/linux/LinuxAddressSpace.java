@@ -398,24 +398,28 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
      * where THP may be in effect, smaps for the huge-page bytes (a read of all of it).
      */
     @Override
-    public Residency residency(final long fromAddress, final long toAddress) {
+    public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        Residency.checkWithin(within);
         if (pagemapScan != null) {
             try {
-                return pagemapScan.residency(fromAddress, toAddress);
+                return pagemapScan.residency(fromAddress, toAddress, within);
             } catch (final LastErrorException e) {
                 throw new VmException("ioctl", "/proc/self/pagemap, PAGEMAP_SCAN, 0x" + Long.toHexString(fromAddress),
                     e.getErrorCode(), "the PAGEMAP_SCAN ioctl failed");
             }
         }
+        long withinBytes = 0;
+        for (int index = 0; index < within.length; index += 2) {
+            withinBytes += residentBytes(within[index], within[index + 1]);
+        }
         final String thpMode = capabilities.thpMode();
-        if ("never".equals(thpMode) || "unavailable".equals(thpMode)) {
-            return new Residency(residentBytes(fromAddress, toAddress), 0);
-        }
         long hugePageBytes = 0;
-        for (final Mapping mapping : mappings(fromAddress, toAddress, MappingSource.SMAPS)) {
-            hugePageBytes += mapping.anonHugePageBytes();
+        if (!"never".equals(thpMode) && !"unavailable".equals(thpMode)) {
+            for (final Mapping mapping : mappings(fromAddress, toAddress, MappingSource.SMAPS)) {
+                hugePageBytes += mapping.anonHugePageBytes();
+            }
         }
-        return new Residency(residentBytes(fromAddress, toAddress), hugePageBytes);
+        return new Residency(residentBytes(fromAddress, toAddress), hugePageBytes, withinBytes);
     }
 
     @Override

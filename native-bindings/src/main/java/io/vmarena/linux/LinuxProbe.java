@@ -131,7 +131,7 @@ final class LinuxProbe {
             final long start = scratch + pageSize;
             LibC.mprotect(start, 2 * pageSize, PROT_READ_WRITE);
             new Pointer(start).setByte(0, (byte)1);
-            final io.vmarena.vm.Residency found = scan.residency(scratch, scratch + 4 * pageSize);
+            final io.vmarena.vm.Residency found = scan.residency(scratch, scratch + 4 * pageSize, new long[0]);
             if (found.residentBytes() == pageSize) {
                 return Feature.present("the PAGEMAP_SCAN ioctl found the one written page of a scratch VMA");
             }

@@ -46,23 +46,34 @@ final class PagemapScan implements AutoCloseable {
     }
 
     /**
-     * The resident and huge-page bytes of {@code [fromAddress, toAddress)} (page-aligned);
-     * holes and PROT_NONE pages count nothing.
+     * The resident and huge-page bytes of {@code [fromAddress, toAddress)} (page-aligned), and
+     * the resident bytes inside {@code within} ({start, end} pairs in address order), from one
+     * walk: the kernel returns runs in address order, each intersected with the sub-ranges as
+     * it comes. Holes and PROT_NONE pages count nothing.
      *
      * @throws LastErrorException ENOTTY or EINVAL where the kernel lacks the ioctl
      */
-    synchronized Residency residency(final long fromAddress, final long toAddress) {
+    synchronized Residency residency(final long fromAddress, final long toAddress, final long[] within) {
         long residentBytes = 0;
         long hugePageBytes = 0;
+        long withinBytes = 0;
+        int pair = 0;
         long start = fromAddress;
         while (start < toAddress) {
             final int found = scan(start, toAddress);
             for (int region = 0; region < found; region++) {
                 final int offset = region * REGION_BYTES;
-                final long lengthBytes = regions.getLong(offset + 8) - regions.getLong(offset);
-                residentBytes += lengthBytes;
+                final long regionStart = regions.getLong(offset);
+                final long regionEnd = regions.getLong(offset + 8);
+                residentBytes += regionEnd - regionStart;
                 if ((regions.getLong(offset + 16) & PAGE_IS_HUGE) != 0) {
-                    hugePageBytes += lengthBytes;
+                    hugePageBytes += regionEnd - regionStart;
+                }
+                while (pair < within.length && within[pair + 1] <= regionStart) {
+                    pair += 2; // sub-ranges wholly below this run: no later run reaches them
+                }
+                for (int next = pair; next < within.length && within[next] < regionEnd; next += 2) {
+                    withinBytes += Math.min(regionEnd, within[next + 1]) - Math.max(regionStart, within[next]);
                 }
             }
             final long walkEnd = args.getLong(32);
@@ -71,7 +82,7 @@ final class PagemapScan implements AutoCloseable {
             }
             start = walkEnd;
         }
-        return new Residency(residentBytes, hugePageBytes);
+        return new Residency(residentBytes, hugePageBytes, withinBytes);
     }
 
     /** One ioctl from {@code start}; returns the runs found (the kernel sets walk_end). */

@@ -45,6 +45,10 @@ class ResidencyTest {
                 assertEquals(new Residency(2 * page, 0), reader.residency(base + 8 * page, base + 12 * page),
                     "PROT_NONE pages keep theirs");
                 assertEquals(Residency.NONE, reader.residency(base + 4 * page, base + 6 * page), "a hole has none");
+                final long[] within = {base + page, base + 3 * page, base + 6 * page, base + 7 * page,
+                    base + 9 * page, base + 16 * page};
+                assertEquals(new Residency(6 * page, 0, 5 * page), reader.residency(base, base + 16 * page, within),
+                    "pages 1 and 2, none of 6, and 9, 10 and 15 are within");
             }
         } finally {
             space.unmap(guarded, 18 * page);
@@ -103,6 +107,13 @@ class ResidencyTest {
         } finally {
             space.unmap(raw, 5 * pmd);
         }
+    }
+
+    @Test
+    void shouldRefuseSubRangesThatAreNotPairs() {
+        final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> space.residency(0, page, new long[] {0}));
+        assertEquals("within must hold {start, end} pairs, got 1 values", refused.getMessage());
     }
 
     /** Rss and AnonHugePages of the VMAs in the range, as smaps reports them. */
