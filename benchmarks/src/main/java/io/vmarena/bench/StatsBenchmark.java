@@ -1,6 +1,7 @@
 package io.vmarena.bench;
 
 import io.vmarena.Arena;
+import io.vmarena.HugePages;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,17 +22,25 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What one {@link Arena#stats()} costs, the call a service polls for its dashboards: on an arena
- * of {@code regionBytes}, every page of its live blocks resident, in {@code vmaCount} VMAs (see
- * {@link StatsRegion}). {@code source=stats} is the call as it is (PAGEMAP_SCAN and
- * PROCMAP_QUERY over the arena's range alone, where the kernel has them);
- * {@code source=smaps} is the read stats() made before, all of /proc/self/smaps for the range's
- * VMAs, whose cost grows with every mapping of the process. The target: at most 200 µs for
- * 1 GiB in 100 VMAs. Sample time, so JMH prints the median (p0.50) beside the mean. stats()
- * only reads, so one region serves every invocation.
+ * of {@code regionBytes}, pinned, every page of its live blocks resident, in {@code vmaCount}
+ * VMAs (see {@link StatsRegion}), with small pages ({@code hugePages=REFUSED}) or transparent
+ * huge pages where the kernel gives them ({@code WANTED}). Sources:
+ * <ul>
+ * <li>{@code stats}: the call as it is: one PAGEMAP_SCAN walk of the range's page tables and
+ * one PROCMAP_QUERY per VMA, where the kernel has them. The walk costs per page-table entry:
+ * one per 4 KiB page, one per huge page.</li>
+ * <li>{@code smaps}: the read stats() made before, all of /proc/self/smaps, for the range's
+ * VMAs: the same walk of the range and of every other mapping of the process.</li>
+ * <li>{@code mincore}: the alternative weighed and not taken: mincore over the range and
+ * PROCMAP_QUERY; cheaper per page, but it counts a read of an untouched page (the zero page)
+ * as resident, where smaps' Rss does not, and it cannot tell huge pages.</li>
+ * </ul>
+ * The issue's target: at most 200 µs for 1 GiB in 100 VMAs. Sample time, so JMH prints the
+ * median (p0.50) beside the mean. stats() only reads, so one region serves every invocation.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar StatsBenchmark
- * java -jar benchmarks/target/benchmarks.jar StatsBenchmark -p source=stats -p vmaCount=100
+ * java -jar benchmarks/target/benchmarks.jar StatsBenchmark -p source=stats -p vmaCount=100 -p hugePages=WANTED
  * </pre>
  */
 @State(Scope.Thread)
@@ -41,9 +50,13 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED")
 public class StatsBenchmark {
-    /** {@code stats}: Arena.stats(); {@code smaps}: the smaps read it made before. */
-    @Param({"stats", "smaps"})
+    /** {@code stats}: Arena.stats(); {@code smaps}: the read it made before; {@code mincore}: the alternative. */
+    @Param({"stats", "smaps", "mincore"})
     public String source;
+
+    /** {@code REFUSED}: 4 KiB pages (MADV_NOHUGEPAGE); {@code WANTED}: huge pages where the kernel has them. */
+    @Param({"REFUSED", "WANTED"})
+    public String hugePages;
 
     @Param({"1", "100"})
     public int vmaCount;
@@ -54,13 +67,18 @@ public class StatsBenchmark {
     private AddressSpace space;
     private Arena arena;
     private long base;
-    private boolean smaps;
+    private Source reader;
+
+    /** What the benchmark reads. */
+    enum Source {
+        STATS, SMAPS, MINCORE
+    }
 
     @Setup(Level.Trial)
     public void buildRegion() {
-        smaps = sourceIsSmaps(source);
+        reader = sourceOf(source);
         space = AddressSpaces.system();
-        arena = StatsRegion.build(space, regionBytes, vmaCount);
+        arena = StatsRegion.build(space, regionBytes, vmaCount, HugePages.valueOf(hugePages));
         base = arena.stats().baseAddress();
     }
 
@@ -69,21 +87,30 @@ public class StatsBenchmark {
         arena.close();
     }
 
-    /** The stats, or the smaps figures summed (so that neither read is optimised away). */
+    /** The stats, or the other sources' figures summed (so that no read is optimised away). */
     @Benchmark
     public Object stats() {
-        return smaps ? (Object)StatsRegion.smapsFigures(space, base, regionBytes) : arena.stats();
+        switch (reader) {
+            case SMAPS:
+                return StatsRegion.smapsFigures(space, base, regionBytes);
+            case MINCORE:
+                return StatsRegion.mincoreFigures(space, base, regionBytes);
+            default:
+                return arena.stats();
+        }
     }
 
-    /** Whether {@code source} names the old smaps read. */
-    static boolean sourceIsSmaps(final String source) {
-        switch (source) {
+    /** The source {@code name} names. */
+    static Source sourceOf(final String name) {
+        switch (name) {
             case "stats":
-                return false;
+                return Source.STATS;
             case "smaps":
-                return true;
+                return Source.SMAPS;
+            case "mincore":
+                return Source.MINCORE;
             default:
-                throw new IllegalArgumentException("unknown source " + source + "; one of stats, smaps");
+                throw new IllegalArgumentException("unknown source " + name + "; one of stats, smaps, mincore");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.vmarena.bench;
 
 import io.vmarena.Arena;
+import io.vmarena.HugePages;
 import io.vmarena.PinState;
 import io.vmarena.PinStatus;
 import io.vmarena.vm.AddressSpace;
@@ -29,6 +30,12 @@ final class StatsRegion {
      * @throws IllegalStateException when the range does not have {@code vmaCount} VMAs after all
      */
     static Arena build(final AddressSpace space, final long regionBytes, final int vmaCount) {
+        return build(space, regionBytes, vmaCount, HugePages.SYSTEM_DEFAULT);
+    }
+
+    /** {@link #build(AddressSpace, long, int)} with the arena's huge-page policy. */
+    static Arena build(final AddressSpace space, final long regionBytes, final int vmaCount,
+        final HugePages hugePages) {
         final long segmentBytes = Math.max(SEGMENT_BYTES, space.capabilities().pmdBytes());
         final int pairs = vmaCount / 2;
         final long segments = regionBytes / segmentBytes;
@@ -39,7 +46,7 @@ final class StatsRegion {
                 + vmaCount + " VMAs");
         }
         final Arena arena = Arena.builder().name("stats-" + vmaCount).addressSpace(space).segmentBytes(segmentBytes)
-            .initialBytes(regionBytes).maximumBytes(regionBytes).retainedBytes(0).build();
+            .hugePages(hugePages).initialBytes(regionBytes).maximumBytes(regionBytes).retainedBytes(0).build();
         try {
             final long[] separators = new long[pairs];
             if (pairs == 0) {
@@ -80,6 +87,12 @@ final class StatsRegion {
             figures += mapping.residentPages() + mapping.lockedPages() + mapping.anonHugePageBytes();
         }
         return figures;
+    }
+
+    /** What a stats() from mincore would read: the range's resident bytes (zero-page reads included) and VMAs. */
+    static long mincoreFigures(final AddressSpace space, final long base, final long regionBytes) {
+        return space.residentBytes(base, base + regionBytes)
+            + space.mappings(base, base + regionBytes, MappingSource.AUTO).size();
     }
 
     /** Writes one byte in every page, through the checked copy (the simulator sees the writes too). */

@@ -9,7 +9,6 @@ import org.openjdk.jmh.annotations.Param;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,19 +23,21 @@ class StatsBenchmarkTest {
     }
 
     @Test
-    void shouldOfferStatsAndSmapsOverAGibibyteInOneAndAHundredVmas() throws NoSuchFieldException {
-        assertArrayEquals(new String[] {"stats", "smaps"}, values("source"));
+    void shouldOfferEverySourceOverAGibibyteInOneAndAHundredVmasOfSmallAndHugePages() throws NoSuchFieldException {
+        assertArrayEquals(new String[] {"stats", "smaps", "mincore"}, values("source"));
+        assertArrayEquals(new String[] {"REFUSED", "WANTED"}, values("hugePages"));
         assertArrayEquals(new String[] {"1", "100"}, values("vmaCount"));
         assertArrayEquals(new String[] {Long.toString(1L << 30)}, values("regionBytes"));
     }
 
     @Test
     void shouldRefuseAnUnknownSourceNamingTheKnownOnes() {
-        assertFalse(StatsBenchmark.sourceIsSmaps("stats"));
-        assertTrue(StatsBenchmark.sourceIsSmaps("smaps"));
+        assertEquals(StatsBenchmark.Source.STATS, StatsBenchmark.sourceOf("stats"));
+        assertEquals(StatsBenchmark.Source.SMAPS, StatsBenchmark.sourceOf("smaps"));
+        assertEquals(StatsBenchmark.Source.MINCORE, StatsBenchmark.sourceOf("mincore"));
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-            () -> StatsBenchmark.sourceIsSmaps("procfs"));
-        assertEquals("unknown source procfs; one of stats, smaps", refused.getMessage());
+            () -> StatsBenchmark.sourceOf("procfs"));
+        assertEquals("unknown source procfs; one of stats, smaps, mincore", refused.getMessage());
     }
 
     @Test
@@ -56,6 +57,8 @@ class StatsBenchmarkTest {
                 assertEquals(regionBytes - 2 * StatsRegion.SEGMENT_BYTES, stats.residentBytes(), stats.toString());
                 assertEquals(stats.residentBytes(), stats.lockedBytes(), "the live blocks stay pinned");
                 assertTrue(StatsRegion.smapsFigures(space, stats.baseAddress(), regionBytes) > 0);
+                assertEquals(stats.residentBytes() + 10, StatsRegion.mincoreFigures(space, stats.baseAddress(),
+                    regionBytes + 3 * StatsRegion.SEGMENT_BYTES), "resident bytes and VMAs");
             }
         }
     }
