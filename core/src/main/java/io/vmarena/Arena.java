@@ -581,9 +581,10 @@ public final class Arena implements AutoCloseable {
 
     /**
      * A snapshot of the arena's memory. The memory figures are the address space's, for the
-     * arena's range alone (on Linux 6.7+ one {@code PAGEMAP_SCAN} for the range, one per run of
-     * pinned segments, and one {@code PROCMAP_QUERY} per VMA on 6.11+: tens of microseconds, not
-     * a read of all of /proc/self/smaps; see {@link ArenaStats} for what each figure is and
+     * arena's range alone: on Linux 6.7+ one {@code PAGEMAP_SCAN} walk of its page tables (a
+     * nanosecond or so per resident 4 KiB page, one entry per huge page) and one
+     * {@code PROCMAP_QUERY} per VMA on 6.11+, never a read of all of /proc/self/smaps (see
+     * {@link ArenaStats} for what each figure is and what it costs, and
      * {@link io.vmarena.vm.AddressSpace#residency} for older kernels). Does not move memory:
      * allowed inside a read section, where it may wait for a change under way that does not move
      * memory, never for one that waits for the section.
