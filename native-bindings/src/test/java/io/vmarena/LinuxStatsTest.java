@@ -64,9 +64,6 @@ class LinuxStatsTest {
             allocateAndWrite(arena, 64 * SEGMENT_BYTES);
             agrees(arena, "grown");
         }
-        try (Arena arena = arena().build()) {
-            arena.close();
-        }
     }
 
     @Test
