@@ -581,8 +581,8 @@ public final class Arena implements AutoCloseable {
 
     /**
      * A snapshot of the arena's memory. The memory figures are the address space's, for the
-     * arena's range alone: on Linux 6.7+ one {@code PAGEMAP_SCAN} walk of its page tables (some
-     * 20 ns per resident 4 KiB page, the same per huge page) and one
+     * arena's range alone: on Linux 6.7+ one {@code PAGEMAP_SCAN} walk of its page tables (10 to
+     * 25 ns per resident 4 KiB page, the same per huge page) and one
      * {@code PROCMAP_QUERY} per VMA on 6.11+, never a read of all of /proc/self/smaps (see
      * {@link ArenaStats} for what each figure is and what it costs, and
      * {@link io.vmarena.vm.AddressSpace#residency} for older kernels). Does not move memory:

@@ -6,10 +6,10 @@ package io.vmarena;
  * {@code PAGEMAP_SCAN} walk of the range's page tables (6.7+; before, mincore and, where THP
  * may be in effect, smaps: see {@link io.vmarena.vm.AddressSpace#residency}) and
  * {@code PROCMAP_QUERY} for the VMAs (6.11+; before, /proc/self/maps). Tests reconcile them
- * with smaps after every layout. What they cost: about a microsecond per VMA, and 15 to 25 ns
- * per page-table entry the walk finds present: one per 4 KiB page (4 to 7 ms for a resident
- * gibibyte), one per huge page (tens of microseconds for a gibibyte of them); see
- * StatsBenchmark.
+ * with smaps after every layout. What they cost: about a microsecond per VMA, and 10 to 25 ns
+ * per page-table entry the walk finds present: one per 4 KiB page (3 to 7 ms for a resident
+ * gibibyte, where reading smaps cost 17 to 27 ms), one per huge page (35 µs for a gibibyte of
+ * them, 125 µs with 100 VMAs); see StatsBenchmark.
  * From a thread other than a confined arena's owner, see {@link Arena#stats()} for what the
  * figures are.
  *

@@ -187,7 +187,7 @@ public interface AddressSpace {
      * the VMAs that intersect the range (whole VMAs, and for {@code within} the VMAs that
      * intersect each sub-range), which costs a read of all of /proc/self/smaps per range
      * (milliseconds in a large process). Linux asks {@code PAGEMAP_SCAN} (6.7+) instead: one walk
-     * of the range's page tables (some 20 ns per present entry: one per resident 4 KiB page, one per huge
+     * of the range's page tables (10 to 25 ns per present entry: one per resident 4 KiB page, one per huge
      * page), whatever the process's other mappings; only where the kernel lacks it, mincore for
      * the resident bytes (which counts zero-page reads, see {@link #residentBytes}) and smaps for
      * the huge-page bytes where THP may be in effect.

@@ -22,7 +22,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ResidencyTest {
     private final LinuxAddressSpace space = (LinuxAddressSpace)new LinuxAddressSpaceProvider().open();
-    private final LinuxAddressSpace fallback = new LinuxAddressSpace(withoutPagemapScan(space.capabilities()));
+    /** One for the class: each backend holds a PROCMAP_QUERY fd for good. */
+    private static final LinuxAddressSpace FALLBACK = new LinuxAddressSpace(
+        withoutPagemapScan(new LinuxAddressSpaceProvider().open().capabilities()));
+    private final LinuxAddressSpace fallback = FALLBACK;
     private final long page = space.pageSize();
 
     @Test
