@@ -3,7 +3,6 @@ package io.vmarena;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.FaultObserver;
-import io.vmarena.vm.Mapping;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -11,7 +10,6 @@ import org.agrona.MutableDirectBuffer;
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -133,6 +131,7 @@ public final class Arena implements AutoCloseable {
     private final Segments segments;
     private final BlockHeap heap;
     private final Compactor compactor;
+    private final StatsReader statsReader;
     /** The background compaction task, or null (see {@link CompactionPolicy}); set by build() before it returns. */
     private volatile BackgroundCompaction background;
     /** The {@link ArenaTags} ticket: this arena's tag, and its width for the release. */
@@ -192,6 +191,7 @@ public final class Arena implements AutoCloseable {
         compactor = new Compactor(name, heap, segments, range, builder.compactionPauseBudget,
             builder.evacuationThreshold, builder.relocationListener);
         heap.listened(builder.relocationListener != null);
+        statsReader = new StatsReader(range, places, segments, heap, compactor);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
         space = geometry.space;
         faultObserver = space instanceof FaultObserver ? (FaultObserver)space : null;
@@ -580,12 +580,35 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * A snapshot of the arena's memory; reads the address space's account of it (a system call).
-     * Does not move memory: allowed inside a read section, where it may wait for a change under
-     * way that does not move memory, never for one that waits for the section.
+     * A snapshot of the arena's memory. The memory figures are the address space's, for the
+     * arena's range alone: on Linux 6.7+ one {@code PAGEMAP_SCAN} walk of its page tables (10 to
+     * 25 ns per resident 4 KiB page, the same per huge page) and one
+     * {@code PROCMAP_QUERY} per VMA on 6.11+, never a read of all of /proc/self/smaps (see
+     * {@link ArenaStats} for what each figure is and what it costs, and
+     * {@link io.vmarena.vm.AddressSpace#residency} for older kernels). Does not move memory:
+     * allowed inside a read section, where it may wait for a change under way that does not move
+     * memory, never for one that waits for the section.
+     *
+     * <p><b>From any thread.</b> A shared arena answers every thread from one moment (under its
+     * lock, held for the microseconds the reads take). A confined arena answers its owner from
+     * one moment too, and any other thread (a monitor, a JMX agent) without stopping or slowing
+     * the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
+     * from values the arena held during the call, not one consistent snapshot (usedBytes may be
+     * from before an allocation that classSegments is from after; the memory figures are of the
+     * range where the arena was when the call read its base, which a growth may have moved since);
+     * and the three forecast figures ({@code reclaimableBytes}, {@code reclaimableReservedBytes},
+     * {@code compactionEstimate}) are those of the owner's last stats() or compaction-policy check,
+     * zero before the first. It never fails or waits, however the owner races it (allocating,
+     * growing, compacting, trimming, pinning), except for the refusal below.
+     *
+     * @throws IllegalStateException when the arena is closed or failed (for a reader on another
+     *     thread: before or after the call read it, so no figure read during close is returned)
      */
     public ArenaStats stats() {
         if (lock == null) {
+            if (Thread.currentThread() != owner) {
+                return statsFromAnotherThread();
+            }
             ensureOwner();
             try {
                 return snapshot();
@@ -635,25 +658,24 @@ public final class Arena implements AutoCloseable {
     }
 
     private ArenaStats snapshot() {
-        final List<Mapping> mappings = range.mappings();
-        final long pageSize = range.space().pageSize();
-        long residentBytes = 0;
-        long lockedBytes = 0;
-        long hugePageBytes = 0;
-        for (final Mapping mapping : mappings) {
-            residentBytes += mapping.residentPages() * pageSize;
-            lockedBytes += mapping.lockedPages() * pageSize;
-            hugePageBytes += mapping.anonHugePageBytes();
+        return statsReader.read();
+    }
+
+    /**
+     * stats() of a confined arena from a thread other than its owner: reads without stopping
+     * the owner (see {@link StatsReader#readRacing}), and refuses only a closed or failed arena,
+     * checked before and after, so figures read while close() unmapped the range are never
+     * returned.
+     */
+    private ArenaStats statsFromAnotherThread() {
+        ensureOpen();
+        try {
+            final ArenaStats stats = statsReader.readRacing();
+            ensureOpen();
+            return stats;
+        } finally {
+            Reference.reachabilityFence(this); // see ArenaCleanup
         }
-        final long inUseBytes = (long)(segments.classSegments() + segments.runSegments()) * segments.segmentBytes();
-        final long usedBytes = heap.usedBytes();
-        final long[] forecast = compactor.forecast();
-        final double fragmentation = inUseBytes == 0 ? 0 : 1 - (double)usedBytes / inUseBytes;
-        final PinStatus pin = segments.pinning().status();
-        return new ArenaStats(range.base(), range.reservedBytes(), segments.committedBytes(), residentBytes, usedBytes,
-            lockedBytes, segments.retainedBytes(), mappings.size(), places.freeCount(), segments.classSegments(),
-            segments.runSegments(), fragmentation, range.grows(), range.moves(), compactor.slices(), forecast[0],
-            forecast[1], Duration.ofNanos(forecast[2]), hugePageBytes, range.hugePages(), pin);
     }
 
     /**

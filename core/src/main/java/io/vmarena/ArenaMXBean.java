@@ -12,10 +12,14 @@ package io.vmarena;
  * never touch the arena.
  *
  * <p>Threads. JMX reads and operations run on the caller's thread (a JMX connector's, for a
- * remote dashboard). A shared arena serves them like any other thread. A confined arena refuses
- * every thread but its owner's, so from a dashboard its figures and operations fail with the
- * arena's {@link IllegalStateException} (wrapped by the MBeanServer), which names the owner and
- * says to build the arena with {@link Threading#SHARED}; they never wait for the owner.
+ * remote dashboard). A shared arena serves them like any other thread. A confined arena's
+ * figures are read from any thread without stopping or slowing its owner (with the contract
+ * {@link Arena#stats()} gives a thread other than the owner: each figure is one the arena held
+ * during the read, not one consistent snapshot, and the forecast is the owner's last); its
+ * operations ({@code compact}, {@code trim}, {@code pin}, {@code unpin}) refuse every thread but
+ * the owner's, so from a dashboard they fail with the arena's {@link IllegalStateException}
+ * (wrapped by the MBeanServer), which names the owner and says to build the arena with
+ * {@link Threading#SHARED}. Nothing here waits for the owner.
  */
 public interface ArenaMXBean {
     /** The arena's name. */

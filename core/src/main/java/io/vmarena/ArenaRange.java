@@ -771,11 +771,6 @@ final class ArenaRange {
         space.unhold(lease, address, lengthBytes);
     }
 
-    /** The VMAs of the range with their resident and locked pages (from smaps, or the simulator's). */
-    List<Mapping> mappings() {
-        return space.mappings(base, base + reservedBytes, MappingSource.SMAPS);
-    }
-
     /**
      * A PROT_NONE reservation of {@code lengthBytes}, aligned (see the class comment), just below
      * a large free gap so that it can grow in place and nothing lands in the holes a move leaves,

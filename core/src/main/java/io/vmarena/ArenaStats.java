@@ -1,19 +1,30 @@
 package io.vmarena;
 
 /**
- * A snapshot of an arena, taken by {@link Arena#stats()}. The memory figures come from the
- * address space's own account of the arena's range (/proc/self/smaps on Linux), so they agree
- * with what the system sees.
+ * A snapshot of an arena, taken by {@link Arena#stats()}. The memory figures are the ones
+ * /proc/self/smaps gives for the arena's range, read without reading smaps: on Linux one
+ * {@code PAGEMAP_SCAN} walk of the range's page tables (6.7+; before, mincore and, where THP
+ * may be in effect, smaps: see {@link io.vmarena.vm.AddressSpace#residency}) and
+ * {@code PROCMAP_QUERY} for the VMAs (6.11+; before, /proc/self/maps). Tests reconcile them
+ * with smaps after every layout. What they cost: about a microsecond per VMA, and 10 to 25 ns
+ * per page-table entry the walk finds present: one per 4 KiB page (3 to 7 ms for a resident
+ * gibibyte, where reading smaps cost 17 to 27 ms), one per huge page (35 µs for a gibibyte of
+ * them, 125 µs with 100 VMAs); see StatsBenchmark.
+ * From a thread other than a confined arena's owner, see {@link Arena#stats()} for what the
+ * figures are.
  *
  * @param baseAddress where the arena's range starts now; it changes when the arena moves (for
  *     tools that print the range's VMAs: handles, not addresses, are how blocks are reached)
  * @param reservedBytes the arena's address range, mapped or not
  * @param committedBytes segments made readable and writable (memory is only used once touched)
- * @param residentBytes pages in memory (Rss of the range)
+ * @param residentBytes pages in memory (Rss of the range: a page a read mapped to the shared zero
+ *     page is not counted)
  * @param usedBytes bytes handed out: each block counts its whole size class or run
- * @param lockedBytes pages locked in memory (Locked of the range)
+ * @param lockedBytes pages locked in memory (Locked of the range): the resident bytes of the
+ *     segments the arena's pinning locked; a process that called {@code mlockall} locks the
+ *     rest behind the arena's back, which smaps would count and this does not
  * @param retainedBytes free segments whose pages are kept for reuse, up to the arena's ceiling
- * @param vmaCount the kernel's VMAs in the range
+ * @param vmaCount the kernel's VMAs that intersect the range
  * @param freeSegments segments that hold no block
  * @param classSegments segments that hold small blocks of one size class
  * @param runSegments segments that belong to large blocks (runs)

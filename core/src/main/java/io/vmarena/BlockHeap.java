@@ -107,14 +107,27 @@ final class BlockHeap {
         listened = value;
     }
 
-    /** Bytes handed out: each small block counts its class, each run its segments. Walks the table. */
+    /**
+     * Bytes handed out: each small block counts its class, each run its segments. Walks the
+     * table. Safe from a thread racing the owner (stats() of a confined arena from a monitoring
+     * thread): each array is read once and every index checked, so a segment the owner changes
+     * meanwhile counts as it was or as it is, never as an error.
+     */
     long usedBytes() {
+        final byte[] state = table.state;
+        final int[] detail = table.detail;
+        final SlotMap[] slotMaps = table.slotMaps;
+        final int ids = Math.min(state.length, Math.min(detail.length, slotMaps.length));
         long usedBytes = 0;
-        for (int id = 0; id < table.idCapacity(); id++) {
-            if (table.state[id] == SegmentTable.CLASS) {
-                usedBytes += table.slotMaps[id].liveCount() * classBytes[table.detail[id]];
-            } else if (table.state[id] == SegmentTable.RUN_HEAD) {
-                usedBytes += table.detail[id] * segmentBytes;
+        for (int id = 0; id < ids; id++) {
+            final int segmentDetail = detail[id];
+            if (state[id] == SegmentTable.CLASS) {
+                final SlotMap slotMap = slotMaps[id];
+                if (slotMap != null && segmentDetail >= 0 && segmentDetail < classBytes.length) {
+                    usedBytes += slotMap.liveCount() * classBytes[segmentDetail];
+                }
+            } else if (state[id] == SegmentTable.RUN_HEAD) {
+                usedBytes += Math.max(0, segmentDetail) * segmentBytes;
             }
         }
         return usedBytes;

@@ -58,6 +58,8 @@ final class Compactor {
     private double nanosPerCopiedByte = 0.2;
     private boolean running;
     private long slices;
+    /** The last forecast, published for readers on other threads (see {@link #lastForecast}). */
+    private volatile long[] lastForecast = new long[3];
 
     Compactor(final String arenaName, final BlockHeap heap, final Segments segments, final ArenaRange range,
         final long pauseBudgetNanos, final double evacuationThreshold, final RelocationListener listener) {
@@ -497,8 +499,19 @@ final class Compactor {
         final int runs = plannedRuns.size();
         final long copiedBytes = (long)evacuable * segmentBytes / 4; // below the threshold: a quarter full at most
         final long nanos = (long)(runs * nanosPerRun + movedSegments * nanosPerVma + copiedBytes * nanosPerCopiedByte);
-        return new long[] {freeCommitted + (long)evacuable * segmentBytes, (places.count() - keptPlaces) * segmentBytes,
-            nanos};
+        final long[] forecast = {freeCommitted + (long)evacuable * segmentBytes,
+            (places.count() - keptPlaces) * segmentBytes, nanos};
+        lastForecast = forecast;
+        return forecast;
+    }
+
+    /**
+     * The last {@link #forecast()} the arena's own thread made (by stats(), a policy's check),
+     * or zeros before the first: what a reader on another thread gets, since the forecast walks
+     * structures only the owner may read while they change.
+     */
+    long[] lastForecast() {
+        return lastForecast.clone();
     }
 
     /** Whether {@code policy}'s thresholds say the arena should compact now (cheap: no smaps). */

@@ -214,7 +214,15 @@ final class Pinning {
 
     /** The arena's pinning now. Changes nothing. */
     PinStatus status() {
-        final long pinnedBytes = pinnedBytes();
+        return status(places);
+    }
+
+    /**
+     * The arena's pinning as {@code places} show it: the arena's, or a reader's copy of them
+     * (see {@link Places#copyForReader}). Changes nothing.
+     */
+    PinStatus status(final Places places) {
+        final long pinnedBytes = places.lockedCount() * segmentBytes;
         if (!requested) {
             return new PinStatus(PinState.UNPINNED, pinnedBytes, 0, pinnedBytes == 0 ? "arena '" + arenaName
                 + "' is not pinned" + (unpinnedBy != null ? ": " + unpinnedBy : "") : "arena '" + arenaName

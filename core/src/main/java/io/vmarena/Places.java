@@ -42,6 +42,33 @@ final class Places {
         grow(count);
     }
 
+    private Places(final int count, final int[] occupant, final byte[] flags, final long[] freeBits,
+        final int freeCount, final int lockedCount) {
+        this.count = count;
+        this.occupant = occupant;
+        this.flags = flags;
+        this.freeBits = freeBits;
+        this.freeCount = freeCount;
+        this.lockedCount = lockedCount;
+    }
+
+    /**
+     * A copy, for a reader on another thread while the owner may change these (stats() of a
+     * confined arena from a monitoring thread). Never fails however the owner races it: each
+     * array is read once, and the copy is as long as the shortest of count and the arrays (a
+     * growth assigns the larger arrays before the count). Each place's values are ones it had
+     * during the copy, not all from one moment.
+     */
+    Places copyForReader() {
+        final int[] occupantNow = occupant;
+        final byte[] flagsNow = flags;
+        final long[] freeBitsNow = freeBits;
+        final int countNow = Math.min(Math.min(count, occupantNow.length),
+            Math.min(flagsNow.length, freeBitsNow.length * 64));
+        return new Places(countNow, Arrays.copyOf(occupantNow, countNow), Arrays.copyOf(flagsNow, countNow),
+            Arrays.copyOf(freeBitsNow, (countNow + 63) >>> 6), freeCount, lockedCount);
+    }
+
     int count() {
         return count;
     }

@@ -391,9 +391,14 @@ final class Segments {
     }
 
     long committedBytes() {
+        return committedBytes(places);
+    }
+
+    /** The committed bytes of {@code view}: these places, or a reader's copy of them. */
+    long committedBytes(final Places view) {
         long committed = 0;
-        for (int place = 0; place < places.count(); place++) {
-            if (places.has(place, Places.COMMITTED)) {
+        for (int place = 0; place < view.count(); place++) {
+            if (view.has(place, Places.COMMITTED)) {
                 committed += segmentBytes;
             }
         }

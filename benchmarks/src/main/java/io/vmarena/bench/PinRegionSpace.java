@@ -26,7 +26,8 @@ final class PinRegionSpace extends ForwardingAddressSpace {
         final Capabilities.Builder builder = Capabilities.builder().backend(caps.backend())
             .multiVmaMove(caps.multiVmaMove())
             .lockOnFault(Feature.absent("hidden by PinBenchmark's mode mlock, so that pin() locks with plain mlock"))
-            .procmapQuery(caps.procmapQuery()).ipcLock(caps.ipcLock()).pageSize(caps.pageSize())
+            .procmapQuery(caps.procmapQuery()).pagemapScan(caps.pagemapScan()).ipcLock(caps.ipcLock())
+            .pageSize(caps.pageSize())
             .pmdBytes(caps.pmdBytes()).thpMode(caps.thpMode()).thpDefrag(caps.thpDefrag()).memlock(caps.memlockSoftBytes(), caps.memlockHardBytes())
             .maxMapCount(caps.maxMapCount()).kernelRelease(caps.kernelRelease()).architecture(caps.architecture());
         for (final KernelTrait trait : KernelTrait.values()) {

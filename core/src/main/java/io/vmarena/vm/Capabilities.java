@@ -16,6 +16,7 @@ public final class Capabilities {
     private final Feature multiVmaMove;
     private final Feature lockOnFault;
     private final Feature procmapQuery;
+    private final Feature pagemapScan;
     private final Feature ipcLock;
     private final long pageSize;
     private final long pmdBytes;
@@ -33,6 +34,7 @@ public final class Capabilities {
         multiVmaMove = Objects.requireNonNull(builder.multiVmaMove, "multiVmaMove");
         lockOnFault = Objects.requireNonNull(builder.lockOnFault, "lockOnFault");
         procmapQuery = Objects.requireNonNull(builder.procmapQuery, "procmapQuery");
+        pagemapScan = Objects.requireNonNull(builder.pagemapScan, "pagemapScan");
         ipcLock = Objects.requireNonNull(builder.ipcLock, "ipcLock");
         pageSize = requirePowerOfTwo(builder.pageSize, "pageSize");
         pmdBytes = requirePowerOfTwo(builder.pmdBytes, "pmdBytes");
@@ -78,6 +80,14 @@ public final class Capabilities {
     /** The {@code PROCMAP_QUERY} ioctl on {@code /proc/self/maps} works (6.11+). */
     public Feature procmapQuery() {
         return procmapQuery;
+    }
+
+    /**
+     * The {@code PAGEMAP_SCAN} ioctl on {@code /proc/self/pagemap} works (6.7+): a range's
+     * resident and huge pages in one call, without reading smaps.
+     */
+    public Feature pagemapScan() {
+        return pagemapScan;
     }
 
     /** The process holds CAP_IPC_LOCK, so RLIMIT_MEMLOCK does not apply. */
@@ -171,6 +181,7 @@ public final class Capabilities {
     public String toString() {
         return "Capabilities{backend=" + backend + ", multiVmaMove=" + multiVmaMove.available()
             + ", lockOnFault=" + lockOnFault.available() + ", procmapQuery=" + procmapQuery.available()
+            + ", pagemapScan=" + pagemapScan.available()
             + ", ipcLock=" + ipcLock.available() + ", pageSize=" + pageSize + ", pmdBytes=" + pmdBytes
             + ", thpMode=" + thpMode + ", thpDefrag=" + thpDefrag + ", memlockSoftBytes=" + memlockSoftBytes
             + ", memlockHardBytes=" + memlockHardBytes + ", maxMapCount=" + maxMapCount + ", kernelRelease="
@@ -192,6 +203,7 @@ public final class Capabilities {
         private Feature multiVmaMove;
         private Feature lockOnFault;
         private Feature procmapQuery;
+        private Feature pagemapScan = Feature.absent("not probed: PAGEMAP_SCAN is only used where a backend probed it");
         private Feature ipcLock;
         private long pageSize;
         private long pmdBytes;
@@ -224,6 +236,12 @@ public final class Capabilities {
 
         public Builder procmapQuery(final Feature value) {
             procmapQuery = value;
+            return this;
+        }
+
+        /** Whether {@code PAGEMAP_SCAN} works; default absent ("not probed"). */
+        public Builder pagemapScan(final Feature value) {
+            pagemapScan = value;
             return this;
         }
 

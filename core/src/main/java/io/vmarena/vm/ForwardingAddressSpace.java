@@ -160,6 +160,11 @@ public abstract class ForwardingAddressSpace implements AddressSpace, FaultObser
     }
 
     @Override
+    public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        return delegate.residency(fromAddress, toAddress, within);
+    }
+
+    @Override
     public void hold(final Lease lease, final long address, final long lengthBytes) {
         delegate.hold(lease, address, lengthBytes);
     }

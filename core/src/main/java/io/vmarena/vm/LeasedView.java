@@ -81,6 +81,11 @@ public final class LeasedView implements AddressSpace, FaultObserver {
     }
 
     @Override
+    public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        return space.residency(fromAddress, toAddress, within);
+    }
+
+    @Override
     public boolean owns(final long address, final long lengthBytes) {
         return calls.owns(lease, address, lengthBytes);
     }

@@ -193,6 +193,36 @@ public abstract class AddressSpaceContract {
         }
     }
 
+    /**
+     * residency: smaps' Rss of the range alone (clipped, not whole VMAs), across a hole and a
+     * PROT_NONE part, with the bytes inside sub-ranges from the same read; a read of untouched
+     * pages counts only where the kernel allocates on a read fault (no zero page).
+     */
+    @Test
+    void shouldCountResidentBytesOfTheRangeAndItsSubRangesAsSmapsDoes() {
+        window.map(0, 16, Protection.READ_WRITE);
+        window.touch(0, 3);
+        window.touch(9, 2);
+        window.touch(15, 1);
+        window.checksum(12, 2); // read faults: the zero page, or two pages, as the kernel does
+        window.unmap(4, 2);
+        window.protect(8, 4, Protection.NONE); // pages 9 and 10 keep theirs
+        final long readPages = space.capabilities().has(KernelTrait.ZERO_PAGE) ? 0 : 2;
+        long smapsBytes = 0;
+        for (final Mapping mapping : space.mappings(window.page(0), window.page(16), MappingSource.SMAPS)) {
+            smapsBytes += mapping.residentPages() * window.pageSize();
+        }
+        final long[] within = {window.page(1), window.page(3), window.page(9), window.page(16)};
+        assertEquals(new Residency(window.bytes(6 + readPages), 0, window.bytes(5 + readPages)),
+            space.residency(window.page(0), window.page(16), within));
+        assertEquals(smapsBytes, space.residency(window.page(0), window.page(16)).residentBytes(), "as smaps");
+        assertEquals(new Residency(window.bytes(2), 0), space.residency(window.page(1), window.page(3)), "clipped");
+        assertEquals(Residency.NONE, space.residency(window.page(4), window.page(6)), "a hole");
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> space.residency(window.page(0), window.page(16), new long[] {window.page(1)}));
+        assertEquals("within must hold {start, end} pairs, got 1 values", refused.getMessage());
+    }
+
     @Test
     void shouldLockOnFaultOnlyTheTouchedPagesButCountTheWholeRangeAtOnce() {
         window.map(0, 8, Protection.READ_WRITE);

@@ -17,6 +17,7 @@ import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.RangeGuard;
 import io.vmarena.vm.Protection;
 import io.vmarena.vm.RemapFlags;
+import io.vmarena.vm.Residency;
 import io.vmarena.vm.SyscallText;
 import io.vmarena.vm.VmException;
 
@@ -38,6 +39,7 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
     private final long pageMask;
     private final RangeGuard guard;
     private final ProcmapQuery procmapQuery;
+    private final PagemapScan pagemapScan;
     /** /proc/self/maps is read into this, reused (guarded by {@code this}). */
     private byte[] mapsBuffer = new byte[64 << 10];
     private final int[] mapsLength = new int[1];
@@ -55,6 +57,7 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
         this.pageMask = pageSize - 1;
         this.guard = new RangeGuard(pageSize);
         this.procmapQuery = capabilities.procmapQuery().available() ? new ProcmapQuery() : null;
+        this.pagemapScan = capabilities.pagemapScan().available() ? new PagemapScan() : null;
     }
 
     @Override
@@ -387,6 +390,36 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
             }
         }
         return residentPages * pageSize;
+    }
+
+    /**
+     * PAGEMAP_SCAN over the range (one ioctl per 256 runs of pages); without it (before 6.7),
+     * mincore for the resident bytes (a page a read mapped to the zero page counts) and, only
+     * where THP may be in effect, smaps for the huge-page bytes (a read of all of it).
+     */
+    @Override
+    public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        Residency.checkWithin(within);
+        if (pagemapScan != null) {
+            try {
+                return pagemapScan.residency(fromAddress, toAddress, within);
+            } catch (final LastErrorException e) {
+                throw new VmException("ioctl", "/proc/self/pagemap, PAGEMAP_SCAN, 0x" + Long.toHexString(fromAddress),
+                    e.getErrorCode(), "the PAGEMAP_SCAN ioctl failed");
+            }
+        }
+        long withinBytes = 0;
+        for (int index = 0; index < within.length; index += 2) {
+            withinBytes += residentBytes(within[index], within[index + 1]);
+        }
+        final String thpMode = capabilities.thpMode();
+        long hugePageBytes = 0;
+        if (!"never".equals(thpMode) && !"unavailable".equals(thpMode)) {
+            for (final Mapping mapping : mappings(fromAddress, toAddress, MappingSource.SMAPS)) {
+                hugePageBytes += mapping.anonHugePageBytes();
+            }
+        }
+        return new Residency(residentBytes(fromAddress, toAddress), hugePageBytes, withinBytes);
     }
 
     @Override

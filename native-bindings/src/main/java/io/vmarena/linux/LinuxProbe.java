@@ -40,6 +40,7 @@ final class LinuxProbe {
             .multiVmaMove(multiVmaMove())
             .lockOnFault(lockOnFault())
             .procmapQuery(procmapQuery())
+            .pagemapScan(pagemapScan())
             .ipcLock(ipcLock())
             .pageSize(pageSize)
             .pmdBytes(pmdBytes())
@@ -117,6 +118,30 @@ final class LinuxProbe {
                 + kernelRelease + "; needs 6.11+): VMA boundaries come from /proc/self/maps");
         } finally {
             LibC.munmap(scratch, pageSize);
+        }
+    }
+
+    /**
+     * Writes the first of two fresh pages (between two PROT_NONE pages, so the VMA is its own)
+     * and asks PAGEMAP_SCAN for the resident ones: exactly the written page must come back.
+     */
+    private Feature pagemapScan() {
+        final long scratch = reserve(4);
+        try (PagemapScan scan = new PagemapScan()) {
+            final long start = scratch + pageSize;
+            LibC.mprotect(start, 2 * pageSize, PROT_READ_WRITE);
+            new Pointer(start).setByte(0, (byte)1);
+            final io.vmarena.vm.Residency found = scan.residency(scratch, scratch + 4 * pageSize, new long[0]);
+            if (found.residentBytes() == pageSize) {
+                return Feature.present("the PAGEMAP_SCAN ioctl found the one written page of a scratch VMA");
+            }
+            return Feature.absent("PAGEMAP_SCAN answered, but not with the one written page: " + found
+                + "; resident bytes come from mincore, huge-page bytes from smaps");
+        } catch (final LastErrorException e) {
+            return Feature.absent("the PAGEMAP_SCAN ioctl failed with " + Errno.of(e.getErrorCode()) + " (kernel "
+                + kernelRelease + "; needs 6.7+): resident bytes come from mincore, huge-page bytes from smaps");
+        } finally {
+            LibC.munmap(scratch, 4 * pageSize);
         }
     }
 

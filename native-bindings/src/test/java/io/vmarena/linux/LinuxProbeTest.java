@@ -32,6 +32,9 @@ class LinuxProbeTest {
         if (atLeast(release, 6, 11)) {
             assertTrue(capabilities.procmapQuery().available(), capabilities.procmapQuery().reason());
         }
+        if (atLeast(release, 6, 7)) {
+            assertTrue(capabilities.pagemapScan().available(), capabilities.pagemapScan().reason());
+        }
         if (atLeast(release, 4, 4)) {
             assertTrue(capabilities.lockOnFault().available(), capabilities.lockOnFault().reason());
         }

@@ -18,6 +18,7 @@ import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.Protection;
 import io.vmarena.vm.RangeGuard;
 import io.vmarena.vm.RemapFlags;
+import io.vmarena.vm.Residency;
 import io.vmarena.vm.SyscallText;
 import io.vmarena.vm.VmException;
 
@@ -327,6 +328,27 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
             }
         }
         return mappings;
+    }
+
+    /** Its own pages, clipped to the range: no smaps to read. The simulator does not model THP. */
+    @Override
+    public synchronized Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+        ensureOpen();
+        Residency.checkWithin(within);
+        long withinPages = 0;
+        for (int index = 0; index < within.length; index += 2) {
+            withinPages += residentPages(within[index], within[index + 1]);
+        }
+        return new Residency(residentPages(fromAddress, toAddress) * process.pageSize, 0,
+            withinPages * process.pageSize);
+    }
+
+    private long residentPages(final long fromAddress, final long toAddress) {
+        long residentPages = 0;
+        for (final Vma vma : process.vmas.intersecting(fromAddress, toAddress)) {
+            residentPages += process.pages.residentPages(Math.max(fromAddress, vma.start), Math.min(toAddress, vma.end));
+        }
+        return residentPages;
     }
 
     @Override

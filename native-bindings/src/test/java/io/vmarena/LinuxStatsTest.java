@@ -1,0 +1,132 @@
+package io.vmarena;
+
+import io.vmarena.vm.AddressSpace;
+import io.vmarena.vm.AddressSpaces;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * stats() reads the arena's range alone (PAGEMAP_SCAN, PROCMAP_QUERY, the arena's own pinning),
+ * never smaps: here its resident, locked and huge-page bytes and its VMA count are reconciled
+ * with /proc/self/smaps, read from the file, after each of many layouts and after every step
+ * of a random sequence of the calls that change them.
+ */
+class LinuxStatsTest {
+    private static final long SEGMENT_BYTES = 64 << 10;
+    private final AddressSpace space = AddressSpaces.open("linux");
+    private final long page = space.pageSize();
+
+    @Test
+    void shouldAgreeWithSmapsAfterEveryLayout() {
+        try (Arena arena = arena().build()) {
+            agrees(arena, "fresh");
+            final List<long[]> blocks = new ArrayList<>();
+            for (int block = 0; block < 40; block++) {
+                blocks.add(allocateAndWrite(arena, block % 3 == 0 ? 3 * SEGMENT_BYTES + block * page : 100 + block * 37L));
+            }
+            agrees(arena, "filled");
+            final long untouched = arena.allocate(8 * SEGMENT_BYTES);
+            final UnsafeBuffer read = new UnsafeBuffer(arena.address(untouched), (int)(8 * SEGMENT_BYTES));
+            for (int offset = 0; offset < read.capacity(); offset += (int)page) {
+                assertEquals(0, read.getByte(offset)); // the zero page where the kernel maps it: not Rss
+            }
+            agrees(arena, "zero-page reads");
+            for (int block = 0; block < blocks.size(); block += 2) {
+                arena.free(blocks.get(block)[0]);
+            }
+            agrees(arena, "holes: every other block freed");
+            arena.trim(Long.MAX_VALUE);
+            agrees(arena, "trimmed");
+            assertTrue(arena.pin().pinnedBytes() > 0, "pinned");
+            agrees(arena, "pinned");
+            allocateAndWrite(arena, 2 * SEGMENT_BYTES + 3 * page); // locked on fault: part of it touched
+            final long partly = arena.allocate(4 * SEGMENT_BYTES);
+            new UnsafeBuffer(arena.address(partly), (int)page).putByte(0, (byte)1);
+            agrees(arena, "pinned and partly touched");
+            for (int block = 1; block < blocks.size(); block += 4) {
+                arena.free(blocks.get(block)[0]);
+            }
+            arena.trim(Long.MAX_VALUE);
+            agrees(arena, "pinned, freed and trimmed: many VMAs");
+            assertTrue(arena.stats().vmaCount() > 4, "many VMAs: " + arena.stats());
+            arena.compact();
+            agrees(arena, "compacted");
+            arena.unpin();
+            agrees(arena, "unpinned");
+            allocateAndWrite(arena, 64 * SEGMENT_BYTES);
+            agrees(arena, "grown");
+        }
+    }
+
+    @Test
+    void shouldAgreeWithSmapsOnTransparentHugePages() {
+        final String mode = space.capabilities().thpMode();
+        assumeTrue(mode.equals("always") || mode.equals("madvise"), "transparent huge pages are '" + mode + "' here");
+        final long pmdBytes = space.capabilities().pmdBytes();
+        try (Arena arena = Arena.builder().addressSpace(space).hugePages(HugePages.WANTED).segmentBytes(pmdBytes)
+            .initialBytes(8 * pmdBytes).maximumBytes(64 * pmdBytes).build()) {
+            allocateAndWrite(arena, 2 * pmdBytes);
+            final long read = arena.allocate(pmdBytes);
+            assertEquals(0, new UnsafeBuffer(arena.address(read), 8).getByte(0)); // the huge zero page, maybe
+            final ArenaStats stats = agrees(arena, "huge pages WANTED, written and read");
+            assumeTrue(stats.hugePageBytes() > 0, "the kernel found no huge page now: " + stats);
+        }
+    }
+
+    /** Random allocate, free, trim, pin, unpin, compact and growth; smaps agrees after every step. */
+    @Test
+    void shouldAgreeWithSmapsAfterEveryRandomStep() {
+        final long seed = System.nanoTime();
+        System.out.println("LinuxStatsTest seed " + seed);
+        final Random random = new Random(seed);
+        try (Arena arena = arena().build()) {
+            final List<long[]> blocks = new ArrayList<>();
+            for (int step = 0; step < 120; step++) {
+                final int kind = random.nextInt(10);
+                final String what;
+                if (kind < 4 || blocks.isEmpty()) {
+                    final long lengthBytes = random.nextBoolean() ? 1 + random.nextInt(4096)
+                        : SEGMENT_BYTES + random.nextInt((int)(6 * SEGMENT_BYTES));
+                    blocks.add(allocateAndWrite(arena, lengthBytes));
+                    what = "allocate " + lengthBytes;
+                } else if (kind < 7) {
+                    arena.free(blocks.remove(random.nextInt(blocks.size()))[0]);
+                    what = "free";
+                } else if (kind == 7) {
+                    what = "trim " + arena.trim(Long.MAX_VALUE);
+                } else if (kind == 8) {
+                    what = random.nextBoolean() ? "pin " + arena.pin().state() : "unpin " + arena.unpin().state();
+                } else {
+                    what = "compact " + arena.compact().complete();
+                }
+                agrees(arena, "seed " + seed + ", step " + step + ": " + what);
+            }
+        }
+    }
+
+    private Arena.Builder arena() {
+        return Arena.builder().addressSpace(space).segmentBytes(SEGMENT_BYTES).initialBytes(32 * SEGMENT_BYTES)
+            .maximumBytes(1024 * SEGMENT_BYTES);
+    }
+
+    /** A block with every byte written: {handle}. */
+    private static long[] allocateAndWrite(final Arena arena, final long lengthBytes) {
+        final long handle = arena.allocate(lengthBytes);
+        new UnsafeBuffer(arena.address(handle), (int)lengthBytes).setMemory(0, (int)lengthBytes, (byte)0x5a);
+        return new long[] {handle};
+    }
+
+    private static ArenaStats agrees(final Arena arena, final String layout) {
+        final ArenaStats stats = arena.stats();
+        assertEquals(SmapsTotals.of(stats), SmapsTotals.from(stats), layout + ": " + stats);
+        return stats;
+    }
+}
