@@ -66,6 +66,8 @@ final class CompactStep {
         demo.noteRange(after);
         json.add("result", DemoFigures.compaction(compaction));
         result(compaction, "");
+        demo.line("the slices, runs and calls vary from run to run: a slice stops when its pause reaches the "
+            + "budget, and times vary");
         final List<Mapping> vmasAfter = demo.vmas(after);
         json.add("vmasAfter", DemoFigures.vmas(vmasAfter));
         json.add("stats", DemoFigures.stats(after));

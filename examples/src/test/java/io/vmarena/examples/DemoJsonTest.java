@@ -241,6 +241,33 @@ class DemoJsonTest {
     }
 
     @Test
+    void shouldPrintTheSameTextWithAndWithoutJson() {
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            assertEquals(0, demo(space, "--size", "2M"), errors());
+        }
+        final String without = printed();
+        out.reset();
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            assertEquals(0, demo(space, "--size", "2M", "--json", directory.resolve("demo.json").toString()), errors());
+        }
+
+        assertEquals(figuresOut(without), figuresOut(printed()), "the text, times and addresses aside");
+    }
+
+    /**
+     * The text with what differs from run to run replaced: times, addresses, which of two timed
+     * things won, and every number of the compaction step, whose slices end at a time budget.
+     */
+    private static String figuresOut(final String text) {
+        final int compaction = text.indexOf("5b. Compact");
+        final int check = text.indexOf("6. Check");
+        final String masked = text.substring(0, compaction) + text.substring(compaction, check)
+            .replaceAll(" slices?, pauses?[^\n]*", " PAUSES").replaceAll("[0-9][0-9.,]*", "#") + text.substring(check);
+        return masked.replaceAll("0x[0-9a-f]+", "ADDRESS").replaceAll("[0-9.,]+ (us|ms|s)\\b", "TIME")
+            .replaceAll("the (move|copy|multi-VMA compaction|per-VMA compaction) was [0-9.,#]+x faster", "FASTER");
+    }
+
+    @Test
     void shouldWriteAFailedRunAsFailWithTheReason() throws IOException {
         final Path json = directory.resolve("demo.json");
         try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
