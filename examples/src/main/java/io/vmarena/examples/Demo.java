@@ -407,7 +407,12 @@ final class Demo implements Callable<Integer> {
 
     /** Lines as long as they come, for tests that match a sentence wherever a wrap would break it. */
     Demo unwrapped() {
-        columns = Integer.MAX_VALUE;
+        return wrappedAt(Integer.MAX_VALUE);
+    }
+
+    /** Lines wrapped at {@code columns}, whatever $COLUMNS says: for tests. */
+    Demo wrappedAt(final int columns) {
+        this.columns = columns;
         return this;
     }
 

@@ -262,7 +262,8 @@ class DemoJsonTest {
         final int compaction = text.indexOf("5b. Compact");
         final int check = text.indexOf("6. Check");
         final String masked = text.substring(0, compaction) + text.substring(compaction, check)
-            .replaceAll(" slices?, pauses?[^\n]*", " PAUSES").replaceAll("[0-9][0-9.,]*", "#") + text.substring(check);
+            .replaceAll(" slices?, pauses?[^\n]*", " PAUSES").replaceAll("[0-9.,]+ (us|ms|s)\\b", "TIME")
+            .replaceAll("[0-9][0-9.,]*", "#") + text.substring(check);
         return masked.replaceAll("0x[0-9a-f]+", "ADDRESS").replaceAll("[0-9.,]+ (us|ms|s)\\b", "TIME")
             .replaceAll("the (move|copy|multi-VMA compaction|per-VMA compaction) was [0-9.,#]+x faster", "FASTER");
     }

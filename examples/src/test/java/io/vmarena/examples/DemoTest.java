@@ -249,11 +249,11 @@ class DemoTest {
     }
 
     @Test
-    void shouldKeepEveryLineWithinEightyColumnsByDefault() {
+    void shouldKeepEveryLineWithinEightyColumns() {
         try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
             final PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
             assertEquals(0, new CommandLine(new Demo(new PrintStream(out, true, StandardCharsets.UTF_8), errStream,
-                space)).setErr(new PrintWriter(errStream, true)).execute());
+                space).wrappedAt(Demo.COLUMNS)).setErr(new PrintWriter(errStream, true)).execute());
         }
 
         for (final String line : printed().split("\n")) {
