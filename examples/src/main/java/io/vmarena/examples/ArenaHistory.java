@@ -63,16 +63,22 @@ final class ArenaHistory {
      * Does it all again on {@code arena} (fresh, built like the demo's), recording the blocks in
      * {@code ledger} (fresh, with the demo's seed, so every pattern and checksum is the same).
      */
-    void replay(final Arena arena, final AddressSpace space, final BlockLedger ledger) {
+    void replay(final Arena arena, final AddressSpace space, final BlockLedger ledger, final DemoProgress progress) {
+        final long totalBytes = allocatedBytes();
+        long writtenBytes = 0;
         for (final Event event : events) {
+            final long writtenBefore = writtenBytes;
             switch (event.kind()) {
                 case ALLOCATE:
                     ledger.write(arena, expect(event, ledger.add(arena.allocate(event.bytes()), event.bytes(),
                         event.large())));
+                    writtenBytes += event.bytes();
+                    progress.advance(writtenBytes, totalBytes);
                     break;
                 case ALLOCATE_PAST_BLOCKER:
                     ledger.write(arena, expect(event, ledger.add(allocatePastBlocker(arena, space, event.bytes()),
-                        event.bytes(), event.large())));
+                        event.bytes(), event.large())), bytes -> progress.advance(writtenBefore + bytes, totalBytes));
+                    writtenBytes += event.bytes();
                     break;
                 case FREE:
                     ledger.free(arena, event.block());
@@ -90,6 +96,17 @@ final class ArenaHistory {
                     throw new AssertionError(event.kind());
             }
         }
+    }
+
+    /** The bytes the replay writes: every block allocated, in full. */
+    private long allocatedBytes() {
+        long bytes = 0;
+        for (final Event event : events) {
+            if (event.kind() == Kind.ALLOCATE || event.kind() == Kind.ALLOCATE_PAST_BLOCKER) {
+                bytes += event.bytes();
+            }
+        }
+        return bytes;
     }
 
     private static long allocatePastBlocker(final Arena arena, final AddressSpace space, final long lengthBytes) {

@@ -6,6 +6,7 @@ import io.vmarena.vm.FaultObserver;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 
 /**
  * The demo's record of every block it allocated: handle, the length asked for, whether it is a
@@ -16,12 +17,18 @@ import java.util.Arrays;
  * demo's seed, and its checksum is taken as it is written; {@link #firstDamaged} reads every live
  * block back, so a block that moved, was copied or was overwritten shows at once. On the
  * simulator each write is reported to its {@link FaultObserver}, as a page fault would be on Linux.
+ * A block is written and read through windows of at most {@link #WINDOW_BYTES}, since a buffer
+ * reaches 2 GiB at most and a large {@code --size} makes blocks larger than that.
  */
 final class BlockLedger {
     private static final long MIX = 0x9E3779B97F4A7C15L;
+    /** The most one buffer window covers: a multiple of 8, so words fall as they would in one window. */
+    static final int WINDOW_BYTES = 1 << 30;
+    private static final LongConsumer NO_PROGRESS = bytes -> { };
 
     private final AddressSpace space;
     private final long seed;
+    private final int windowBytes;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
     private long[] handles = new long[1024];
@@ -32,8 +39,17 @@ final class BlockLedger {
     private int liveCount;
 
     BlockLedger(final AddressSpace space, final long seed) {
+        this(space, seed, WINDOW_BYTES);
+    }
+
+    /** With windows of {@code windowBytes}, a multiple of 8: tests make blocks span several without 2 GiB of memory. */
+    BlockLedger(final AddressSpace space, final long seed, final int windowBytes) {
+        if (windowBytes <= 0 || windowBytes % Long.BYTES != 0) {
+            throw new IllegalArgumentException("windowBytes " + windowBytes + " is not a positive multiple of 8");
+        }
         this.space = space;
         this.seed = seed;
+        this.windowBytes = windowBytes;
     }
 
     int blockCount() {
@@ -90,32 +106,52 @@ final class BlockLedger {
 
     /** Writes every byte of the block with its pattern and keeps the checksum of what was written. */
     void write(final Arena arena, final int block) {
-        arena.wrap(view, handles[block]);
-        final int lengthBytes = (int)lengths[block];
+        write(arena, block, NO_PROGRESS);
+    }
+
+    /** {@link #write(Arena, int)}, telling {@code writtenBytes} how far it is after each window. */
+    void write(final Arena arena, final int block, final LongConsumer writtenBytes) {
+        final long address = arena.address(handles[block]);
+        final long lengthBytes = lengths[block];
         final long blockSeed = blockSeed(block);
         long checksum = 0;
-        int offset = 0;
-        for (; offset + Long.BYTES <= lengthBytes; offset += Long.BYTES) {
-            final long word = pattern(blockSeed, offset);
-            view.putLong(offset, word);
-            checksum = fold(checksum, word);
-        }
-        for (; offset < lengthBytes; offset++) {
-            final byte tail = (byte)pattern(blockSeed, offset);
-            view.putByte(offset, tail);
-            checksum = fold(checksum, tail);
+        for (long windowOffset = 0; windowOffset < lengthBytes; windowOffset += this.windowBytes) {
+            final int windowBytes = (int)Math.min(this.windowBytes, lengthBytes - windowOffset);
+            view.wrap(address + windowOffset, windowBytes);
+            int offset = 0;
+            for (; offset + Long.BYTES <= windowBytes; offset += Long.BYTES) {
+                final long word = pattern(blockSeed, windowOffset + offset);
+                view.putLong(offset, word);
+                checksum = fold(checksum, word);
+            }
+            for (; offset < windowBytes; offset++) {
+                final byte tail = (byte)pattern(blockSeed, windowOffset + offset);
+                view.putByte(offset, tail);
+                checksum = fold(checksum, tail);
+            }
+            if (space instanceof FaultObserver) {
+                ((FaultObserver)space).written(address + windowOffset, windowBytes);
+            }
+            writtenBytes.accept(windowOffset + windowBytes);
         }
         checksums[block] = checksum;
-        if (space instanceof FaultObserver) {
-            ((FaultObserver)space).written(view.addressOffset(), lengthBytes);
-        }
     }
 
     /** The first live block whose bytes no longer match their checksum, or -1 when all do. */
     int firstDamaged(final Arena arena) {
+        return firstDamaged(arena, NO_PROGRESS);
+    }
+
+    /** {@link #firstDamaged(Arena)}, telling {@code checkedBytes} how far it is after each block. */
+    int firstDamaged(final Arena arena, final LongConsumer checkedBytes) {
+        long checked = 0;
         for (int block = 0; block < blockCount; block++) {
-            if (isLive(block) && checksumOf(arena, block) != checksums[block]) {
-                return block;
+            if (isLive(block)) {
+                if (checksumOf(arena, block) != checksums[block]) {
+                    return block;
+                }
+                checked += lengths[block];
+                checkedBytes.accept(checked);
             }
         }
         return -1;
@@ -162,15 +198,19 @@ final class BlockLedger {
     }
 
     private long checksumOf(final Arena arena, final int block) {
-        arena.wrap(view, handles[block]);
-        final int lengthBytes = (int)lengths[block];
+        final long address = arena.address(handles[block]);
+        final long lengthBytes = lengths[block];
         long checksum = 0;
-        int offset = 0;
-        for (; offset + Long.BYTES <= lengthBytes; offset += Long.BYTES) {
-            checksum = fold(checksum, view.getLong(offset));
-        }
-        for (; offset < lengthBytes; offset++) {
-            checksum = fold(checksum, view.getByte(offset));
+        for (long windowOffset = 0; windowOffset < lengthBytes; windowOffset += this.windowBytes) {
+            final int windowBytes = (int)Math.min(this.windowBytes, lengthBytes - windowOffset);
+            view.wrap(address + windowOffset, windowBytes);
+            int offset = 0;
+            for (; offset + Long.BYTES <= windowBytes; offset += Long.BYTES) {
+                checksum = fold(checksum, view.getLong(offset));
+            }
+            for (; offset < windowBytes; offset++) {
+                checksum = fold(checksum, view.getByte(offset));
+            }
         }
         return checksum;
     }

@@ -1,16 +1,19 @@
 package io.vmarena.examples;
 
+import com.google.gson.JsonObject;
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
 import io.vmarena.CompactionResult;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.KernelTrait;
+import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MoveStrategy;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -42,23 +45,38 @@ final class CompactStep {
 
     /** Runs the step; returns false when the second arena's blocks came out damaged. */
     boolean run() {
+        demo.begin("5b. Compact");
         final ArenaStats before = arena.stats();
+        final JsonObject json = demo.figures().step("compact");
+        json.addProperty("pauseBudgetNanos", PAUSE_BUDGET.toNanos());
+        json.addProperty("forecastReclaimableBytes", before.reclaimableBytes());
+        json.addProperty("forecastReclaimableReservedBytes", before.reclaimableReservedBytes());
+        json.addProperty("forecastNanos", before.compactionEstimate().toNanos());
+        json.add("statsBefore", DemoFigures.stats(before));
         demo.heading("5b. Compact: compactSlice() until complete, as compact() does, pause budget "
             + DemoText.nanos(PAUSE_BUDGET.toNanos()));
-        demo.vmaMap("before", demo.vmas(before));
+        final List<Mapping> vmasBefore = demo.vmas(before);
+        json.add("vmasBefore", DemoFigures.vmas(vmasBefore));
+        demo.vmaMap("before", vmasBefore);
         demo.line("stats() forecast: a full compaction gives back " + Bytes.format(before.reclaimableBytes())
             + " committed and " + Bytes.format(before.reclaimableReservedBytes()) + " of the reservation, in about "
             + DemoText.nanos(before.compactionEstimate().toNanos()) + timeLabel());
         final SlicedCompaction compaction = SlicedCompaction.run(arena);
         final ArenaStats after = arena.stats();
         demo.noteRange(after);
+        json.add("result", DemoFigures.compaction(compaction));
         result(compaction, "");
-        demo.vmaMap("after", demo.vmas(after));
+        demo.line("the slices, runs and calls vary from run to run: a slice stops when its pause reaches the "
+            + "budget, and times vary");
+        final List<Mapping> vmasAfter = demo.vmas(after);
+        json.add("vmasAfter", DemoFigures.vmas(vmasAfter));
+        json.add("stats", DemoFigures.stats(after));
+        demo.vmaMap("after", vmasAfter);
         demo.stats(after);
         demo.line("no handle changed: the demo still holds the ones allocate returned, and step 6 reads every "
             + "block through them");
         demo.pinnedAfterCompaction(after);
-        final boolean intact = besideIt(before, compaction);
+        final boolean intact = besideIt(before, compaction, json);
         demo.blank();
         return intact;
     }
@@ -108,8 +126,9 @@ final class CompactStep {
      * The same compaction of an identical arena, one VMA per call, and the difference; returns
      * false when that arena's blocks came out damaged.
      */
-    private boolean besideIt(final ArenaStats before, final SlicedCompaction compaction) {
+    private boolean besideIt(final ArenaStats before, final SlicedCompaction compaction, final JsonObject json) {
         final Capabilities caps = space.capabilities();
+        json.addProperty("perVmaCompared", caps.multiVmaMove().available());
         if (!caps.multiVmaMove().available()) {
             demo.line("no per-VMA arena beside it: this kernel has no multi-VMA move, so the compaction above already "
                 + "took one mremap per VMA");
@@ -120,7 +139,9 @@ final class CompactStep {
             demo.beforeTwinInThisProcess();
         }
         try {
-            return compareWith(before, compaction, twinSpace);
+            final JsonObject perVmaJson = new JsonObject();
+            json.add("perVma", perVmaJson);
+            return compareWith(before, compaction, twinSpace, perVmaJson);
         } finally {
             if (twinSpace != space) {
                 ((SimulatedAddressSpace)twinSpace).close();
@@ -129,21 +150,31 @@ final class CompactStep {
     }
 
     private boolean compareWith(final ArenaStats before, final SlicedCompaction compaction,
-        final AddressSpace twinSpace) {
+        final AddressSpace twinSpace, final JsonObject json) {
         final MoveStrategy strategy = twinSpace.capabilities().procmapQuery().available()
             ? MoveStrategy.PER_VMA_PROCMAP_QUERY : MoveStrategy.PER_VMA_PROC_MAPS;
         final BlockLedger twinLedger = new BlockLedger(twinSpace, Demo.SEED);
         try (Arena twin = Demo.arenaBuilder("demo-per-vma", twinSpace, demo.scale()).moveStrategy(strategy).build()) {
+            demo.begin("5b. Compact: building the identical per-VMA arena");
             final long replaying = System.nanoTime();
-            demo.history().replay(twin, twinSpace, twinLedger);
+            demo.history().replay(twin, twinSpace, twinLedger, demo.progress());
             final long replayNanos = System.nanoTime() - replaying;
+            final ArenaStats twinBefore = twin.stats();
+            json.addProperty("moveStrategy", strategy.name());
+            json.addProperty("simulatedLinux61", twinSpace != space);
+            json.addProperty("replayEventCount", demo.history().size());
+            json.addProperty("replayNanos", replayNanos);
+            json.addProperty("identicalBeforeCompaction", sameness(before, twinBefore).startsWith("identical"));
+            json.add("statsBefore", DemoFigures.stats(twinBefore));
             demo.line("beside it, the same compaction of an identical arena with moveStrategy(" + strategy + ")"
                 + (twinSpace != space ? " on a simulated Linux 6.1, whose mremap cannot cross VMAs" : "")
                 + ", one mremap per VMA:");
             demo.line("  built by replaying steps 2 to 5 (" + DemoText.count(demo.history().size()) + " allocations, "
-                + "frees, trims and moves) in " + DemoText.nanos(replayNanos) + ": "
-                + sameness(before, twin.stats()));
+                + "frees, trims and moves) in " + demo.time(replayNanos) + ": "
+                + sameness(before, twinBefore));
+            demo.begin("5b. Compact: the per-VMA arena");
             final SlicedCompaction perVma = SlicedCompaction.run(twin);
+            json.add("result", DemoFigures.compaction(perVma));
             result(perVma, "  ");
             demo.line("multi-VMA: " + DemoText.count(compaction.total().systemCalls()) + " mremap calls in "
                 + slices(compaction) + ", " + DemoText.nanos(compaction.pausedNanos()) + " paused; per-VMA: "
@@ -151,7 +182,11 @@ final class CompactStep {
                 + DemoText.nanos(perVma.pausedNanos()) + " paused: " + DemoText.faster("the multi-VMA compaction",
                     compaction.pausedNanos(), "the per-VMA compaction", perVma.pausedNanos()) + timeLabel());
             demo.line(spread(compaction.total()));
-            final int damaged = twinLedger.firstDamaged(twin);
+            demo.begin("5b. Compact: checking the per-VMA arena");
+            final long checkBytes = twinLedger.liveLengthBytes();
+            final int damaged = twinLedger.firstDamaged(twin, bytes -> demo.progress().advance(bytes, checkBytes));
+            json.addProperty("intact", damaged < 0);
+            json.addProperty("liveBlockCount", twinLedger.liveCount());
             if (damaged >= 0) {
                 demo.line("block " + damaged + " of the per-VMA arena does not match the checksum of what was written");
                 return false;

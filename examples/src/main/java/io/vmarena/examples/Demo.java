@@ -1,5 +1,7 @@
 package io.vmarena.examples;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
 import io.vmarena.vm.AddressSpace;
@@ -14,7 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,18 +37,25 @@ import java.util.function.Supplier;
  * numbers of the steps before it stay as scripts know them); every live
  * block is checked through the handles allocate returned; the arena is closed and its ranges
  * are shown empty. Sizes are scaled down on the simulator ({@link DemoScale}); {@code --size}
- * sets the bytes filled and {@code --backend} the address space.
+ * sets the bytes filled and {@code --backend} the address space; {@code --json FILE} writes
+ * every figure printed ({@link DemoFigures}), whole or not at all ({@link JsonFile}). A step
+ * that takes more than a second shows its progress on stderr ({@link DemoProgress}).
  *
  * <p>Exit status: 0 when every block is intact and nothing is left mapped, 1 otherwise (or when
- * a step fails), 2 on a wrong option or value.
+ * a step fails, or the JSON document could not be written), 2 on a wrong option or value.
  */
 @Command(name = "demo", description = "the main job: an arena filled, fragmented, trimmed, grown by moving, checked",
     exitCodeListHeading = "%nExit status:%n", exitCodeList = {"0:every block intact and nothing left mapped",
-        "1:a block was damaged, a mapping was left, or a step failed", VmarenaCommand.EXIT_BAD_INPUT})
+        "1:a block was damaged, a mapping was left, a step failed, or --json FILE could not be written",
+        VmarenaCommand.EXIT_BAD_INPUT})
 final class Demo implements Callable<Integer> {
     /** The seed of the block sizes and of the pattern written into them: the same run every time. */
     static final long SEED = 42;
     private static final String INDENT = "   ";
+    /** The demo's lines are wrapped to this many columns, for an 80-column terminal, unless $COLUMNS says more. */
+    static final int COLUMNS = 80;
+    /** Fewer columns than this in $COLUMNS are ignored: the VMA map's lines would not fit. */
+    private static final int MIN_COLUMNS = 60;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -59,8 +71,16 @@ final class Demo implements Callable<Integer> {
             + "Linux, 32M on the simulator; from " + DemoScale.MIN_SEGMENTS + " segments, 16M on Linux, 2M on the "
             + "simulator)")
     private long fillBytes;
+    @Option(names = "--json", paramLabel = "FILE", description = "also write every figure as one JSON document to "
+        + "FILE (keys in docs/DESIGN.md); written whole when the demo ends, or not at all")
+    private Path jsonPath;
+    private final DemoFigures figures = new DemoFigures();
+    private DemoProgress progress;
+    private int columns = columns(System.getenv("COLUMNS"));
     /** Every range the arena has had: base to end, in the order it had them. */
     private final Map<Long, Long> ranges = new LinkedHashMap<>();
+    /** What went wrong, as told on stderr, for the JSON document. */
+    private final List<String> failures = new ArrayList<>();
     /** What the steps did to the arena, for the compaction step's identical second arena. */
     private final ArenaHistory history = new ArenaHistory();
     private AddressSpace space;
@@ -91,6 +111,13 @@ final class Demo implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
+            if (jsonPath != null) {
+                JsonFile.checkWritable("--json", jsonPath);
+            }
+        } catch (final IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
             space = spaces.get();
         } catch (final IllegalStateException | ExceptionInInitializerError e) {
             err.println("vmarena demo: no address space works here: " + e.getMessage());
@@ -101,23 +128,53 @@ final class Demo implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        try {
-            return story();
+        final boolean terminal = System.console() != null;
+        int exitCode = VmarenaCommand.PROBLEM;
+        String failure = null;
+        try (DemoProgress started = new DemoProgress(new StepProgress(err, terminal), terminal).start()) {
+            progress = started;
+            exitCode = story();
         } catch (final RuntimeException e) {
+            failure = e.toString();
             err.println("vmarena demo failed: " + e);
-            return VmarenaCommand.PROBLEM;
         } finally {
             if (arena != null) {
                 arena.close();
             }
         }
+        return writeJson(exitCode, failure != null ? failure : failures.isEmpty() ? null : String.join("; ", failures));
+    }
+
+    /** Writes the figures when {@code --json} asked for them; returns the exit code, 1 when they could not be written. */
+    private int writeJson(final int exitCode, final String failure) {
+        if (jsonPath == null) {
+            return exitCode;
+        }
+        try {
+            JsonFile.write(jsonPath, figures.finish(exitCode, failure));
+            return exitCode;
+        } catch (final IOException | RuntimeException e) {
+            err.println("vmarena demo: could not write the figures to " + jsonPath + " (" + e + "); it was left as it "
+                + "was: " + (e instanceof IOException ? "give a path with room to write" : "please report this"));
+            return VmarenaCommand.PROBLEM;
+        }
+    }
+
+    /** Says what went wrong on stderr, and keeps it for the JSON document's {@code failure}. */
+    void failed(final String problem) {
+        failures.add(problem);
+        progress.print(() -> err.println("vmarena demo: " + problem));
     }
 
     private int story() {
         final long started = System.nanoTime();
         ledger = new BlockLedger(space, SEED);
-        out.println("vmarena demo: an arena filled, fragmented, trimmed, grown by moving, checked");
-        out.println();
+        line0("vmarena demo: an arena filled, fragmented, trimmed, grown by moving, checked");
+        if (simulated()) {
+            line0("SIMULATOR: this runs on vmarena's model of Linux, in this process's memory, not on this "
+                + "machine's kernel: its times are a Java model's, not a kernel's, each marked (model)");
+        }
+        blank();
         machine(space.capabilities());
         arena = arenaBuilder("demo", space, scale).build();
         new FillStep(this, SEED).run();
@@ -131,14 +188,32 @@ final class Demo implements Callable<Integer> {
             return VmarenaCommand.PROBLEM;
         }
         if (!comparedIntact) {
-            err.println("vmarena demo: a block of the per-VMA arena of step 5b is damaged");
+            failed("a block of the per-VMA arena of step 5b is damaged");
             return VmarenaCommand.PROBLEM;
         }
-        out.println("The demo took " + DemoText.nanos(System.nanoTime() - started) + ".");
+        final long totalNanos = System.nanoTime() - started;
+        figures.root().addProperty("totalNanos", totalNanos);
+        line0("The demo took " + time(totalNanos) + ".");
         return VmarenaCommand.OK;
     }
 
     private void machine(final Capabilities caps) {
+        final JsonObject json = figures.root();
+        json.addProperty("backend", caps.backend());
+        json.addProperty("simulated", simulated());
+        json.addProperty("timesAreModel", simulated());
+        json.addProperty("kernelRelease", caps.kernelRelease());
+        json.addProperty("architecture", caps.architecture());
+        json.addProperty("pageSizeBytes", caps.pageSize());
+        json.addProperty("hugePageBytes", caps.pmdBytes());
+        json.addProperty("multiVmaMove", caps.multiVmaMove().available());
+        json.addProperty("seed", SEED);
+        json.addProperty("scaleDivisor", scale.divisor());
+        json.addProperty("segmentBytes", scale.segmentBytes());
+        json.addProperty("fillBytesRequested", scale.fillBytes());
+        begin("1. The machine: warming up");
+        final long warmUpNanos = WarmUp.run(space, scale.segmentBytes());
+        json.addProperty("warmUpNanos", warmUpNanos);
         heading("1. The machine");
         line("backend " + caps.backend() + ": Linux " + caps.kernelRelease()
             + (simulated() ? "" : " (" + caps.architecture() + ")") + ", " + Bytes.format(caps.pageSize())
@@ -148,57 +223,77 @@ final class Demo implements Callable<Integer> {
             + (multiVma ? "" : ": every move below takes one mremap per VMA"));
         if (simulated()) {
             line("the simulator's address space is " + Bytes.format(SimulatedAddressSpace.DEFAULT_BLOCK_BYTES)
-                + " and its moves copy bytes: sizes are 1/" + scale.divisor() + " of Linux's, and times are a "
-                + "Java model's, not a kernel's");
+                + " and its moves copy bytes: sizes are 1/" + scale.divisor() + " of Linux's");
         }
         line("warm-up: a throwaway arena grew in place, grew by moving and moved a block in "
-            + DemoText.nanos(WarmUp.run(space, scale.segmentBytes())) + ", mostly the JVM loading code once; "
+            + time(warmUpNanos) + ", mostly the JVM loading code once; "
             + "the times below are without that");
-        out.println();
+        line("times vary from run to run (page faults, the JIT, other processes); the blocks, their sizes and "
+            + "checksums do not: seed " + SEED + " draws the same ones every time");
+        blank();
     }
 
     private boolean check() {
+        begin("6. Check");
         final long checking = System.nanoTime();
-        final int damaged = ledger.firstDamaged(arena);
+        final long checkBytes = ledger.liveLengthBytes();
+        final int damaged = ledger.firstDamaged(arena, bytes -> progress.advance(bytes, checkBytes));
         final long checkNanos = System.nanoTime() - checking;
+        final JsonObject json = figures.step("check");
+        json.addProperty("intact", damaged < 0);
+        json.addProperty("checkNanos", checkNanos);
         heading("6. Check");
         if (damaged >= 0) {
             final long handle = ledger.handle(damaged);
+            json.addProperty("damagedBlock", damaged);
             line("block " + damaged + " (handle " + DemoText.hex(handle) + ", "
                 + Bytes.format(ledger.lengthBytes(damaged)) + " at " + DemoText.hex(arena.address(handle))
                 + ") does not match the checksum of what was written");
-            err.println("vmarena demo: block " + damaged + " is damaged");
+            failed("block " + damaged + " is damaged");
             return false;
         }
+        json.addProperty("checksumsVerifiedCount", ledger.liveCount());
+        json.addProperty("checkedBytes", ledger.liveLengthBytes());
         line("every live block intact (" + DemoText.count(ledger.liveCount()) + " blocks, "
-            + Bytes.format(ledger.liveLengthBytes()) + " checked) in " + DemoText.nanos(checkNanos));
-        out.println();
+            + Bytes.format(ledger.liveLengthBytes()) + " checked) in " + time(checkNanos));
+        blank();
         return true;
     }
 
     private boolean close() {
+        begin("7. Close");
         noteRange(arena.stats());
         final long closing = System.nanoTime();
         arena.close();
         final long closeNanos = System.nanoTime() - closing;
         arena = null;
-        heading("7. Close: unmapped in " + DemoText.nanos(closeNanos));
+        final JsonObject json = figures.step("close");
+        json.addProperty("closeNanos", closeNanos);
+        final JsonArray rangesJson = new JsonArray();
+        json.add("ranges", rangesJson);
+        heading("7. Close: unmapped in " + time(closeNanos));
         boolean empty = true;
         String which = ranges.size() > 1 ? " (the arena's first range)" : "";
         for (final Map.Entry<Long, Long> range : ranges.entrySet()) {
             final List<Mapping> left = space.mappings(range.getKey(), range.getValue());
+            final JsonObject rangeJson = new JsonObject();
+            rangeJson.addProperty("startAddress", range.getKey());
+            rangeJson.addProperty("endAddress", range.getValue());
+            rangeJson.add("mappingsLeft", DemoFigures.vmas(left));
+            rangesJson.add(rangeJson);
             line((left.isEmpty() ? "no mapping left in " : left.size() + " mappings left in ")
                 + DemoText.range(range.getKey(), range.getValue()) + which);
             left.forEach(mapping -> line("  " + mapping));
             empty &= left.isEmpty();
             which = " (where it moved)";
         }
+        json.addProperty("nothingLeftMapped", empty);
         if (pin != null) {
             pin.afterClose();
         }
-        out.println();
+        blank();
         if (!empty) {
-            err.println("vmarena demo: the closed arena left mappings behind");
+            failed("the closed arena left mappings behind");
         }
         return empty;
     }
@@ -265,16 +360,60 @@ final class Demo implements Callable<Integer> {
         return history;
     }
 
+    /** The figures {@code --json} writes; steps add theirs as they print them. */
+    DemoFigures figures() {
+        return figures;
+    }
+
+    /** A step starts: its progress shows if it takes more than a second. */
+    void begin(final String step) {
+        progress.begin(step, System.nanoTime());
+    }
+
+    DemoProgress progress() {
+        return progress;
+    }
+
+    /** A duration as printed: {@code 12.3 ms}, and {@code 12.3 ms (model)} on the simulator. */
+    String time(final long nanos) {
+        return DemoText.nanos(nanos) + (simulated() ? " (model)" : "");
+    }
+
     void heading(final String text) {
-        out.println(text);
+        line0(text);
     }
 
     void line(final String text) {
-        out.println(INDENT + text);
+        line0(INDENT + text);
     }
 
     void blank() {
-        out.println();
+        line0("");
+    }
+
+    private void line0(final String text) {
+        progress.print(() -> DemoText.wrap(text, columns).forEach(out::println));
+    }
+
+    /** $COLUMNS when it is a number of at least {@link #MIN_COLUMNS}, else {@link #COLUMNS}. */
+    static int columns(final String environment) {
+        try {
+            final int columns = environment == null ? COLUMNS : Integer.parseInt(environment.trim());
+            return columns >= MIN_COLUMNS ? columns : COLUMNS;
+        } catch (final NumberFormatException notANumber) {
+            return COLUMNS;
+        }
+    }
+
+    /** Lines as long as they come, for tests that match a sentence wherever a wrap would break it. */
+    Demo unwrapped() {
+        return wrappedAt(Integer.MAX_VALUE);
+    }
+
+    /** Lines wrapped at {@code columns}, whatever $COLUMNS says: for tests. */
+    Demo wrappedAt(final int columns) {
+        this.columns = columns;
+        return this;
     }
 
     void stats(final ArenaStats stats) {

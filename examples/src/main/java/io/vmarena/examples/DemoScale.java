@@ -32,8 +32,12 @@ record DemoScale(int divisor, long segmentBytes, long fillBytes, long smallMinBy
      */
     static final long SIMULATOR_MAX_FILL_BYTES = SimulatedAddressSpace.DEFAULT_BLOCK_BYTES / 8;
     /**
-     * On Linux the demo holds about three times what it fills (blocks round up to their class,
-     * and the compaction step builds an identical second arena): a quarter of the machine's memory at most.
+     * On Linux the demo holds up to about four times what it fills in memory (blocks round up to
+     * their class, the block that makes the arena grow is about as large as the fill, and the
+     * compaction step builds an identical second arena: 3.5 times, measured at --size 4g), so it
+     * fills a quarter of the machine's memory at most, and a quarter of what is available now
+     * (MemAvailable): a larger {@code --size} is refused before anything is touched, not ended by
+     * the OOM killer halfway.
      */
     private static final int LINUX_MEMORY_SHARE = 4;
     private static final long MIB = 1L << 20;
@@ -54,7 +58,8 @@ record DemoScale(int divisor, long segmentBytes, long fillBytes, long smallMinBy
         final int divisor = simulated ? SIMULATOR_DIVISOR : 1;
         final long segmentBytes = 2 * MIB / divisor;
         final long minFillBytes = MIN_SEGMENTS * segmentBytes;
-        final long maxFillBytes = simulated ? SIMULATOR_MAX_FILL_BYTES : physicalMemoryBytes() / LINUX_MEMORY_SHARE;
+        final long maxFillBytes = simulated ? SIMULATOR_MAX_FILL_BYTES : Math.min(physicalMemoryBytes()
+            / LINUX_MEMORY_SHARE, MemInfo.availableBytes() / LINUX_MEMORY_SHARE);
         if (fillBytes != 0 && fillBytes < minFillBytes) {
             throw new IllegalArgumentException("--size " + Bytes.format(fillBytes) + " is less than the demo needs: "
                 + "give at least " + Bytes.format(minFillBytes) + " (" + MIN_SEGMENTS + " segments of "
@@ -63,15 +68,15 @@ record DemoScale(int divisor, long segmentBytes, long fillBytes, long smallMinBy
         if (fillBytes > maxFillBytes) {
             throw new IllegalArgumentException("--size " + Bytes.format(fillBytes) + " is more than the demo can fill "
                 + (simulated ? "on the simulator, whose address space is " + Bytes.format(SimulatedAddressSpace
-                .DEFAULT_BLOCK_BYTES) : "on this machine (it holds about three times what it fills, and "
-                + Bytes.format(physicalMemoryBytes()) + " is all its memory)") + ": give at most "
-                + Bytes.format(maxFillBytes));
+                .DEFAULT_BLOCK_BYTES) : "on this machine (it holds up to four times what it fills, and of the "
+                + Bytes.format(physicalMemoryBytes()) + " of memory " + Bytes.format(MemInfo.availableBytes())
+                + " is available now)") + ": give at most " + Bytes.format(maxFillBytes));
         }
         return new DemoScale(divisor, segmentBytes, fillBytes != 0 ? fillBytes : 256 * MIB / divisor, 16, 16 * 1024,
             segmentBytes / 2, segmentBytes * 5 / 2);
     }
 
-    private static long physicalMemoryBytes() {
+    static long physicalMemoryBytes() {
         return ((com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean())
             .getTotalMemorySize();
     }

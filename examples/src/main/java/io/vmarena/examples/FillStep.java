@@ -1,5 +1,6 @@
 package io.vmarena.examples;
 
+import com.google.gson.JsonObject;
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
 
@@ -29,6 +30,8 @@ final class FillStep {
         final int[] counts = new int[2];
         long allocateNanos = 0;
         long writeNanos = 0;
+        demo.begin("2. Fill");
+        final DemoProgress progress = demo.progress();
         while (bytes[0] + bytes[1] < scale.fillBytes()) {
             // Large blocks keep pace with small ones, so they are spread among them.
             final boolean large = bytes[1] < bytes[0] && bytes[1] < scale.fillBytes() / 2;
@@ -43,19 +46,41 @@ final class FillStep {
             demo.history().allocated(block, lengthBytes, large);
             bytes[large ? 1 : 0] += lengthBytes;
             counts[large ? 1 : 0]++;
+            progress.advance(bytes[0] + bytes[1], scale.fillBytes());
         }
         final ArenaStats filled = arena.stats();
         demo.noteRange(filled);
+        record(demo.figures().step("fill"), bytes, counts, allocateNanos, writeNanos, filled);
         demo.heading("2. Fill: " + Bytes.format(bytes[0] + bytes[1]) + " in " + DemoText.count(ledger.blockCount())
             + " blocks, every byte written with a seeded pattern (seed " + seed + ")");
         demo.line(DemoText.count(counts[0]) + " small blocks of " + Bytes.format(scale.smallMinBytes()) + " to "
             + Bytes.format(scale.smallMaxBytes()) + " (" + Bytes.format(bytes[0]) + "), " + counts[1] + " large of "
             + Bytes.format(scale.largeMinBytes()) + " to " + Bytes.format(scale.largeMaxBytes()) + " ("
             + Bytes.format(bytes[1]) + "), in segments of " + Bytes.format(scale.segmentBytes()));
-        demo.line("took " + DemoText.nanos(allocateNanos + writeNanos) + ": allocating "
-            + DemoText.nanos(allocateNanos) + ", writing " + DemoText.nanos(writeNanos));
+        demo.line("took " + demo.time(allocateNanos + writeNanos) + ": allocating "
+            + demo.time(allocateNanos) + ", writing " + demo.time(writeNanos));
         demo.stats(filled);
+        demo.line("used (" + Bytes.format(filled.usedBytes()) + ") is more than the " + Bytes.format(bytes[0] + bytes[1])
+            + " filled: a small block takes its whole size class, a large one whole segments (a run)");
+        demo.line("fragmentation: the share of the bytes in small-block and run segments not handed out");
         demo.blank();
+    }
+
+    private void record(final JsonObject json, final long[] bytes, final int[] counts, final long allocateNanos,
+        final long writeNanos, final ArenaStats filled) {
+        json.addProperty("filledBytes", bytes[0] + bytes[1]);
+        json.addProperty("blockCount", counts[0] + counts[1]);
+        json.addProperty("smallBlockCount", counts[0]);
+        json.addProperty("smallBlockBytes", bytes[0]);
+        json.addProperty("smallMinBytes", scale.smallMinBytes());
+        json.addProperty("smallMaxBytes", scale.smallMaxBytes());
+        json.addProperty("largeBlockCount", counts[1]);
+        json.addProperty("largeBlockBytes", bytes[1]);
+        json.addProperty("largeMinBytes", scale.largeMinBytes());
+        json.addProperty("largeMaxBytes", scale.largeMaxBytes());
+        json.addProperty("allocateNanos", allocateNanos);
+        json.addProperty("writeNanos", writeNanos);
+        json.add("stats", DemoFigures.stats(filled));
     }
 
     /** A length drawn so that every doubling between the bounds is as likely. */

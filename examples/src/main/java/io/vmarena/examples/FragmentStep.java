@@ -1,5 +1,6 @@
 package io.vmarena.examples;
 
+import com.google.gson.JsonObject;
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
 
@@ -17,6 +18,7 @@ final class FragmentStep {
     void run() {
         final Arena arena = demo.arena();
         final BlockLedger ledger = demo.ledger();
+        demo.begin("3. Fragment");
         final long freeing = System.nanoTime();
         long freedBytes = 0;
         int freedCount = 0;
@@ -34,19 +36,31 @@ final class FragmentStep {
                 demo.history().freed(block); // every block freed so far was freed just now
             }
         }
-        demo.heading("3. Fragment: freed 2 of every 3 blocks (" + DemoText.count(freedCount) + " blocks, "
-            + Bytes.format(freedBytes) + ") in " + DemoText.nanos(freeNanos));
         final ArenaStats fragmented = arena.stats();
-        demo.stats(fragmented);
         final long trimming = System.nanoTime();
         final long givenBytes = arena.trim(Long.MAX_VALUE);
         final long trimNanos = System.nanoTime() - trimming;
         demo.history().trimmed(Long.MAX_VALUE);
         final ArenaStats trimmed = arena.stats();
+        final JsonObject json = demo.figures().step("fragment");
+        json.addProperty("freedBlockCount", freedCount);
+        json.addProperty("freedBytes", freedBytes);
+        json.addProperty("freeNanos", freeNanos);
+        json.add("statsBeforeTrim", DemoFigures.stats(fragmented));
+        json.addProperty("trimGivenBytes", givenBytes);
+        json.addProperty("trimNanos", trimNanos);
+        json.add("stats", DemoFigures.stats(trimmed));
+
+        demo.heading("3. Fragment: freed 2 of every 3 blocks (" + DemoText.count(freedCount) + " blocks, "
+            + Bytes.format(freedBytes) + ") in " + demo.time(freeNanos));
+        demo.stats(fragmented);
         demo.line("trim(Long.MAX_VALUE) gave " + Bytes.format(givenBytes) + " back to the system in "
-            + DemoText.nanos(trimNanos) + ": RSS " + Bytes.format(fragmented.residentBytes()) + " -> "
+            + demo.time(trimNanos) + ": RSS " + Bytes.format(fragmented.residentBytes()) + " -> "
             + Bytes.format(trimmed.residentBytes()));
         demo.stats(trimmed);
+        demo.line("trim gave back " + Bytes.format(givenBytes) + ", RSS fell by "
+            + Bytes.format(Math.max(0, fragmented.residentBytes() - trimmed.residentBytes())) + ": trim counts every page it released, RSS "
+            + "only those that were in memory (a page never touched was not)");
         demo.blank();
     }
 }

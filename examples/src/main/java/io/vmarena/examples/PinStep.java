@@ -1,5 +1,6 @@
 package io.vmarena.examples;
 
+import com.google.gson.JsonObject;
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
 import io.vmarena.PinState;
@@ -32,6 +33,7 @@ final class PinStep {
     }
 
     void run() {
+        demo.begin("5a. Pin the hot part");
         final ArenaStats before = arena.stats();
         lockedBytesBefore = space.lockedBytes();
         final long pinning = System.nanoTime();
@@ -40,6 +42,17 @@ final class PinStep {
         demo.history().pinned();
         final ArenaStats after = arena.stats();
         pinnedBytes = after.pin().pinnedBytes();
+        final long lockedBytesAfter = space.lockedBytes();
+        final JsonObject json = demo.figures().step("pin");
+        json.addProperty("state", status.state().name());
+        json.addProperty("pinNanos", pinNanos);
+        json.addProperty("pinnedBytes", status.pinnedBytes());
+        json.addProperty("heldBytes", heldBytes(after));
+        if (status.state() != PinState.PINNED) {
+            json.addProperty("reason", status.reason());
+        }
+        json.add("before", figures(before, lockedBytesBefore, new JsonObject()));
+        json.add("after", figures(after, lockedBytesAfter, new JsonObject()));
         demo.heading("5a. Pin the hot part: pin() locks what the arena holds with mlock2(MLOCK_ONFAULT)");
         demo.line("before: " + figures(before, lockedBytesBefore));
         demo.line("pin() took " + DemoText.nanos(pinNanos) + ": " + status.state() + ", "
@@ -48,7 +61,7 @@ final class PinStep {
         if (status.state() != PinState.PINNED) {
             demo.line("not wholly pinned, and the arena works on: " + status.reason());
         }
-        demo.line("after: " + figures(after, space.lockedBytes()));
+        demo.line("after: " + figures(after, lockedBytesAfter));
         demo.line("RSS " + (after.residentBytes() == before.residentBytes() ? "unchanged" : "changed")
             + ": MLOCK_ONFAULT faults nothing in; it locks the " + Bytes.format(before.residentBytes())
             + " already resident now (most of pin()'s time: the kernel visits each resident page) and every other "
@@ -59,7 +72,11 @@ final class PinStep {
     /** After the compaction: the locked bytes now, against the pin's. */
     void afterCompaction(final ArenaStats after) {
         final PinState state = after.pin().state();
-        demo.line("pinned after compaction: " + figures(after, space.lockedBytes()) + "; " + Bytes.format(pinnedBytes)
+        final long lockedBytes = space.lockedBytes();
+        final JsonObject json = figures(after, lockedBytes, new JsonObject());
+        json.addProperty("heldBytes", heldBytes(after));
+        demo.figures().step("pin").add("afterCompaction", json);
+        demo.line("pinned after compaction: " + figures(after, lockedBytes) + "; " + Bytes.format(pinnedBytes)
             + " were pinned before it: " + (state == PinState.PINNED ? "the locked bytes follow the "
                 + Bytes.format(heldBytes(after)) + " the arena holds" : state + ", " + Bytes.format(after.pin().pinnedBytes())
                 + " of the " + Bytes.format(heldBytes(after)) + " the arena holds are locked"));
@@ -84,7 +101,9 @@ final class PinStep {
 
     /** After the close: the process's locked memory is back to what it was before the pin. */
     void afterClose() {
-        demo.line(vmLck() + " " + Bytes.format(space.lockedBytes()) + " after close (" + Bytes.format(lockedBytesBefore)
+        final long lockedBytes = space.lockedBytes();
+        demo.figures().step("pin").addProperty("vmLckBytesAfterClose", lockedBytes);
+        demo.line(vmLck() + " " + Bytes.format(lockedBytes) + " after close (" + Bytes.format(lockedBytesBefore)
             + " before the pin): the arena's locked bytes went with its mappings");
     }
 
@@ -98,6 +117,15 @@ final class PinStep {
             + Bytes.format(Math.abs(grown)) + ")") + ", stats().pinnedBytes " + Bytes.format(stats.pin().pinnedBytes())
             + ", resident (RSS) " + Bytes.format(stats.residentBytes()) + ", of it locked (smaps Locked) "
             + Bytes.format(stats.lockedBytes());
+    }
+
+    /** The figures {@link #figures(ArenaStats, long)} prints, into {@code json}. */
+    private JsonObject figures(final ArenaStats stats, final long lockedBytes, final JsonObject json) {
+        json.addProperty("vmLckBytes", lockedBytes);
+        json.addProperty("pinnedBytes", stats.pin().pinnedBytes());
+        json.addProperty("residentBytes", stats.residentBytes());
+        json.addProperty("lockedBytes", stats.lockedBytes());
+        return json;
     }
 
     private String vmLck() {

@@ -1,5 +1,6 @@
 package io.vmarena.examples;
 
+import com.google.gson.JsonObject;
 import io.vmarena.Arena;
 import io.vmarena.ArenaStats;
 
@@ -24,9 +25,12 @@ final class ReallocateStep {
 
     /** @param copyNanosPerByte what copying cost in step 4, to say what copying this block would */
     void run(final double copyNanosPerByte) {
+        demo.begin("5. Reallocate a large block");
         demo.heading("5. Reallocate a large block");
+        final JsonObject json = demo.figures().step("reallocate");
         final long[] addresses = liveAddresses();
         final int block = closestFollowed(addresses);
+        json.addProperty("done", block >= 0);
         if (block < 0) {
             demo.line("no live large block has a live block after it: nothing to show");
             demo.blank();
@@ -48,12 +52,25 @@ final class ReallocateStep {
         demo.history().reallocated(block, lengthBytes);
         final long newAddress = arena.address(handle);
         final ArenaStats after = arena.stats();
+        final long copyEstimateNanos = Math.round(capacity * copyNanosPerByte);
+        json.addProperty("block", block);
+        json.addProperty("lengthBytes", ledger.lengthBytes(block));
+        json.addProperty("capacityBytes", capacity);
+        json.addProperty("addressBefore", address);
+        json.addProperty("nextBlockAddress", next);
+        json.addProperty("newLengthBytes", lengthBytes);
+        json.addProperty("addressAfter", newAddress);
+        json.addProperty("moved", newAddress != address);
+        json.addProperty("reallocateNanos", reallocateNanos);
+        json.addProperty("moveCountBefore", before.moves());
+        json.addProperty("moveCountAfter", after.moves());
+        json.addProperty("copyEstimateNanos", copyEstimateNanos);
         demo.line("reallocate to " + Bytes.format(lengthBytes) + ": " + (newAddress != address
-            ? "moved to " + DemoText.hex(newAddress) : "grew in place") + " in " + DemoText.nanos(reallocateNanos)
+            ? "moved to " + DemoText.hex(newAddress) : "grew in place") + " in " + demo.time(reallocateNanos)
             + (demo.simulated() ? " (the simulator copies; Linux moves the page tables)" : ", without copying")
             + "; moves " + before.moves() + " -> " + after.moves());
         demo.line("copying its " + Bytes.format(capacity) + " at the rate measured in step 4 would take about "
-            + DemoText.nanos(Math.round(capacity * copyNanosPerByte)));
+            + demo.time(copyEstimateNanos));
         demo.blank();
     }
 

@@ -44,7 +44,9 @@ class DemoMemlockTest {
         if (!caps.ipcLock().available()) {
             command.subList(0, 3).clear(); // nothing to drop
         }
-        final Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("COLUMNS", String.valueOf(Integer.MAX_VALUE)); // sentences unbroken, to match
+        final Process child = builder.start();
         final String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(5, TimeUnit.MINUTES), "the demo did not finish: " + output);
         assertEquals(0, child.exitValue(), output);

@@ -31,8 +31,8 @@ class DemoTest {
 
     private int demo(final AddressSpace space, final String... args) {
         final PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        return new CommandLine(new Demo(new PrintStream(out, true, StandardCharsets.UTF_8), errStream, space))
-            .setErr(new PrintWriter(errStream, true)).execute(args);
+        return new CommandLine(new Demo(new PrintStream(out, true, StandardCharsets.UTF_8), errStream, space)
+            .unwrapped()).setErr(new PrintWriter(errStream, true)).execute(args);
     }
 
     private String printed() {
@@ -246,6 +246,77 @@ class DemoTest {
         assertEquals("[0x0, 0x1000) rw-  4 KiB", all.get(0));
         assertEquals(12, cut.size());
         assertEquals("... 2 more", cut.get(11));
+    }
+
+    @Test
+    void shouldKeepEveryLineWithinEightyColumns() {
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            final PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+            assertEquals(0, new CommandLine(new Demo(new PrintStream(out, true, StandardCharsets.UTF_8), errStream,
+                space).wrappedAt(Demo.COLUMNS)).setErr(new PrintWriter(errStream, true)).execute());
+        }
+
+        for (final String line : printed().split("\n")) {
+            assertTrue(line.length() <= Demo.COLUMNS, line.length() + " columns: " + line);
+        }
+        assertTrue(printed().startsWith("vmarena demo: an arena filled, fragmented, trimmed, grown by moving, checked\n"
+            + "SIMULATOR: this runs on vmarena's model of Linux, in this process's memory, not\n"
+            + "  on this machine's kernel: "), printed());
+    }
+
+    @Test
+    void shouldWrapAtSpacesWithAHangingIndentAndKeepFiguresWhole() {
+        assertEquals(List.of("   short"), DemoText.wrap("   short", 20));
+        assertEquals(List.of("   moves 0 -> 1,", "     resident", "     26.5 MiB -> 13.6 MiB"),
+            DemoText.wrap("   moves 0 -> 1, resident 26.5 MiB -> 13.6 MiB", 20));
+        assertEquals(List.of("2. Fill: 32.0 MiB", "  in 7 blocks"), DemoText.wrap("2. Fill: 32.0 MiB in 7 blocks", 19));
+        assertEquals(List.of("   [0x7f0000000000,", "     0x7f0000200000)"),
+            DemoText.wrap("   [0x7f0000000000, 0x7f0000200000)", 10), "a word longer than a line stays whole");
+        assertEquals(Demo.COLUMNS, Demo.columns(null));
+        assertEquals(132, Demo.columns("132"));
+        assertEquals(Demo.COLUMNS, Demo.columns("20"), "too narrow for the VMA map");
+        assertEquals(Demo.COLUMNS, Demo.columns("wide"));
+    }
+
+    @Test
+    void shouldSayAtTheTopThatItRunsOnTheSimulatorAndMarkItsTimes() {
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17)) {
+            assertEquals(0, demo(space), err.toString(StandardCharsets.UTF_8) + printed());
+        }
+
+        final String text = printed();
+        assertTrue(text.startsWith("vmarena demo: an arena filled, fragmented, trimmed, grown by moving, checked\n"
+            + "SIMULATOR: this runs on vmarena's model of Linux, in this process's memory, not on this machine's "
+            + "kernel: its times are a Java model's, not a kernel's, each marked (model)\n"), text);
+        for (final String timed : new String[] {"took [0-9.]+ (us|ms|s) \\(model\\): allocating [0-9.]+ (us|ms|s) "
+            + "\\(model\\), writing [0-9.]+ (us|ms|s) \\(model\\)", "by moving, in [0-9.]+ (us|ms|s) \\(model\\)",
+            "checked\\) in [0-9.]+ (us|ms|s) \\(model\\)", "unmapped in [0-9.]+ (us|ms|s) \\(model\\)",
+            "The demo took [0-9.]+ (us|ms|s) \\(model\\)\\."}) {
+            assertMatches(timed, text);
+        }
+        assertMatches("used \\([0-9.]+ MiB\\) is more than the 32.0 MiB filled: a small block takes its whole size "
+            + "class, a large one whole segments \\(a run\\)", text);
+        assertTrue(text.contains("fragmentation: the share of the bytes in small-block and run segments not handed "
+            + "out"), text);
+        assertMatches("trim gave back ([0-9.]+ MiB), RSS fell by [0-9.]+ MiB: trim counts every page it released, "
+            + "RSS only those that were in memory", text);
+        assertTrue(text.contains("times vary from run to run"), text);
+    }
+
+    @Test
+    void shouldNotMarkTimesAsAModelsOnLinux() {
+        final io.vmarena.vm.AddressSpace linux;
+        try {
+            linux = io.vmarena.vm.AddressSpaces.open("linux");
+        } catch (final RuntimeException | LinkageError unavailable) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "needs the Linux backend: " + unavailable);
+            return;
+        }
+        assertEquals(0, demo(linux, "--size", "16M"), err.toString(StandardCharsets.UTF_8) + printed());
+
+        assertFalse(printed().contains("(model)"), printed());
+        assertFalse(printed().contains("SIMULATOR"), printed());
+        assertMatches("\nThe demo took [0-9.]+ (us|ms|s)\\.\n", printed());
     }
 
     /** Each compaction's {runs, mremap calls, VMAs moved}, in the order printed. */
