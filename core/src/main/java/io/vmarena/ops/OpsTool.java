@@ -28,7 +28,12 @@ public final class OpsTool {
     public static final int DIFFERED = 1;
     public static final int BAD_INPUT = 2;
     /** 1 Mi pages (4 GiB at 4 KiB): the most a scenario's window or remap may make the simulator hold. */
-    private static final long MAX_SIMULATED_PAGES = 1L << 20;
+    /**
+     * The most host memory one scenario's simulated process may take, in bytes, whatever the page
+     * size: a bound in pages (1 Mi pages, 4 GiB of 4 KiB pages) asked malloc for 32 GiB at 16 KiB
+     * pages and 128 GiB at 64 KiB, which this 24 GiB machine's overcommit refused mid-run.
+     */
+    private static final long MAX_SIMULATED_BYTES = 4L << 30;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -140,13 +145,14 @@ public final class OpsTool {
 
     private static List<String> runSimulated(final Script script, final OpsOptions options) {
         final long pageSize = options.profile.pageSize();
-        if (script.windowPages() > MAX_SIMULATED_PAGES) {
+        final long maxPages = MAX_SIMULATED_BYTES / pageSize;
+        if (script.windowPages() > maxPages) {
             throw new IllegalArgumentException("a window of " + script.windowPages() + " pages is more than the "
-                + "simulator models (" + MAX_SIMULATED_PAGES + " pages)");
+                + "simulator models (" + maxPages + " pages of " + pageSize + " bytes, 4 GiB)");
         }
         // Room for the window, a gap above it, and the largest remap the script asks for (a
         // larger one is refused by the kernel's own checks or placed as on Linux up to this).
-        final long pages = Math.min(script.largestPageCount(), MAX_SIMULATED_PAGES);
+        final long pages = Math.min(script.largestPageCount(), maxPages);
         final long blockBytes = Math.max(64L << 20, (4 * (script.windowPages() + 2) + 2 * pages) * pageSize);
         try (SimulatedAddressSpace space = new SimulatedAddressSpace(options.profile, blockBytes)) {
             return new ScenarioRunner(space).run(script);

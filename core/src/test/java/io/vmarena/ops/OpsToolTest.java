@@ -179,6 +179,25 @@ class OpsToolTest {
     }
 
     @Test
+    void shouldRunAHugeRemapLengthOnEveryPageSizeWithinTheSameHostMemory() throws IOException {
+        // 2^52 pages wrap to 0 bytes at 4 KiB and are merely huge at 16 and 64 KiB: the room the
+        // simulator makes for the largest remap is bounded in bytes, so none asks for 32 GiB.
+        final String script = file("huge.ops", "window 16\nmap 0 4 rw-\nremap 0 4 4503599627370496 maymove\n"
+            + "remap 0 4 40000000000 maymove\n");
+
+        for (final String pageSize : new String[] {"4096", "16384", "65536"}) {
+            out.reset();
+            err.reset();
+
+            run(script, "--page-size", pageSize);
+
+            assertEquals("", err(), pageSize);
+            assertTrue(out().endsWith("> remap 0 4 4503599627370496 maymove\nEINVAL\n"
+                + "> remap 0 4 40000000000 maymove\nEINVAL\n"), pageSize + ": " + out());
+        }
+    }
+
+    @Test
     void shouldPrintMovedAndUnmapItWhenTheKernelPlacesTheRemapElsewhere() throws IOException {
         final String script = file("moved.ops", "window 4\nmap 0 1 rw-\nmap 1 1 r--\nremap 0 1 2 maymove\nmaps\n");
 
