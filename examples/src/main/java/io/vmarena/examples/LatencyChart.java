@@ -12,14 +12,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * A latency-by-percentile chart as HdrHistogram's plotter draws one: the x axis is
- * {@code 1 / (1 - percentile)} on a log scale, labelled as the percentile (90%, 99%, 99.9%...), so
- * every "nine" of the tail gets the same width; the y axis is the latency in microseconds, log
- * scale too, since a tail spans orders of magnitude. One line per histogram, drawn by XChart as the
- * benchmark report draws its charts.
+ * {@code log10(1 / (1 - percentile))}, labelled as the percentile (90%, 99%, 99.9%...), so every
+ * "nine" of the tail gets the same width; the y axis is the latency in microseconds on a log
+ * scale, since a tail spans orders of magnitude. One line per histogram, drawn by XChart as the
+ * benchmark report draws its charts. (The x axis is linear over the logarithm, not XChart's log
+ * axis, whose tick values a custom label cannot rely on: it labelled 0 and 100% only.)
  */
 final class LatencyChart {
     /** Points per halving of the distance to 100%, as HdrHistogram's percentile output uses. */
@@ -34,8 +36,11 @@ final class LatencyChart {
     static void save(final Path file, final String title, final Map<String, Histogram> histograms) throws IOException {
         final XYChart chart = new XYChartBuilder().width(1000).height(600).title(title)
             .xAxisTitle("percentile").yAxisTitle("latency (us)").build();
-        chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisDecimalPattern("#,##0.#");
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMax(Math.ceil(Math.log10(Math.max(10, histograms.values().stream()
+            .mapToLong(Histogram::getTotalCount).max().orElse(10)))));
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setMarkerSize(4);
         chart.setCustomXAxisTickLabelsFormatter(LatencyChart::percentileLabel);
@@ -48,7 +53,7 @@ final class LatencyChart {
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /** {@code 1 / (1 - p)} against microseconds; the maximum at the last recorded value's place, {@code 1 - 1/count}. */
+    /** {@code log10(1 / (1 - p))} against microseconds; the maximum at the last value's place, {@code 1 - 1/count}. */
     static double[][] points(final Histogram histogram) {
         final List<double[]> points = new ArrayList<>();
         final long count = histogram.getTotalCount();
@@ -58,9 +63,9 @@ final class LatencyChart {
                 if (fraction >= 1 - 1.0 / count) {
                     break;
                 }
-                points.add(new double[] {1 / (1 - fraction), micros(value.getValueIteratedTo())});
+                points.add(new double[] {-Math.log10(1 - fraction), micros(value.getValueIteratedTo())});
             }
-            points.add(new double[] {count, micros(histogram.getMaxValue())});
+            points.add(new double[] {Math.log10(count), micros(histogram.getMaxValue())});
         }
         final double[][] xy = new double[2][points.size()];
         for (int i = 0; i < points.size(); i++) {
@@ -70,11 +75,10 @@ final class LatencyChart {
         return xy;
     }
 
-    /** 1 as 0%, 10 as 90%, 1000 as 99.9%: the percentile at which {@code 1 / (1 - p)} is {@code x}. */
+    /** 0 as 0%, 1 as 90%, 3 as 99.9%: the percentile at which {@code log10(1 / (1 - p))} is {@code x}. */
     static String percentileLabel(final double x) {
-        final double percent = 100 * (1 - 1 / x);
-        final int nines = (int)Math.round(Math.log10(x));
-        return String.format("%." + Math.max(0, nines - 2) + "f%%", percent);
+        final double percent = 100 * (1 - Math.pow(10, -x));
+        return String.format(Locale.ROOT, "%." + Math.max(0, (int)Math.ceil(x - 1e-9) - 2) + "f%%", percent);
     }
 
     private static double micros(final long nanos) {

@@ -67,6 +67,8 @@ final class ServiceRun {
             final BackgroundChurn churn = new BackgroundChurn(arena, variant.compacting(), load.churnBytes(),
                 load.segmentBytes(), PinnedLowLatencyService.SEED + 1);
             final Recorder recorder = new Recorder(SIGNIFICANT_DIGITS);
+            // Taken before the request thread starts: a first swap after it would throw its first values away.
+            final Histogram recycled = recorder.getIntervalHistogram();
             final long periodNanos = 1_000_000_000L / rate;
             final long startNanos = System.nanoTime() + START_DELAY_NANOS;
             final RequestLoop requests = new RequestLoop(values, recorder, startNanos, periodNanos,
@@ -80,7 +82,7 @@ final class ServiceRun {
             final ArenaStats stats;
             final long lockedBytes;
             try {
-                total = report(recorder, requestThread, startNanos, churn, out, log);
+                total = report(recorder, recycled, requestThread, startNanos, churn, out, log);
                 stats = arena.stats(); // while the background thread still holds its blocks
                 lockedBytes = space.lockedBytes();
             } finally {
@@ -99,10 +101,11 @@ final class ServiceRun {
     }
 
     /** The interval lines, until the request thread has made its last request; returns every interval added up. */
-    private Histogram report(final Recorder recorder, final Thread requestThread, final long startNanos,
-        final BackgroundChurn churn, final PrintStream out, final HistogramLogWriter log) throws InterruptedException {
+    private Histogram report(final Recorder recorder, final Histogram recycled, final Thread requestThread,
+        final long startNanos, final BackgroundChurn churn, final PrintStream out, final HistogramLogWriter log)
+        throws InterruptedException {
         final Histogram total = new Histogram(SIGNIFICANT_DIGITS);
-        Histogram interval = recorder.getIntervalHistogram();
+        Histogram interval = recycled;
         long boundary = startNanos + intervalNanos;
         while (true) {
             final boolean last = boundary >= startNanos + durationNanos;
