@@ -90,6 +90,10 @@ final class ServiceRun {
                 churn.stop();
                 churnThread.join();
             }
+            if (out != null && variant.pinned() && stats.pin().state() != PinState.PINNED) {
+                out.println("  not wholly pinned at the end (" + stats.pin().state() + "), and the arena worked on: "
+                    + stats.pin().reason());
+            }
             values.verifyAll();
             final long[] processFaultsAfter = faults(Path.of("/proc/self/stat"));
             return new Result(variant, total, values.reads(), values.writes(), values.mismatches(),

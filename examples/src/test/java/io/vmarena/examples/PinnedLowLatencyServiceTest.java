@@ -101,6 +101,24 @@ class PinnedLowLatencyServiceTest {
         }
     }
 
+    @Test
+    void shouldServeOnWithPartOfTheArenaPinnedWhenTheMemlockLimitIsReachedOn64KiBPages() {
+        final KernelProfile profile = KernelProfile.LINUX_6_17.withPageSize(64 << 10).withMemlock(4 << 20)
+            .withIpcLock(false);
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile)) {
+            assertEquals(0, service(space, "--duration", "500ms", "--interval", "500ms", "--rate", "1000", "--output",
+                output.toString()), err.toString(StandardCharsets.UTF_8) + printed());
+        }
+
+        final String text = printed();
+        assertTrue(text.contains("  not wholly pinned at the end (PARTLY_PINNED), and the arena worked on: "), text);
+        assertTrue(Pattern.compile("\\npinned-compacting +\\d+ +[0-9.]+MiB +[0-9.]+us +PARTLY_PINNED +4\\.0MiB ")
+            .matcher(text).find(), text);
+        assertTrue(Pattern.compile("\\nunpinned-compacting +\\d+ +[0-9.]+MiB +[0-9.]+us +UNPINNED +0\\.0MiB ")
+            .matcher(text).find(), text);
+        assertTrue(PASS.matcher(text).find(), text);
+    }
+
     /** The requests an HdrHistogram log holds, interval by interval. */
     private static long loggedRequests(final Path log) throws IOException {
         long requests = 0;
