@@ -29,7 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  * and resident bytes and the process's VmLck are read, and the arena is closed.
  */
 final class ServiceRun {
-    private static final long START_DELAY_NANOS = 10_000_000;
+    /** Time for both threads to start, so the first requests are not late for that. */
+    private static final long START_DELAY_NANOS = 50_000_000;
     private static final int SIGNIFICANT_DIGITS = 3;
 
     private final AddressSpace space;
