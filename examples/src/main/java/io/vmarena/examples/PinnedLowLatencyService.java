@@ -40,7 +40,9 @@ import java.util.function.Supplier;
  * each variant. Exit status 0 when all matched, 1 on a mismatch or a failed thread, 2 on bad input.
  *
  * <p>Output scripts may parse (names kept): interval lines
- * {@code [VARIANT] t=1.0s requests=N p50=Xus p99=Xus p99.9=Xus p99.99=Xus max=Xus compactions=N moved=X.XMiB},
+ * {@code [VARIANT] t=1.0s requests=N p50=Xus p99=Xus p99.9=Xus p99.99=Xus max=Xus compactions=N moved=X.XMiB
+ * preempted=N minflt=N} (compactions and moved since the variant began; the rest in the interval; the last two
+ * the request thread's involuntary context switches and minor faults, {@code n/a} where unknown),
  * the summary table under {@code summary}, and the last line {@code PASS: ...} or {@code FAIL: ...}.
  */
 @Command(name = "pinned-service", sortOptions = false,

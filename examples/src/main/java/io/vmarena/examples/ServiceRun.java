@@ -10,9 +10,7 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +72,7 @@ final class ServiceRun {
             final long startNanos = System.nanoTime() + START_DELAY_NANOS;
             final RequestLoop requests = new RequestLoop(values, recorder, startNanos, periodNanos,
                 durationNanos / periodNanos);
-            final long[] processFaults = faults(Path.of("/proc/self/stat"));
+            final long[] processFaults = ThreadCounters.faults(Path.of("/proc/self/stat"));
             final Thread churnThread = new Thread(churn, "pinned-service-churn");
             final Thread requestThread = new Thread(requests, "pinned-service-requests");
             churnThread.start();
@@ -83,7 +81,7 @@ final class ServiceRun {
             final ArenaStats stats;
             final long lockedBytes;
             try {
-                total = report(recorder, recycled, requestThread, startNanos, churn, out, log);
+                total = report(recorder, recycled, requests, requestThread, startNanos, churn, out, log);
                 stats = arena.stats(); // while the background thread still holds its blocks
                 lockedBytes = space.lockedBytes();
             } finally {
@@ -96,21 +94,22 @@ final class ServiceRun {
                     + stats.pin().reason());
             }
             values.verifyAll();
-            final long[] processFaultsAfter = faults(Path.of("/proc/self/stat"));
+            final long[] processFaultsAfter = ThreadCounters.faults(Path.of("/proc/self/stat"));
             return new Result(variant, total, values.reads(), values.writes(), values.mismatches(),
                 problem(values, requests, churn), churn.compactions(), churn.movedBytes(), churn.longestPauseNanos(),
                 pin == null ? PinState.UNPINNED : stats.pin().state(), stats.pin().pinnedBytes(), lockedBytes,
-                stats.residentBytes(), requests.minorFaults, requests.preemptions,
+                stats.residentBytes(), requests.atEnd.since(requests.atStart),
                 processFaultsAfter[0] - processFaults[0], processFaultsAfter[1] - processFaults[1]);
         }
     }
 
     /** The interval lines, until the request thread has made its last request; returns every interval added up. */
-    private Histogram report(final Recorder recorder, final Histogram recycled, final Thread requestThread,
-        final long startNanos, final BackgroundChurn churn, final PrintStream out, final HistogramLogWriter log)
-        throws InterruptedException {
+    private Histogram report(final Recorder recorder, final Histogram recycled, final RequestLoop requests,
+        final Thread requestThread, final long startNanos, final BackgroundChurn churn, final PrintStream out,
+        final HistogramLogWriter log) throws InterruptedException {
         final Histogram total = new Histogram(SIGNIFICANT_DIGITS);
         Histogram interval = recycled;
+        ThreadCounters counted = null;
         long boundary = startNanos + intervalNanos;
         while (true) {
             final boolean last = boundary >= startNanos + durationNanos;
@@ -123,11 +122,15 @@ final class ServiceRun {
             }
             interval = recorder.getIntervalHistogram(interval);
             total.add(interval);
+            final ThreadCounters counters = last ? requests.atEnd : ThreadCounters.of(requests.taskDirectory);
+            final ThreadCounters inInterval = counters.since(counted == null ? requests.atStart : counted);
+            counted = counters;
             if (log != null) {
                 log.outputIntervalHistogram(interval);
             }
             if (out != null) {
-                out.println(intervalLine((Math.min(boundary, startNanos + durationNanos) - startNanos), interval, churn));
+                out.println(intervalLine((Math.min(boundary, startNanos + durationNanos) - startNanos), interval, churn,
+                    inInterval));
             }
             if (last) {
                 return total;
@@ -136,12 +139,14 @@ final class ServiceRun {
         }
     }
 
-    private String intervalLine(final long elapsedNanos, final Histogram interval, final BackgroundChurn churn) {
+    private String intervalLine(final long elapsedNanos, final Histogram interval, final BackgroundChurn churn,
+        final ThreadCounters requestThread) {
         return String.format(Locale.ROOT, "  [%s] t=%.1fs requests=%d p50=%sus p99=%sus p99.9=%sus p99.99=%sus "
-                + "max=%sus compactions=%d moved=%.1fMiB", variant.name(), elapsedNanos / 1e9, interval.getTotalCount(),
-            percentile(interval, 50), percentile(interval, 99), percentile(interval, 99.9),
+                + "max=%sus compactions=%d moved=%.1fMiB preempted=%s minflt=%s", variant.name(), elapsedNanos / 1e9,
+            interval.getTotalCount(), percentile(interval, 50), percentile(interval, 99), percentile(interval, 99.9),
             percentile(interval, 99.99), PinnedLowLatencyService.micros(interval.getMaxValue()), churn.compactions(),
-            churn.movedBytes() / (double)(1 << 20));
+            churn.movedBytes() / (double)(1 << 20), ServiceSummary.count(requestThread.preemptions()),
+            ServiceSummary.count(requestThread.minorFaults()));
     }
 
     static String percentile(final Histogram histogram, final double percentile) {
@@ -163,21 +168,6 @@ final class ServiceRun {
     }
 
     /**
-     * Minor and major page faults ({@code minflt}, {@code majflt}) from a {@code /proc/.../stat}
-     * file: the 10th and 12th fields, counted after the command name in parentheses (which may hold
-     * spaces). {-1, -1} where there is no such file.
-     */
-    static long[] faults(final Path stat) {
-        try {
-            final String text = Files.readString(stat);
-            final String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
-            return new long[] {Long.parseLong(fields[7]), Long.parseLong(fields[9])};
-        } catch (final IOException | RuntimeException e) {
-            return new long[] {-1, -1};
-        }
-    }
-
-    /**
      * The request thread: request {@code i} is due at {@code start + i * period}; the thread spins
      * until then (a parked thread wakes tens of microseconds late, which would count as latency),
      * serves it and records the time from when it was due. Allocates nothing while it serves.
@@ -189,8 +179,10 @@ final class ServiceRun {
         private final long periodNanos;
         private final long requestCount;
         volatile Throwable failure;
-        volatile long minorFaults = -1;
-        volatile long preemptions = -1;
+        /** The thread's counters' directory, and their readings before the first request and after the last. */
+        volatile Path taskDirectory;
+        volatile ThreadCounters atStart;
+        volatile ThreadCounters atEnd;
 
         RequestLoop(final ServiceValues values, final Recorder recorder, final long startNanos, final long periodNanos,
             final long requestCount) {
@@ -203,8 +195,8 @@ final class ServiceRun {
 
         @Override
         public void run() {
-            final long faultsBefore = faults(Path.of("/proc/thread-self/stat"))[0];
-            final long preemptionsBefore = preemptions();
+            taskDirectory = ThreadCounters.currentTaskDirectory();
+            atStart = ThreadCounters.of(taskDirectory);
             final SplittableRandom requests = new SplittableRandom(PinnedLowLatencyService.SEED + 2);
             try {
                 for (long i = 0; i < requestCount; i++) {
@@ -218,28 +210,7 @@ final class ServiceRun {
             } catch (final RuntimeException | Error e) {
                 failure = e;
             }
-            final long faultsAfter = faults(Path.of("/proc/thread-self/stat"))[0];
-            minorFaults = faultsBefore < 0 || faultsAfter < 0 ? -1 : faultsAfter - faultsBefore;
-            final long preemptionsAfter = preemptions();
-            preemptions = preemptionsBefore < 0 || preemptionsAfter < 0 ? -1 : preemptionsAfter - preemptionsBefore;
-        }
-
-        /**
-         * How often the scheduler has taken this thread off its CPU against its will
-         * ({@code nonvoluntary_ctxt_switches}): a spinning request thread that another runnable
-         * thread displaces waits a scheduler slice, milliseconds, whatever the arena does.
-         */
-        private static long preemptions() {
-            try {
-                for (final String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-                    if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-                        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                    }
-                }
-            } catch (final IOException | RuntimeException e) {
-                return -1;
-            }
-            return -1;
+            atEnd = ThreadCounters.of(taskDirectory);
         }
     }
 
@@ -255,7 +226,7 @@ final class ServiceRun {
     /** What one variant measured. */
     record Result(PinnedLowLatencyService.Variant variant, Histogram histogram, long reads, long writes,
         long mismatches, String problem, long compactions, long movedBytes, long longestPauseNanos, PinState pinState,
-        long pinnedBytes, long lockedBytes, long residentBytes, long requestMinorFaults, long requestPreemptions,
-        long processMinorFaults, long processMajorFaults) {
+        long pinnedBytes, long lockedBytes, long residentBytes, ThreadCounters requestThread, long processMinorFaults,
+        long processMajorFaults) {
     }
 }

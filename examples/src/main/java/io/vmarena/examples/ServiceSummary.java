@@ -46,7 +46,8 @@ final class ServiceSummary {
                 result.variant().name(), result.compactions(), mebibytes(result.movedBytes()),
                 PinnedLowLatencyService.micros(result.longestPauseNanos()) + "us", result.pinState(),
                 mebibytes(result.pinnedBytes()), mebibytes(result.lockedBytes()), mebibytes(result.residentBytes()),
-                count(result.requestPreemptions()), count(result.requestMinorFaults()), count(result.processMinorFaults()),
+                count(result.requestThread().preemptions()), count(result.requestThread().minorFaults()),
+                count(result.processMinorFaults()),
                 count(result.processMajorFaults())));
         }
         lines.add("(moved: bytes compaction slid or copied; pinned: the arena's share of VmLck, and VmLck and RSS, "
@@ -139,7 +140,7 @@ final class ServiceSummary {
         return String.format(Locale.ROOT, "%.1fMiB", bytes / (double)(1 << 20));
     }
 
-    private static String count(final long value) {
+    static String count(final long value) {
         return value < 0 ? "n/a" : String.valueOf(value);
     }
 }

@@ -34,7 +34,7 @@ class PinnedLowLatencyServiceTest {
     private static final int SIM_KEYS = 16_384 / 8;
     private static final Pattern INTERVAL = Pattern.compile("  \\[([a-z-]+)\\] t=(\\d+\\.\\d)s requests=(\\d+) "
         + "p50=(\\d+\\.\\d)us p99=(\\d+\\.\\d)us p99\\.9=(\\d+\\.\\d)us p99\\.99=(\\d+\\.\\d)us max=(\\d+\\.\\d)us "
-        + "compactions=(\\d+) moved=(\\d+\\.\\d)MiB");
+        + "compactions=(\\d+) moved=(\\d+\\.\\d)MiB preempted=(\\d+) minflt=(\\d+)");
     private static final Pattern PASS = Pattern.compile("\nPASS: every value verified: (\\d+) reads matched their "
         + "checksums \\((\\d+) values replaced\\), 0 mismatches\n$");
 
@@ -180,7 +180,12 @@ class PinnedLowLatencyServiceTest {
         final Path stat = directory.resolve("stat");
         Files.writeString(stat, "4242 (a (b) c) R 1 4242 4242 0 -1 4194560 123 0 7 0 5 6 0 0 20 0 3 0\n");
 
-        assertEquals(List.of(123L, 7L), List.of(ServiceRun.faults(stat)[0], ServiceRun.faults(stat)[1]));
-        assertEquals(-1, ServiceRun.faults(directory.resolve("missing"))[0]);
+        assertEquals(List.of(123L, 7L), List.of(ThreadCounters.faults(stat)[0], ThreadCounters.faults(stat)[1]));
+        assertEquals(-1, ThreadCounters.faults(directory.resolve("missing"))[0]);
+        Files.writeString(directory.resolve("status"), "Name:\tjava\nvoluntary_ctxt_switches:\t5\n"
+            + "nonvoluntary_ctxt_switches:\t9\n");
+        assertEquals(new ThreadCounters(123, 9), ThreadCounters.of(directory));
+        assertEquals(new ThreadCounters(23, -1), new ThreadCounters(123, 9).since(new ThreadCounters(100, -1)));
+        assertEquals(ThreadCounters.UNKNOWN, ThreadCounters.of(null));
     }
 }
