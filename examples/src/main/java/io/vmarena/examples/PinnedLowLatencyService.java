@@ -114,7 +114,6 @@ final class PinnedLowLatencyService implements Callable<Integer> {
             return VmarenaCommand.PROBLEM;
         }
         final ServiceRun.Load load = ServiceRun.Load.of(space);
-        Files.createDirectories(outputDirectory);
         printHeader(space, load);
         final long warmUpNanos = Math.min(durationNanos, WARM_UP_NANOS);
         new ServiceRun(space, load, new Variant("warm-up", true, true), warmUpNanos, intervalNanos, rate).run(null, null);
@@ -149,6 +148,12 @@ final class PinnedLowLatencyService implements Callable<Integer> {
         if (durationNanos / (1_000_000_000L / rate) < 1) {
             throw new ParameterException(spec.commandLine(), "--duration " + seconds(durationNanos) + " at --rate "
                 + rate + " makes no request: give a longer duration or a higher rate");
+        }
+        try {
+            Files.createDirectories(outputDirectory); // last, and before anything runs, so a bad --output costs no run
+        } catch (final IOException | UnsupportedOperationException e) {
+            throw new ParameterException(spec.commandLine(), "--output " + outputDirectory + " cannot be made a "
+                + "directory (" + e + "): give a directory to write the chart, summary and logs into");
         }
     }
 

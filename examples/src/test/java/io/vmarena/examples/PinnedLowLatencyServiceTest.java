@@ -132,8 +132,10 @@ class PinnedLowLatencyServiceTest {
     }
 
     @Test
-    void shouldRefuseOptionsThatMakeNoRunWithTheFixAndExitTwo() {
+    void shouldRefuseOptionsThatMakeNoRunWithTheFixAndExitTwo() throws IOException {
+        final Path file = Files.writeString(output.resolve("a-file"), "");
         final String[][] cases = {
+            {"--output", file.toString()}, {"--output " + file + " cannot be made a directory ("},
             {"--rate", "0"}, {"--rate must be 1 to 1000000 requests per second, got 0"},
             {"--duration", "1s", "--interval", "2s"}, {"--interval 2s is longer than --duration 1s"},
             {"--duration", "1ms", "--interval", "1ms", "--rate", "10"}, {"--duration 1ms at --rate 10 makes no request"},
