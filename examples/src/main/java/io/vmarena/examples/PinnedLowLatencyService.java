@@ -116,7 +116,12 @@ final class PinnedLowLatencyService implements Callable<Integer> {
         final ServiceRun.Load load = ServiceRun.Load.of(space);
         printHeader(space, load);
         final long warmUpNanos = Math.min(durationNanos, WARM_UP_NANOS);
-        new ServiceRun(space, load, new Variant("warm-up", true, true), warmUpNanos, intervalNanos, rate).run(null, null);
+        final ServiceRun.Result warmUp = new ServiceRun(space, load, new Variant("warm-up", true, true), warmUpNanos,
+            intervalNanos, rate).run(null, null);
+        if (warmUp.problem() != null) { // its reads are checked too
+            out.println("FAIL: in the warm-up: " + warmUp.problem());
+            return VmarenaCommand.PROBLEM;
+        }
         out.println("warm-up done (" + seconds(warmUpNanos) + " of pinned-compacting, not "
             + "recorded: the JIT has compiled the request path)");
         final List<ServiceRun.Result> results = new ArrayList<>();
