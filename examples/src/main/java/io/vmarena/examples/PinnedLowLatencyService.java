@@ -41,8 +41,9 @@ import java.util.function.Supplier;
  *
  * <p>Output scripts may parse (names kept): interval lines
  * {@code [VARIANT] t=1.0s requests=N p50=Xus p99=Xus p99.9=Xus p99.99=Xus max=Xus compactions=N moved=X.XMiB
- * preempted=N minflt=N} (compactions and moved since the variant began; the rest in the interval; the last two
- * the request thread's involuntary context switches and minor faults, {@code n/a} where unknown),
+ * preempted=N waited=N minflt=N} (compactions and moved since the variant began; the rest in the interval; the
+ * last three the request thread's involuntary and voluntary context switches and minor faults, {@code n/a} where
+ * unknown),
  * the summary table under {@code summary}, and the last line {@code PASS: ...} or {@code FAIL: ...}.
  */
 @Command(name = "pinned-service", sortOptions = false,

@@ -142,11 +142,12 @@ final class ServiceRun {
     private String intervalLine(final long elapsedNanos, final Histogram interval, final BackgroundChurn churn,
         final ThreadCounters requestThread) {
         return String.format(Locale.ROOT, "  [%s] t=%.1fs requests=%d p50=%sus p99=%sus p99.9=%sus p99.99=%sus "
-                + "max=%sus compactions=%d moved=%.1fMiB preempted=%s minflt=%s", variant.name(), elapsedNanos / 1e9,
+                + "max=%sus compactions=%d moved=%.1fMiB preempted=%s waited=%s minflt=%s", variant.name(),
+            elapsedNanos / 1e9,
             interval.getTotalCount(), percentile(interval, 50), percentile(interval, 99), percentile(interval, 99.9),
             percentile(interval, 99.99), PinnedLowLatencyService.micros(interval.getMaxValue()), churn.compactions(),
             churn.movedBytes() / (double)(1 << 20), ServiceSummary.count(requestThread.preemptions()),
-            ServiceSummary.count(requestThread.minorFaults()));
+            ServiceSummary.count(requestThread.waits()), ServiceSummary.count(requestThread.minorFaults()));
     }
 
     static String percentile(final Histogram histogram, final double percentile) {

@@ -38,21 +38,23 @@ final class ServiceSummary {
         }
         lines.add("");
         lines.add(MEMORY_HEADING);
-        lines.add(String.format(Locale.ROOT, "%-24s %11s %10s %13s %13s %10s %10s %10s %11s %11s %11s %8s",
+        lines.add(String.format(Locale.ROOT, "%-24s %11s %10s %13s %13s %10s %10s %10s %11s %10s %10s %11s %6s",
             "variant", "compactions", "moved", "longest-slice", "pin-state", "pinned", "VmLck", "RSS", "req-preempt",
-            "req-minflt", "proc-minflt", "majflt"));
+            "req-waited", "req-minflt", "proc-minflt", "majflt"));
         for (final ServiceRun.Result result : results) {
-            lines.add(String.format(Locale.ROOT, "%-24s %11d %10s %13s %13s %10s %10s %10s %11s %11s %11s %8s",
+            lines.add(String.format(Locale.ROOT, "%-24s %11d %10s %13s %13s %10s %10s %10s %11s %10s %10s %11s %6s",
                 result.variant().name(), result.compactions(), mebibytes(result.movedBytes()),
                 PinnedLowLatencyService.micros(result.longestPauseNanos()) + "us", result.pinState(),
                 mebibytes(result.pinnedBytes()), mebibytes(result.lockedBytes()), mebibytes(result.residentBytes()),
-                count(result.requestThread().preemptions()), count(result.requestThread().minorFaults()),
+                count(result.requestThread().preemptions()), count(result.requestThread().waits()),
+                count(result.requestThread().minorFaults()),
                 count(result.processMinorFaults()),
                 count(result.processMajorFaults())));
         }
         lines.add("(moved: bytes compaction slid or copied; pinned: the arena's share of VmLck, and VmLck and RSS, "
-            + "at the end of the run; req-preempt: times the scheduler took the request thread off its CPU, each a "
-            + "wait that is no arena's; req-minflt: minor faults of the request thread, proc-: of the whole process)");
+            + "at the end of the run; req-preempt: times the scheduler took the request thread off its CPU for "
+            + "another thread; req-waited: times it blocked (the arena's lock, a section waiting out a move, a JVM "
+            + "safepoint); req-minflt: its minor faults; proc-: the whole process's)");
         return lines;
     }
 

@@ -5,14 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What the kernel counts for one thread that explains a latency the arena did not cause: minor
- * page faults ({@code minflt} of {@code /proc/self/task/TID/stat}) and involuntary context
- * switches ({@code nonvoluntary_ctxt_switches} of its {@code status}): each time the scheduler
- * took the thread off its CPU for another runnable thread, a wait of up to a scheduler slice,
- * milliseconds. -1 where the files cannot be read (not Linux).
+ * What the kernel counts for one thread that says where its time went: minor page faults
+ * ({@code minflt} of {@code /proc/self/task/TID/stat}); involuntary context switches
+ * ({@code nonvoluntary_ctxt_switches} of its {@code status}), each time the scheduler took the
+ * thread off its CPU for another runnable thread, a wait of up to a scheduler slice; and voluntary
+ * ones ({@code voluntary_ctxt_switches}), each time the thread blocked: a thread that spins between
+ * requests blocks only to wait for a lock (the arena's, held by a thread that may itself be off its
+ * CPU), a read section's gate (a move under way), a JVM safepoint or I/O. -1 where the files cannot
+ * be read (not Linux).
  */
-record ThreadCounters(long minorFaults, long preemptions) {
-    static final ThreadCounters UNKNOWN = new ThreadCounters(-1, -1);
+record ThreadCounters(long minorFaults, long preemptions, long waits) {
+    static final ThreadCounters UNKNOWN = new ThreadCounters(-1, -1, -1);
 
     /** {@code /proc/self/task/TID} of the calling thread, which other threads may read while it lives; null off Linux. */
     static Path currentTaskDirectory() {
@@ -28,15 +31,16 @@ record ThreadCounters(long minorFaults, long preemptions) {
         if (taskDirectory == null) {
             return UNKNOWN;
         }
+        final Path status = taskDirectory.resolve("status");
         return new ThreadCounters(faults(taskDirectory.resolve("stat"))[0],
-            statusField(taskDirectory.resolve("status"), "nonvoluntary_ctxt_switches"));
+            statusField(status, "nonvoluntary_ctxt_switches"), statusField(status, "voluntary_ctxt_switches"));
     }
 
     /** This minus an earlier reading; -1 where either is unknown. */
     ThreadCounters since(final ThreadCounters earlier) {
         final ThreadCounters before = earlier == null ? UNKNOWN : earlier;
         return new ThreadCounters(difference(minorFaults, before.minorFaults),
-            difference(preemptions, before.preemptions));
+            difference(preemptions, before.preemptions), difference(waits, before.waits));
     }
 
     private static long difference(final long later, final long earlier) {

@@ -34,7 +34,7 @@ class PinnedLowLatencyServiceTest {
     private static final int SIM_KEYS = 16_384 / 8;
     private static final Pattern INTERVAL = Pattern.compile("  \\[([a-z-]+)\\] t=(\\d+\\.\\d)s requests=(\\d+) "
         + "p50=(\\d+\\.\\d)us p99=(\\d+\\.\\d)us p99\\.9=(\\d+\\.\\d)us p99\\.99=(\\d+\\.\\d)us max=(\\d+\\.\\d)us "
-        + "compactions=(\\d+) moved=(\\d+\\.\\d)MiB preempted=(\\d+) minflt=(\\d+)");
+        + "compactions=(\\d+) moved=(\\d+\\.\\d)MiB preempted=(\\d+) waited=(\\d+) minflt=(\\d+)");
     private static final Pattern PASS = Pattern.compile("\nPASS: every value verified: (\\d+) reads matched their "
         + "checksums \\((\\d+) values replaced\\), 0 mismatches\n$");
 
@@ -186,8 +186,9 @@ class PinnedLowLatencyServiceTest {
         assertEquals(-1, ThreadCounters.faults(directory.resolve("missing"))[0]);
         Files.writeString(directory.resolve("status"), "Name:\tjava\nvoluntary_ctxt_switches:\t5\n"
             + "nonvoluntary_ctxt_switches:\t9\n");
-        assertEquals(new ThreadCounters(123, 9), ThreadCounters.of(directory));
-        assertEquals(new ThreadCounters(23, -1), new ThreadCounters(123, 9).since(new ThreadCounters(100, -1)));
+        assertEquals(new ThreadCounters(123, 9, 5), ThreadCounters.of(directory));
+        assertEquals(new ThreadCounters(23, -1, 2),
+            new ThreadCounters(123, 9, 5).since(new ThreadCounters(100, -1, 3)));
         assertEquals(ThreadCounters.UNKNOWN, ThreadCounters.of(null));
     }
 }
