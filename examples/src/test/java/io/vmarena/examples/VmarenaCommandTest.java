@@ -59,7 +59,7 @@ class VmarenaCommandTest {
     @Test
     void shouldListTheCommandsOnStdoutForHelpAndOnStderrWithExitTwoForNoCommand() {
         assertEquals(0, run("help"));
-        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "help"}) {
+        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "pinned-service", "help"}) {
             assertTrue(out().contains("\n  " + command + " "), command + " missing from:\n" + out());
         }
         assertTrue(out().contains("  2   bad input: an unknown option, a missing or wrong value"), out());
@@ -69,7 +69,9 @@ class VmarenaCommandTest {
         assertEquals(2, run());
         assertEquals("", out());
         assertTrue(err().startsWith("Usage: vmarena [-h] COMMAND"), err());
-        assertTrue(err().contains("\n  demo    the main job: an arena filled"), err());
+        // The description column starts after the longest command's name, whichever command that is.
+        assertTrue(java.util.regex.Pattern.compile("\n  demo +the main job: an arena filled").matcher(err()).find(),
+            err());
     }
 
     @Test
