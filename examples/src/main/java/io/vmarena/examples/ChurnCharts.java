@@ -9,6 +9,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import javax.imageio.ImageIO;
+import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -54,6 +55,7 @@ final class ChurnCharts {
             live.add(new double[] {progress.operationCount() / 1e6, progress.liveBytes() / MIB});
         }
         add(chart, "live bytes (keys + values)", live);
+        chart.getSeriesMap().get("live bytes (keys + values)").setLineColor(Color.BLACK);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * by lines: on stdout {@code BASELINE} (then waits for a line on stdin, while the parent reads
  * its RSS before the cache exists), {@code PHASE name}, {@code LIVE operations liveBytes},
  * {@code INFO text}, {@code MISMATCH ...} (the first few), {@code SETTLED liveBytes} (then waits
- * again, for the RSS after the bursts), {@code HIST get|put base64} (compressed HdrHistograms
+ * again, for the RSS after the bursts), for vmarena {@code COMPACTED} (then waits again: the RSS
+ * after an explicit compact and trim, a diagnosis beyond the measured run),
+ * {@code HIST get|put base64} (compressed HdrHistograms
  * of nanoseconds) and last {@code DONE verified failures}.
  */
 public final class ChurnChild {
@@ -42,6 +44,12 @@ public final class ChurnChild {
             out.println("INFO end " + cache.describe());
             out.println("SETTLED " + recording.liveBytes);
             awaitParent(in);
+            if (cache instanceof ArenaChurnCache) {
+                out.println("INFO compact " + ((ArenaChurnCache)cache).compactAndTrim());
+                out.println("INFO compacted " + cache.describe());
+                out.println("COMPACTED");
+                awaitParent(in);
+            }
             out.println("HIST get " + encode(recording.gets));
             out.println("HIST put " + encode(recording.puts));
             out.println("DONE " + verified + " " + recording.failures);

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
  * them): {@code settings} (the load), {@code contenders} (one object each: {@code id},
  * {@code label}, {@code baselineBytes}, {@code peakAboveBaselineBytes},
  * {@code afterAboveBaselineBytes}, {@code liveAfterBytes}, {@code afterToLive},
+ * {@code afterCompactAboveBaselineBytes} (vmarena: after an explicit compact and trim; -1 for peers),
  * {@code getNanos} and {@code putNanos} with {@code p50}, {@code p99}, {@code p999}, {@code max}
  * and {@code count}, {@code verified}, {@code failures}), and {@code verdict} ({@code pass},
  * {@code miss} or {@code not judged}) with {@code verdictText}.
@@ -39,10 +40,13 @@ final class ChurnReport {
         if (simulated) {
             return "verdict: not judged (the simulator's memory is not the kernel's: its RSS says nothing of vmarena's)";
         }
-        return String.format(Locale.ROOT, "verdict: %s: after the bursts vmarena's RSS above baseline is %.1f MiB for "
-            + "%.1f MiB live, %.3f times (the claim: at most %.2f)", verdict(vmarena, false).toUpperCase(Locale.ROOT),
-            (vmarena.afterBytes() - vmarena.baselineBytes()) / MIB, vmarena.liveAfterBytes() / MIB,
-            vmarena.afterToLive(), WITHIN);
+        final String verdict = String.format(Locale.ROOT, "verdict: %s: after the bursts vmarena's RSS above baseline "
+            + "is %.1f MiB for %.1f MiB live, %.3f times (the claim: at most %.2f)",
+            verdict(vmarena, false).toUpperCase(Locale.ROOT), (vmarena.afterBytes() - vmarena.baselineBytes()) / MIB,
+            vmarena.liveAfterBytes() / MIB, vmarena.afterToLive(), WITHIN);
+        return vmarena.compactedBytes() == 0 ? verdict : verdict + String.format(Locale.ROOT, "; after an explicit "
+            + "compact() and trim (not part of the verdict): %.1f MiB, %.3f times",
+            (vmarena.compactedBytes() - vmarena.baselineBytes()) / MIB, vmarena.compactedToLive());
     }
 
     static void table(final PrintStream out, final List<ChurnRun.Result> results) {
@@ -83,11 +87,13 @@ final class ChurnReport {
     private static String json(final ChurnRun.Result result) {
         return String.format(Locale.ROOT, "{\"id\": \"%s\", \"label\": \"%s\", \"baselineBytes\": %d, "
             + "\"peakAboveBaselineBytes\": %d, \"afterAboveBaselineBytes\": %d, \"liveAfterBytes\": %d, "
-            + "\"afterToLive\": %.4f, \"getNanos\": %s, \"putNanos\": %s, \"verified\": %d, \"failures\": %d}",
+            + "\"afterToLive\": %.4f, \"afterCompactAboveBaselineBytes\": %d, \"getNanos\": %s, \"putNanos\": %s, "
+            + "\"verified\": %d, \"failures\": %d}",
             result.contender().id(), escape(result.contender().label()), result.baselineBytes(),
             result.peakBytes() - result.baselineBytes(), result.afterBytes() - result.baselineBytes(),
-            result.liveAfterBytes(), result.afterToLive(), json(result.gets()), json(result.puts()), result.verified(),
-            result.failures());
+            result.liveAfterBytes(), result.afterToLive(),
+            result.compactedBytes() == 0 ? -1 : result.compactedBytes() - result.baselineBytes(), json(result.gets()),
+            json(result.puts()), result.verified(), result.failures());
     }
 
     private static String json(final Histogram histogram) {

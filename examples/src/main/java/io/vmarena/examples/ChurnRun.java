@@ -37,10 +37,15 @@ final class ChurnRun {
 
     /** Everything one child reported. */
     record Result(ChurnContender contender, long baselineBytes, long afterBytes, long liveAfterBytes,
-        List<Sample> samples, List<Progress> progress, Histogram gets, Histogram puts, long verified,
+        long compactedBytes, List<Sample> samples, List<Progress> progress, Histogram gets, Histogram puts, long verified,
         long failures, List<String> notes) {
         long peakBytes() {
             return samples.stream().mapToLong(Sample::rssBytes).max().orElse(baselineBytes);
+        }
+
+        /** vmarena's RSS after an explicit compact and trim, above the baseline, over the live bytes; NaN for peers. */
+        double compactedToLive() {
+            return compactedBytes == 0 ? Double.NaN : (double)(compactedBytes - baselineBytes) / liveAfterBytes;
         }
 
         /** RSS after the bursts, above the baseline, over the live bytes then. */
@@ -93,7 +98,7 @@ final class ChurnRun {
                 + "; its stderr, " + stderrLog + ", ends:\n" + tail(stderrLog));
         }
         return new Result(contender, collector.baselineBytes, collector.afterBytes, collector.liveAfterBytes,
-            sampler.samples(), collector.progress, collector.gets, collector.puts, collector.verified,
+            collector.compactedBytes, sampler.samples(), collector.progress, collector.gets, collector.puts, collector.verified,
             collector.failures, collector.notes);
     }
 
@@ -112,6 +117,7 @@ final class ChurnRun {
         private long baselineBytes;
         private long afterBytes;
         private long liveAfterBytes;
+        private long compactedBytes;
         private Histogram gets;
         private Histogram puts;
         private long verified;
@@ -133,7 +139,11 @@ final class ChurnRun {
                     return true;
                 case "SETTLED":
                     afterBytes = sampler.read();
+                    sampler.stop(); // the curves end here: what follows is the child closing its cache
                     liveAfterBytes = Long.parseLong(words[1]);
+                    return true;
+                case "COMPACTED":
+                    compactedBytes = sampler.read();
                     return true;
                 case "LIVE":
                     progress.add(new Progress(System.nanoTime() - startNanos, Long.parseLong(words[1]),
@@ -207,15 +217,17 @@ final class ChurnRun {
             }
         }
 
-        /** VmRSS now, in bytes; the child is alive and waiting for the parent, so it must be there. */
+        /** VmRSS now, in bytes (a sample too, until stopped); the child is alive and waiting, so it must be there. */
         long read() {
             final long rssBytes = readQuietly();
             if (rssBytes <= 0) {
                 throw new IllegalStateException("cannot read VmRSS from " + status
                     + ": cache-churn samples RSS from Linux's /proc");
             }
-            synchronized (samples) {
-                samples.add(new Sample(System.nanoTime() - startNanos, rssBytes));
+            if (!stopped) {
+                synchronized (samples) {
+                    samples.add(new Sample(System.nanoTime() - startNanos, rssBytes));
+                }
             }
             return rssBytes;
         }

@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.agrona.collections.Long2ObjectHashMap;
 
@@ -56,9 +57,9 @@ final class NettyChurnCache implements ChurnCache {
 
     @Override
     public String describe() {
-        return "allocator=" + allocator.getClass().getName() + (allocator instanceof io.netty.buffer.ByteBufAllocatorMetricProvider
-            ? " usedDirectMemory=" + ((io.netty.buffer.ByteBufAllocatorMetricProvider)allocator).metric().usedDirectMemory()
-            : "");
+        final String name = "allocator=" + allocator.getClass().getName();
+        return allocator instanceof ByteBufAllocatorMetricProvider
+            ? name + " usedDirectMemory=" + ((ByteBufAllocatorMetricProvider)allocator).metric().usedDirectMemory() : name;
     }
 
     @Override

@@ -23,7 +23,7 @@ class ChurnReportTest {
             puts.recordValue(2 * nanos);
         }
         final long baseline = 500 * MIB;
-        return new ChurnRun.Result(contender, baseline, baseline + afterAboveBaseline, liveAfter,
+        return new ChurnRun.Result(contender, baseline, baseline + afterAboveBaseline, liveAfter, 0,
             List.of(new ChurnRun.Sample(1, baseline), new ChurnRun.Sample(2, baseline + 1100 * MIB),
                 new ChurnRun.Sample(3, baseline + afterAboveBaseline)),
             List.of(new ChurnRun.Progress(1, 0, 0), new ChurnRun.Progress(3, 1000, liveAfter)), gets, puts, 100, 0,
@@ -37,6 +37,19 @@ class ChurnReportTest {
         assertEquals("verdict: MISS: after the bursts vmarena's RSS above baseline is 143.5 MiB for 102.4 MiB live, "
             + "1.401 times (the claim: at most 1.10)", ChurnReport.verdictText(
                 result(ChurnContender.VMARENA, (long)(143.5 * MIB), (long)(102.4 * MIB)), false));
+    }
+
+    @Test
+    void shouldAddWhatAnExplicitCompactionReachedWithoutJudgingIt() {
+        final ChurnRun.Result base = result(ChurnContender.VMARENA, 150 * MIB, 100 * MIB);
+        final ChurnRun.Result compacted = new ChurnRun.Result(base.contender(), base.baselineBytes(),
+            base.afterBytes(), base.liveAfterBytes(), base.baselineBytes() + 105 * MIB, base.samples(),
+            base.progress(), base.gets(), base.puts(), base.verified(), base.failures(), base.notes());
+
+        assertEquals("miss", ChurnReport.verdict(compacted, false));
+        assertEquals("verdict: MISS: after the bursts vmarena's RSS above baseline is 150.0 MiB for 100.0 MiB live, "
+            + "1.500 times (the claim: at most 1.10); after an explicit compact() and trim (not part of the verdict): "
+            + "105.0 MiB, 1.050 times", ChurnReport.verdictText(compacted, false));
     }
 
     @Test
@@ -72,7 +85,8 @@ class ChurnReportTest {
         for (final String key : new String[] {"\"settings\": {\"seed\": 12, \"peakLiveBytes\": 1073741824",
             "\"backend\": \"linux\"", "\"id\": \"vmarena\"", "\"baselineBytes\": 524288000",
             "\"peakAboveBaselineBytes\": 1153433600", "\"afterAboveBaselineBytes\": 110100480",
-            "\"liveAfterBytes\": 104857600", "\"afterToLive\": 1.0500", "\"getNanos\": {\"p50\": ", "\"p999\": ",
+            "\"liveAfterBytes\": 104857600", "\"afterToLive\": 1.0500", "\"afterCompactAboveBaselineBytes\": -1",
+            "\"getNanos\": {\"p50\": ", "\"p999\": ",
             "\"putNanos\": ", "\"verified\": 100", "\"failures\": 0", "\"verdict\": \"pass\"",
             "\"verdictText\": \"verdict: \\\"quoted\\\"\""}) {
             assertTrue(json.contains(key), key + " missing from " + json);
