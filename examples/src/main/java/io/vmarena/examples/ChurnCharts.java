@@ -40,7 +40,7 @@ final class ChurnCharts {
     static void rss(final Path file, final List<ChurnRun.Result> results, final String title) throws IOException {
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
             .xAxisTitle("operations (millions; the same sequence for each)").yAxisTitle("MiB above baseline").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // inside, it hid a curve
         chart.getStyler().setMarkerSize(0);
         for (final ChurnRun.Result result : results) {
             final List<double[]> points = new ArrayList<>();
