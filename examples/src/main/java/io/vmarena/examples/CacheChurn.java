@@ -90,6 +90,7 @@ final class CacheChurn implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         final ChurnLoad.Settings settings = settings();
         final List<ChurnContender> contenders = contenders();
+        checkMemory(contenders);
         final String classPath = classPath(contenders);
         Files.createDirectories(outDir);
         final boolean simulated = "sim".equals(backend)
@@ -152,6 +153,28 @@ final class CacheChurn implements Callable<Integer> {
                 + "and 0, --evict between 0 and 1 (both excluded) and --value-bytes MIN-MAX with 0 < MIN <= MAX; got "
                 + "--cycles " + cycles + " --settle " + settleSeconds + " --evict " + evictShare + " --value-bytes "
                 + valueBytes);
+        }
+    }
+
+    /**
+     * Refuses a run the machine cannot hold, before a child fills it: Netty's adaptive allocator
+     * held 2.9 times --size here, the others 1.1 times, plus each child's heap.
+     */
+    private void checkMemory(final List<ChurnContender> contenders) throws IOException {
+        final Path meminfo = Path.of("/proc/meminfo");
+        if (!Files.isReadable(meminfo)) {
+            return; // not Linux: RSS sampling will say so
+        }
+        final long availableBytes = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemAvailable:"))
+            .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024).findFirst().orElse(Long.MAX_VALUE);
+        final double timesSize = contenders.contains(ChurnContender.NETTY_ADAPTIVE) ? 3 : 1.5;
+        final double neededBytes = timesSize * peakLiveBytes + heapBytes + (256L << 20);
+        if (neededBytes > availableBytes) {
+            throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT, "--size %s needs about %s "
+                + "free (%.1f times it%s, plus the heap), and MemAvailable is %s: give a smaller --size%s",
+                Bytes.format(peakLiveBytes), Bytes.format((long)neededBytes), timesSize,
+                timesSize == 3 ? ": Netty's adaptive allocator held 2.9 times it here" : "", Bytes.format(availableBytes),
+                timesSize == 3 ? ", or leave netty-adaptive out of --contenders" : ""));
         }
     }
 

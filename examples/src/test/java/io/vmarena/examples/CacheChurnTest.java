@@ -90,6 +90,17 @@ class CacheChurnTest {
     }
 
     @Test
+    void shouldRefuseASizeTheMachineCannotHoldBeforeAnyChildStarts(@TempDir final Path dir) throws IOException {
+        assertEquals(2, cacheChurn("--size", "100000G", "--out", dir.resolve("out").toString()));
+
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("--size 97.7 TiB needs about 293.0 TiB free (3.0 times it: Netty's adaptive "
+            + "allocator held 2.9 times it here, plus the heap), and MemAvailable is "), text);
+        assertTrue(text.contains("or leave netty-adaptive out of --contenders"), text);
+        assertTrue(!Files.exists(dir.resolve("out")), "nothing ran, nothing written");
+    }
+
+    @Test
     void shouldPrintItsUsageOnHelp() {
         assertEquals(0, cacheChurn("--help"));
 
