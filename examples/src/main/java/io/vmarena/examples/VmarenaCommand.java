@@ -73,6 +73,7 @@ public final class VmarenaCommand implements Callable<Integer> {
             .addSubcommand(new Demo(out, err))
             .addSubcommand(new CommandLine(new OpsCommand(out, err)).setUnmatchedOptionsArePositionalParams(true))
             .addSubcommand(new Bench(out, err))
+            .addSubcommand(new CacheChurn(out, err))
             .addSubcommand(new PinnedLowLatencyService(out, err));
         // A scenario file may be named @something; picocli would read it as a file of arguments.
         return commandLine.setExpandAtFiles(false);

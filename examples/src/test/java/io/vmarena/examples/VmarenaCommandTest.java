@@ -59,7 +59,8 @@ class VmarenaCommandTest {
     @Test
     void shouldListTheCommandsOnStdoutForHelpAndOnStderrWithExitTwoForNoCommand() {
         assertEquals(0, run("help"));
-        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "pinned-service", "help"}) {
+        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "cache-churn", "pinned-service",
+            "help"}) {
             assertTrue(out().contains("\n  " + command + " "), command + " missing from:\n" + out());
         }
         assertTrue(out().contains("  2   bad input: an unknown option, a missing or wrong value"), out());
@@ -76,7 +77,7 @@ class VmarenaCommandTest {
 
     @Test
     void shouldAnswerHelpOnEveryCommandWithItsUsageAndExitZero() {
-        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "help"}) {
+        for (final String command : new String[] {"doctor", "demo", "ops", "bench", "cache-churn", "help"}) {
             out.reset();
             assertEquals(0, run(command, "--help"), command + ": " + err());
             // picocli's own help command opens with its description, then its usage.

@@ -1,0 +1,113 @@
+package io.vmarena.examples;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * cache-churn's smoke test: every contender in a child JVM, briefly (2 MiB live, one burst, no
+ * settle, 64 MiB heaps), vmarena on the simulator. The peers come from the test class path.
+ */
+class CacheChurnTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int cacheChurn(final String... args) {
+        final String[] command = new String[args.length + 1];
+        command[0] = "cache-churn";
+        System.arraycopy(args, 0, command, 1, args.length);
+        return VmarenaCommand.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldRunEveryContenderVerifyEveryValueAndDrawBothCharts(@TempDir final Path dir) throws IOException {
+        final int exit = cacheChurn("--backend", "sim", "--size", "2M", "--cycles", "1", "--settle", "0", "--heap",
+            "64M", "--out", dir.toString());
+
+        final String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, text + err.toString(StandardCharsets.UTF_8));
+        assertTrue(text.startsWith("cache-churn: 1 bursts to 2 MiB live"), text);
+        assertTrue(text.contains("; vmarena on the simulator"), text);
+        final Pattern row = Pattern.compile("(?m)^(.{48}) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) \\| "
+            + "([0-9.]+ / [0-9.]+ / [0-9.]+ / [0-9]+) +\\| ([0-9.]+ / [0-9.]+ / [0-9.]+ / [0-9]+) +\\| +(\\d+) +(\\d+)$");
+        final Matcher matcher = row.matcher(text);
+        int rows = 0;
+        long verified = -1;
+        for (; matcher.find(); rows++) {
+            assertEquals(ChurnContender.values()[rows].label(), matcher.group(1).trim());
+            assertEquals(0, Long.parseLong(matcher.group(10)), "failures: " + matcher.group());
+            final long rowVerified = Long.parseLong(matcher.group(9));
+            assertTrue(rowVerified > 1000, matcher.group());
+            assertTrue(verified == -1 || verified == rowVerified, "the same sequence verifies the same values");
+            verified = rowVerified;
+            assertTrue(Double.parseDouble(matcher.group(5)) > 0.1 && Double.parseDouble(matcher.group(5)) <= 0.2,
+                "live after one burst that evicts 90% of 2 MiB: " + matcher.group());
+        }
+        assertEquals(ChurnContender.values().length, rows, text);
+        assertTrue(text.contains("verdict: not judged (the simulator's memory is not the kernel's"), text);
+
+        for (final String png : new String[] {"cache-churn-rss.png", "cache-churn-latency.png"}) {
+            final BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
+            assertNotNull(image, png + " does not decode");
+            assertTrue(image.getWidth() >= 960 && image.getHeight() == 560, png + " " + image.getWidth());
+        }
+        final String json = Files.readString(dir.resolve("cache-churn.json"));
+        assertTrue(json.contains("\"verdict\": \"not judged\"") && json.contains("\"id\": \"chronicle\"")
+            && json.contains("\"backend\": \"sim\""), json);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownContenderWithTheListAndExitTwo(@TempDir final Path dir) {
+        assertEquals(2, cacheChurn("--contenders", "vmarena,redis", "--out", dir.toString()));
+
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("--contenders: no contender 'redis': choose from vmarena,netty-pooled,"
+            + "netty-adaptive,ohc,chronicle"), text);
+        assertTrue(text.contains("Usage: vmarena cache-churn"), text);
+    }
+
+    @Test
+    void shouldRefuseAnEvictShareThatLeavesNoChurnAndExitTwo(@TempDir final Path dir) {
+        assertEquals(2, cacheChurn("--evict", "1", "--out", dir.toString()));
+
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--evict between 0 and 1 (both excluded)"),
+            err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldRefuseASizeTheMachineCannotHoldBeforeAnyChildStarts(@TempDir final Path dir) throws IOException {
+        assertEquals(2, cacheChurn("--size", "100000G", "--out", dir.resolve("out").toString()));
+
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("--size 97.7 TiB needs about 293.0 TiB free (3.0 times it: Netty's adaptive "
+            + "allocator held 2.9 times it here, plus the heap), and MemAvailable is "), text);
+        assertTrue(text.contains("or leave netty-adaptive out of --contenders"), text);
+        assertTrue(!Files.exists(dir.resolve("out")), "nothing ran, nothing written");
+    }
+
+    @Test
+    void shouldPrintItsUsageOnHelp() {
+        assertEquals(0, cacheChurn("--help"));
+
+        final String text = out.toString(StandardCharsets.UTF_8);
+        for (final String option : new String[] {"--backend", "--contenders", "--size", "--cycles", "--evict",
+            "--value-bytes", "--settle", "--seed", "--heap", "--out", "--peers", "Exit status:"}) {
+            assertTrue(text.contains(option), option + " missing from " + text);
+        }
+    }
+}
