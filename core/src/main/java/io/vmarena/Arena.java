@@ -597,7 +597,9 @@ public final class Arena implements AutoCloseable {
      * that moved or was unmapped. Its figures are each the arena's during the call, not one
      * snapshot: the accounting and the forecast from one moment, and the resident, huge-page
      * and locked bytes and the VMA count of the same range read a little later (a free or trim
-     * meanwhile shows in them, not in the accounting). A confined arena answers its owner from
+     * meanwhile shows in them, not in the accounting; VMAs are read one at a time, so one that
+     * another thread's change merges or splits meanwhile may be counted twice or not at all).
+     * A confined arena answers its owner from
      * one moment, and any other thread (a monitor, a JMX agent) without stopping or slowing
      * the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
      * from values the arena held during the call, not one consistent snapshot (usedBytes may be

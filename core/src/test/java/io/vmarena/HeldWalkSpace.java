@@ -6,6 +6,8 @@ import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
 import io.vmarena.vm.Residency;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,9 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * An address space whose {@link #residency} (the page-table walk of stats()) can be held: once
  * {@link #holdNextWalk()} is called, the next walk tells {@link #awaitWalking()} it has begun and
  * waits for {@link #release()}. Every walk also checks that the range it walks is mapped from
- * end to end when it starts and when it ends (an arena's range is, reserved or committed): a
- * walk of a range that moved away or was unmapped under it is recorded, for
- * {@link #unmappedWalk()}.
+ * end to end when it starts and when it ends (an arena's range is, reserved or committed: the
+ * union of its VMAs covers it): a walk of a range that moved away or was unmapped under it is
+ * recorded, for {@link #unmappedWalk()}.
  */
 final class HeldWalkSpace extends ForwardingAddressSpace {
     private static final long HOLD_LIMIT_SECONDS = 60;
@@ -81,10 +83,20 @@ final class HeldWalkSpace extends ForwardingAddressSpace {
     }
 
     private void checkMapped(final long fromAddress, final long toAddress, final String when) {
-        long mappedBytes = 0;
+        // The union of the VMAs found: VMAs read one query at a time while other threads change
+        // the arena may overlap (one found before a merge, the merged one after it).
         final List<Mapping> mappings = delegate.mappings(fromAddress, toAddress, MappingSource.AUTO);
-        for (final Mapping mapping : mappings) {
-            mappedBytes += Math.min(toAddress, mapping.endAddress()) - Math.max(fromAddress, mapping.startAddress());
+        final List<Mapping> sorted = new ArrayList<>(mappings);
+        sorted.sort(Comparator.comparingLong(Mapping::startAddress));
+        long mappedBytes = 0;
+        long coveredTo = fromAddress;
+        for (final Mapping mapping : sorted) {
+            final long start = Math.max(coveredTo, mapping.startAddress());
+            final long end = Math.min(toAddress, mapping.endAddress());
+            if (end > start) {
+                mappedBytes += end - start;
+                coveredTo = end;
+            }
         }
         if (mappedBytes != toAddress - fromAddress) {
             unmappedWalk.compareAndSet(null, "a walk of [0x" + Long.toHexString(fromAddress) + ", 0x"
