@@ -598,10 +598,10 @@ public final class Arena implements AutoCloseable {
      * snapshot: the accounting and the forecast from one moment, and the resident, huge-page
      * and locked bytes and the VMA count of the same range read a little later (a free or trim
      * meanwhile shows in them, not in the accounting; VMAs are read one at a time, so one that
-     * another thread's change merges or splits meanwhile may be counted twice or not at all).
-     * A confined arena answers its owner from
-     * one moment, and any other thread (a monitor, a JMX agent) without stopping or slowing
-     * the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
+     * another thread's change merges or splits meanwhile may be counted twice or not at all;
+     * locked bytes are those of the segments locked when the tables were read). A confined arena
+     * answers its owner from one moment, and any other thread (a monitor, a JMX agent) without
+     * stopping or slowing the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
      * from values the arena held during the call, not one consistent snapshot (usedBytes may be
      * from before an allocation that classSegments is from after; the memory figures are of the
      * range where the arena was when the call read its base, which a growth may have moved since);

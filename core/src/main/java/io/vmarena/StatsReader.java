@@ -21,10 +21,13 @@ import java.util.Arrays;
  * called {@code mlockall(MCL_FUTURE)} locks every VMA behind the arena's back: smaps then
  * counts more as locked than this does (the arena cannot see it without reading smaps).
  *
- * <p>Two ways to read: {@link #read} for the thread the arena lets change it (its owner, or
- * the holder of a shared arena's lock), everything from one moment; {@link #readRacing} for a
- * thread that races the owner of a confined arena, which reads each table once, copied, and
- * the compaction forecast the owner made last.
+ * <p>Two steps: {@link #capture} reads the tables (microseconds), {@link Accounting#walk} the
+ * page tables (milliseconds per resident GiB of 4 KiB pages), so that a shared arena holds its
+ * lock for the first only. Three ways to read: {@link #read} for the thread the arena lets
+ * change it (a confined arena's owner), everything from one moment; {@link #capture} then
+ * walk() for a shared arena (see {@code Arena.stats()}); {@link #readRacing} for a thread that
+ * races the owner of a confined arena, which reads each table once, copied, and the compaction
+ * forecast the owner made last.
  */
 final class StatsReader {
     private final ArenaRange range;
