@@ -580,7 +580,7 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * A snapshot of the arena's memory. The memory figures are the address space's, for the
+     * The arena's accounting and memory. The memory figures are the address space's, for the
      * arena's range alone: on Linux 6.7+ one {@code PAGEMAP_SCAN} walk of its page tables (10 to
      * 25 ns per resident 4 KiB page, the same per huge page) and one
      * {@code PROCMAP_QUERY} per VMA on 6.11+, never a read of all of /proc/self/smaps (see
@@ -589,10 +589,19 @@ public final class Arena implements AutoCloseable {
      * allowed inside a read section, where it may wait for a change under way that does not move
      * memory, never for one that waits for the section.
      *
-     * <p><b>From any thread.</b> A shared arena answers every thread from one moment (under its
-     * lock, held for the microseconds the reads take). A confined arena answers its owner from
-     * one moment too, and any other thread (a monitor, a JMX agent) without stopping or slowing
-     * the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
+     * <p><b>From any thread.</b> A shared arena holds its lock only while it reads its own
+     * tables (microseconds, whatever its resident size), then walks the page tables with the
+     * lock free, inside a read section: other threads allocate, free, trim and pin meanwhile,
+     * and only a call that moves or unmaps memory (growth by moving, a moving reallocation,
+     * compaction, close) waits for the walk, so the memory figures are never those of a range
+     * that moved or was unmapped. Its figures are each the arena's during the call, not one
+     * snapshot: the accounting and the forecast from one moment, and the resident, huge-page
+     * and locked bytes and the VMA count of the same range read a little later (a free or trim
+     * meanwhile shows in them, not in the accounting; VMAs are read one at a time, so one that
+     * another thread's change merges or splits meanwhile may be counted twice or not at all;
+     * locked bytes are those of the segments locked when the tables were read). A confined arena
+     * answers its owner from one moment, and any other thread (a monitor, a JMX agent) without
+     * stopping or slowing the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
      * from values the arena held during the call, not one consistent snapshot (usedBytes may be
      * from before an allocation that classSegments is from after; the memory figures are of the
      * range where the arena was when the call read its base, which a growth may have moved since);
@@ -611,7 +620,7 @@ public final class Arena implements AutoCloseable {
             }
             ensureOwner();
             try {
-                return snapshot();
+                return statsReader.read();
             } finally {
                 Reference.reachabilityFence(this);
             }
@@ -620,45 +629,60 @@ public final class Arena implements AutoCloseable {
             return statsInsideSection();
         }
         lockForChange("stats");
+        final StatsReader.Accounting accounting;
+        final ReadSection section;
         try {
-            return snapshot();
+            accounting = statsReader.capture();
+            // Entered under the lock, so it never waits: only the lock's holder closes the gate.
+            // It keeps the range mapped where it is, unlocked, until the walk is done.
+            section = sections.open();
         } finally {
             lock.unlock();
+        }
+        try {
+            return accounting.walk();
+        } finally {
+            section.close();
             Reference.reachabilityFence(this); // see ArenaCleanup
         }
     }
 
     /**
      * Stats from inside a read section, which must not wait for the lock: its holder may be a
-     * mover waiting for this very section. So: the lock if it is free; else, once the gate is
-     * closing, no lock at all. A mover closing the gate holds the lock and changes nothing until
-     * every section entered before it has closed, this one included (a section entered after the
-     * gate began to close would still be waiting in enter()), and its writes before closing are
-     * visible through the gate's volatile flag; so the arena holds still while the snapshot is
-     * taken. A holder that is not closing the gate finishes without waiting for sections.
+     * mover waiting for this very section. So the tables are read under the lock if it is free;
+     * else, once the gate is closing, with no lock at all. A mover closing the gate holds the
+     * lock and changes nothing until every section entered before it has closed, this one
+     * included (a section entered after the gate began to close would still be waiting in
+     * enter()), and its writes before closing are visible through the gate's volatile flag; so
+     * the tables hold still while they are read. A holder that is not closing the gate finishes
+     * without waiting for sections. The page tables are walked after, unlocked: the caller's
+     * section keeps the range mapped where it is.
      */
     private ArenaStats statsInsideSection() {
+        try {
+            return accountingInsideSection().walk();
+        } finally {
+            Reference.reachabilityFence(this); // see ArenaCleanup
+        }
+    }
+
+    private StatsReader.Accounting accountingInsideSection() {
         while (true) {
             if (lock.tryLock()) {
                 try {
                     ensureOpen();
-                    return snapshot();
+                    return statsReader.capture();
                 } finally {
                     lock.unlock();
-                    Reference.reachabilityFence(this); // see ArenaCleanup
                 }
             }
             if (phaser.closing()) {
                 ensureOpen(); // after closing(): close() marks the arena closed before it closes the gate
-                return snapshot();
+                return statsReader.capture();
             }
             Thread.onSpinWait();
             Thread.yield();
         }
-    }
-
-    private ArenaStats snapshot() {
-        return statsReader.read();
     }
 
     /**

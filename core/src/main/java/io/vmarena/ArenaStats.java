@@ -1,7 +1,7 @@
 package io.vmarena;
 
 /**
- * A snapshot of an arena, taken by {@link Arena#stats()}. The memory figures are the ones
+ * An arena's figures, taken by {@link Arena#stats()}. The memory figures are the ones
  * /proc/self/smaps gives for the arena's range, read without reading smaps: on Linux one
  * {@code PAGEMAP_SCAN} walk of the range's page tables (6.7+; before, mincore and, where THP
  * may be in effect, smaps: see {@link io.vmarena.vm.AddressSpace#residency}) and
@@ -10,8 +10,9 @@ package io.vmarena;
  * per page-table entry the walk finds present: one per 4 KiB page (3 to 7 ms for a resident
  * gibibyte, where reading smaps cost 17 to 27 ms), one per huge page (35 µs for a gibibyte of
  * them, 125 µs with 100 VMAs); see StatsBenchmark.
- * From a thread other than a confined arena's owner, see {@link Arena#stats()} for what the
- * figures are.
+ * A shared arena's stats, and a confined arena's from a thread other than its owner, are
+ * figures each the arena's during the call rather than one snapshot (a shared arena walks its
+ * page tables after it has let go of its lock): see {@link Arena#stats()}.
  *
  * @param baseAddress where the arena's range starts now; it changes when the arena moves (for
  *     tools that print the range's VMAs: handles, not addresses, are how blocks are reached)

@@ -21,10 +21,13 @@ import java.util.Arrays;
  * called {@code mlockall(MCL_FUTURE)} locks every VMA behind the arena's back: smaps then
  * counts more as locked than this does (the arena cannot see it without reading smaps).
  *
- * <p>Two ways to read: {@link #read} for the thread the arena lets change it (its owner, or
- * the holder of a shared arena's lock), everything from one moment; {@link #readRacing} for a
- * thread that races the owner of a confined arena, which reads each table once, copied, and
- * the compaction forecast the owner made last.
+ * <p>Two steps: {@link #capture} reads the tables (microseconds), {@link Accounting#walk} the
+ * page tables (milliseconds per resident GiB of 4 KiB pages), so that a shared arena holds its
+ * lock for the first only. Three ways to read: {@link #read} for the thread the arena lets
+ * change it (a confined arena's owner), everything from one moment; {@link #capture} then
+ * walk() for a shared arena (see {@code Arena.stats()}); {@link #readRacing} for a thread that
+ * races the owner of a confined arena, which reads each table once, copied, and the compaction
+ * forecast the owner made last.
  */
 final class StatsReader {
     private final ArenaRange range;
@@ -44,7 +47,7 @@ final class StatsReader {
 
     /** The arena now, read by the thread that may change it: nothing changes meanwhile. */
     ArenaStats read() {
-        return read(places, compactor.forecast());
+        return capture().walk();
     }
 
     /**
@@ -52,26 +55,64 @@ final class StatsReader {
      * changes it meanwhile; each figure is computed from values the arena held during the call.
      */
     ArenaStats readRacing() {
-        return read(places.copyForReader(), compactor.lastForecast());
+        return capture(places.copyForReader(), compactor.lastForecast()).walk();
     }
 
-    private ArenaStats read(final Places view, final long[] forecast) {
+    /**
+     * What the arena's tables say now, for a thread that keeps them still meanwhile (the owner,
+     * the holder of a shared arena's lock, or a thread inside a section whose mover waits for
+     * it): microseconds, whatever the arena's resident size. The page-table walk is
+     * {@link Accounting#walk}'s, which needs no lock.
+     */
+    Accounting capture() {
+        return capture(places, compactor.forecast());
+    }
+
+    private Accounting capture(final Places view, final long[] forecast) {
         final long base = range.base();
-        final long reservedBytes = range.reservedBytes();
-        final AddressSpace space = range.space();
-        final Residency residency = space.residency(base, base + reservedBytes, lockedRanges(view, base));
-        final long lockedBytes = residency.withinBytes();
-        final int vmaCount = space.mappings(base, base + reservedBytes, MappingSource.AUTO).size();
         final int classSegments = segments.classSegments();
         final int runSegments = segments.runSegments();
         final long inUseBytes = (long)(classSegments + runSegments) * segments.segmentBytes();
         final long usedBytes = heap.usedBytes();
         final double fragmentation = inUseBytes == 0 ? 0 : Math.max(0, 1 - (double)usedBytes / inUseBytes);
-        return new ArenaStats(base, reservedBytes, segments.committedBytes(view), residency.residentBytes(), usedBytes,
-            lockedBytes, segments.retainedBytes(), vmaCount, view.freeCount(), classSegments, runSegments,
-            fragmentation, range.grows(), range.moves(), compactor.slices(), forecast[0], forecast[1],
-            Duration.ofNanos(forecast[2]), residency.hugePageBytes(), range.hugePages(),
-            segments.pinning().status(view));
+        final ArenaStats tables = new ArenaStats(base, range.reservedBytes(), segments.committedBytes(view), 0,
+            usedBytes, 0, segments.retainedBytes(), 0, view.freeCount(), classSegments, runSegments, fragmentation,
+            range.grows(), range.moves(), compactor.slices(), forecast[0], forecast[1], Duration.ofNanos(forecast[2]),
+            0, range.hugePages(), segments.pinning().status(view));
+        return new Accounting(range.space(), tables, lockedRanges(view, base));
+    }
+
+    /**
+     * An arena's figures from its tables, taken at one moment, and what its page tables are to
+     * be asked for: {@link #walk} asks them. The range it names must stay mapped where it is
+     * until walk() returns (the caller's lock, or a read section, which every move and close
+     * waits for); frees, trims and pins may change its pages meanwhile.
+     */
+    static final class Accounting {
+        private final AddressSpace space;
+        /** The figures from the tables, with zeros where walk() puts the address space's. */
+        private final ArenaStats tables;
+        /** The runs of LOCKED places at capture, {start, end} pairs. */
+        private final long[] lockedRanges;
+
+        private Accounting(final AddressSpace space, final ArenaStats tables, final long[] lockedRanges) {
+            this.space = space;
+            this.tables = tables;
+            this.lockedRanges = lockedRanges;
+        }
+
+        /** The stats: the captured figures with the range's resident, huge, locked bytes and VMAs read now. */
+        ArenaStats walk() {
+            final long base = tables.baseAddress();
+            final long end = base + tables.reservedBytes();
+            final Residency residency = space.residency(base, end, lockedRanges);
+            final int vmaCount = space.mappings(base, end, MappingSource.AUTO).size();
+            return new ArenaStats(base, tables.reservedBytes(), tables.committedBytes(), residency.residentBytes(),
+                tables.usedBytes(), residency.withinBytes(), tables.retainedBytes(), vmaCount, tables.freeSegments(),
+                tables.classSegments(), tables.runSegments(), tables.fragmentation(), tables.grows(), tables.moves(),
+                tables.compactions(), tables.reclaimableBytes(), tables.reclaimableReservedBytes(),
+                tables.compactionEstimate(), residency.hugePageBytes(), tables.hugePages(), tables.pin());
+        }
     }
 
     /** The runs of LOCKED places, as {start, end} address pairs: where smaps counts Locked. */

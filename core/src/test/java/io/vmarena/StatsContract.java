@@ -1,5 +1,6 @@
 package io.vmarena;
 
+import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Mapping;
 import io.vmarena.vm.MappingSource;
 import org.junit.jupiter.api.Test;
@@ -10,10 +11,15 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public abstract class StatsContract extends ArenaFixture {
     /** Owner steps while a monitor calls stats() in a loop. */
     private static final int RACED_STEPS = 400;
+    /** How long a test waits for what must happen at once; only a broken arena waits this long. */
+    private static final long HOLD_SECONDS = 30;
 
     /** Random allocate, free, write, read, trim, pin, unpin, compact and growth by moving. */
     @Test
@@ -110,6 +118,207 @@ public abstract class StatsContract extends ArenaFixture {
         final Throwable refused = CompletableFuture.supplyAsync(
             () -> assertThrows(IllegalStateException.class, arena::stats)).get();
         assertTrue(refused.getMessage().contains("is closed"), refused.getMessage());
+    }
+
+    /**
+     * A shared arena's stats() holds its lock only while it reads its tables: with its page-table
+     * walk held, other threads allocate, write, free and trim (they waited for the lock before).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldLetOtherThreadsChangeASharedArenaWhileItsStatsWalkThePageTables() throws Exception {
+        final HeldWalkSpace held = new HeldWalkSpace(space);
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        try (Arena arena = sharedArena(held).build()) {
+            final long kept = written(arena, 3 * segmentBytes);
+            final ArenaStats before = arena.stats();
+            held.holdNextWalk();
+            final Future<ArenaStats> monitor = threads.submit(arena::stats);
+            try {
+                held.awaitWalking();
+                final Future<Long> changes = threads.submit(() -> {
+                    arena.free(written(arena, 100));
+                    final long run = written(arena, 2 * segmentBytes);
+                    arena.free(run);
+                    return arena.trim(Long.MAX_VALUE);
+                });
+                assertTrue(changes.get(HOLD_SECONDS, TimeUnit.SECONDS) >= 0, "trimmed");
+                assertFalse(monitor.isDone(), "the walk is still held");
+            } finally {
+                held.release();
+            }
+            final ArenaStats during = monitor.get(HOLD_SECONDS, TimeUnit.SECONDS);
+            assertEquals(before.baseAddress(), during.baseAddress());
+            assertEquals(before.usedBytes(), during.usedBytes(), "the accounting is from before the changes");
+            assertNull(held.unmappedWalk());
+            arena.free(kept);
+            final ArenaStats after = arena.stats();
+            assertEquals(smaps(after), List.of(after.vmaCount(), after.residentBytes(), after.lockedBytes(),
+                after.hugePageBytes()), after::toString);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldHoldGrowthByMovingOffUntilASharedArenasStatsHaveWalked() throws Exception {
+        assertMoverWaitsForTheWalk((arena, before) -> arena.allocate(before.reservedBytes()), false);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldHoldCompactionOffUntilASharedArenasStatsHaveWalked() throws Exception {
+        assertMoverWaitsForTheWalk((arena, before) -> arena.compact(), false);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldHoldCloseOffUntilASharedArenasStatsHaveWalked() throws Exception {
+        assertMoverWaitsForTheWalk((arena, before) -> {
+            arena.close();
+            return "closed";
+        }, true);
+    }
+
+    /** A thread inside a section whose mover waits for it: stats() neither waits for the lock nor walks a moved range. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldAnswerStatsInsideASectionThatAMoverWaitsFor() throws Exception {
+        final HeldWalkSpace held = new HeldWalkSpace(space);
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        try (Arena arena = sharedArena(held).build()) {
+            sparse(arena);
+            final CountDownLatch moverWaits = MoverWaits.latch(arena);
+            final Future<CompactionResult> mover;
+            final ArenaStats inside;
+            final ArenaStats before;
+            try (ReadSection section = arena.read()) {
+                before = arena.stats();
+                mover = threads.submit(arena::compact);
+                assertTrue(moverWaits.await(HOLD_SECONDS, TimeUnit.SECONDS), "the compaction waits for the section");
+                inside = arena.stats();
+            }
+            assertTrue(mover.get(HOLD_SECONDS, TimeUnit.SECONDS).complete());
+            assertEquals(before.baseAddress(), inside.baseAddress());
+            assertEquals(before.moves(), inside.moves(), "from before the compaction");
+            assertNull(held.unmappedWalk());
+            final ArenaStats after = arena.stats();
+            assertTrue(after.moves() > before.moves(), after::toString);
+            assertEquals(smaps(after), List.of(after.vmaCount(), after.residentBytes(), after.lockedBytes(),
+                after.hugePageBytes()), after::toString);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Monitors poll a shared arena while it is changed, moved and closed: never an unmapped range, never a hang. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldNeverWalkAnUnmappedRangeWhenSharedStatsRaceChangesAndClose() throws Exception {
+        final long seed = System.nanoTime();
+        System.out.println(getClass().getSimpleName() + " shared raced seed " + seed);
+        final Random random = new Random(seed);
+        final HeldWalkSpace held = new HeldWalkSpace(space);
+        final Arena arena = sharedArena(held).build();
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        try {
+            final List<Future<Long>> monitors = new ArrayList<>();
+            for (int index = 0; index < 2; index++) {
+                monitors.add(threads.submit(() -> {
+                    long reads = 0;
+                    while (true) {
+                        final ArenaStats stats;
+                        try {
+                            stats = arena.stats();
+                        } catch (final IllegalStateException closed) {
+                            assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+                            return reads;
+                        }
+                        saneFigures(stats);
+                        reads++;
+                    }
+                }));
+            }
+            final List<Long> blocks = new ArrayList<>();
+            for (int step = 0; step < RACED_STEPS; step++) {
+                step(arena, blocks, random);
+            }
+            arena.close();
+            for (final Future<Long> monitor : monitors) {
+                assertTrue(monitor.get(HOLD_SECONDS, TimeUnit.SECONDS) >= 0);
+            }
+            assertNull(held.unmappedWalk(), "seed " + seed);
+        } finally {
+            arena.close();
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * {@code mover} (growth by moving, compaction or close) started while a shared arena's stats()
+     * walk is held waits for it, and the walk's figures are of the range before the move, mapped.
+     */
+    private void assertMoverWaitsForTheWalk(final BiFunction<Arena, ArenaStats, Object> mover, final boolean closes)
+        throws Exception {
+        final HeldWalkSpace held = new HeldWalkSpace(space);
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        final Arena arena = sharedArena(held).build();
+        try {
+            sparse(arena);
+            final ArenaStats before = arena.stats();
+            final CountDownLatch moverWaits = MoverWaits.latch(arena);
+            held.holdNextWalk();
+            final Future<ArenaStats> monitor = threads.submit(arena::stats);
+            final Future<Object> moving;
+            try {
+                held.awaitWalking();
+                moving = threads.submit(() -> mover.apply(arena, before));
+                assertTrue(moverWaits.await(HOLD_SECONDS, TimeUnit.SECONDS), "the mover waits for the walk");
+                assertFalse(moving.isDone(), "the mover waits for the walk");
+            } finally {
+                held.release();
+            }
+            final ArenaStats during = monitor.get(HOLD_SECONDS, TimeUnit.SECONDS);
+            moving.get(HOLD_SECONDS, TimeUnit.SECONDS);
+            assertEquals(before.baseAddress(), during.baseAddress());
+            assertEquals(before.reservedBytes(), during.reservedBytes());
+            assertEquals(before.moves(), during.moves());
+            assertNull(held.unmappedWalk());
+            if (closes) {
+                assertTrue(assertThrows(IllegalStateException.class, arena::stats).getMessage().contains("is closed"));
+            } else {
+                final ArenaStats after = arena.stats();
+                assertTrue(after.moves() > before.moves(), after::toString);
+            }
+        } finally {
+            arena.close();
+            threads.shutdownNow();
+        }
+    }
+
+    /** Six runs of two segments, written, the first three freed: compaction has segments to slide. */
+    private void sparse(final Arena arena) {
+        final long[] runs = new long[6];
+        for (int index = 0; index < runs.length; index++) {
+            runs[index] = written(arena, 2 * segmentBytes);
+        }
+        for (int index = 0; index < 3; index++) {
+            arena.free(runs[index]);
+        }
+    }
+
+    /** A block of {@code lengthBytes}, every byte written. */
+    private static long written(final Arena arena, final long lengthBytes) {
+        final long handle = arena.allocate(lengthBytes);
+        final byte[] bytes = new byte[(int)lengthBytes];
+        java.util.Arrays.fill(bytes, (byte)0x3c);
+        arena.put(handle, 0, bytes, 0, bytes.length);
+        return handle;
+    }
+
+    private Arena.Builder sharedArena(final AddressSpace addressSpace) {
+        return arena().addressSpace(addressSpace).threading(Threading.SHARED);
     }
 
     /** Figures a reader racing the owner may get: each in its range, whatever the owner did. */

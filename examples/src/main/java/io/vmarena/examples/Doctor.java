@@ -64,6 +64,7 @@ final class Doctor implements Callable<Integer> {
         feature("PROCMAP_QUERY", caps.procmapQuery(), why(caps, 6, 11, caps.procmapQuery()),
             "per-VMA moves read VMA boundaries from /proc/self/maps (about 15 us plus 0.25 us per VMA of the "
                 + "whole process)");
+        feature("PAGEMAP_SCAN", caps.pagemapScan(), why(caps, 6, 7, caps.pagemapScan()), pagemapScanCost(caps));
         out.println(memlockLine(caps));
         for (final KernelTrait trait : KernelTrait.values()) {
             out.println(traitLine(trait, caps.trait(trait)));
@@ -74,6 +75,7 @@ final class Doctor implements Callable<Integer> {
         detail("multi-VMA move", caps.multiVmaMove());
         detail("MLOCK_ONFAULT", caps.lockOnFault());
         detail("PROCMAP_QUERY", caps.procmapQuery());
+        detail("PAGEMAP_SCAN", caps.pagemapScan());
         detail("CAP_IPC_LOCK", caps.ipcLock());
         for (final KernelTrait trait : KernelTrait.values()) {
             detail(trait.displayName(), caps.trait(trait));
@@ -122,6 +124,15 @@ final class Doctor implements Callable<Integer> {
 
     private void detail(final String name, final Feature feature) {
         out.println("  " + name + ": " + feature.reason());
+    }
+
+    /** What stats() does without PAGEMAP_SCAN (see {@link io.vmarena.vm.AddressSpace#residency}). */
+    static String pagemapScanCost(final Capabilities caps) {
+        if (caps.backend().equals("sim")) {
+            return "the simulator answers stats() from its own pages";
+        }
+        return "stats() counts resident bytes with mincore (a page only read, mapped to the shared zero page, counts "
+            + "as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on";
     }
 
     static String memlockLine(final Capabilities caps) {

@@ -30,12 +30,27 @@ class VmarenaCommandTest {
 
         final String text = out.toString(StandardCharsets.UTF_8);
         for (final String feature : new String[] {"multi-VMA move: ", "MLOCK_ONFAULT: ", "PROCMAP_QUERY: ",
-            "memlock: ", "page size", "vm.max_map_count"}) {
+            "PAGEMAP_SCAN: ", "\n  PAGEMAP_SCAN: ", "memlock: ", "page size", "vm.max_map_count"}) {
             assertTrue(text.contains(feature), feature + " missing from:\n" + text);
         }
         assertTrue(text.matches("(?s).*multi-VMA move: (yes|no \\(.+\\): moves fall back to one mremap per VMA.*).*"),
             text);
         assertTrue(text.matches("(?s).*\nzero page: (yes|no): .*\n  zero page: .*"), text);
+    }
+
+    @Test
+    void shouldSayWhatStatsDoesWithoutPagemapScan() {
+        final Feature yes = Feature.present("test");
+        assertEquals("kernel 6.6 < 6.7", Doctor.why(Capabilities.builder().backend("linux").multiVmaMove(yes)
+            .lockOnFault(yes).procmapQuery(yes).ipcLock(yes).pageSize(4096).pmdBytes(2 << 20).thpMode("madvise")
+            .memlock(0, 0).maxMapCount(65530).kernelRelease("6.6.30").architecture("amd64").zeroPage(yes).build(), 6, 7,
+            Feature.absent("probed")));
+        assertEquals("stats() counts resident bytes with mincore (a page only read, mapped to the shared zero page, "
+            + "counts as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on",
+            Doctor.pagemapScanCost(thp("madvise", "madvise")));
+        assertEquals("the simulator answers stats() from its own pages", Doctor.pagemapScanCost(
+            new io.vmarena.vm.sim.SimulatedAddressSpace(io.vmarena.vm.sim.KernelProfile.LINUX_6_17, 64L << 20)
+                .capabilities()));
     }
 
     @Test
