@@ -40,4 +40,18 @@ class CommandLineAttackTest {
         assertTrue(usage.contains("\nExit status:\n") && usage.contains("  2   bad input"), usage);
         assertTrue(!usage.contains("%n") && !usage.contains("%%"), "a format sequence left raw: " + usage);
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldRefuseAnEmptyJsonPathSayingSo() {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exit = VmarenaCommand.run(new String[] {"demo", "--backend", "sim", "--json="},
+            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, exit, text);
+        assertTrue(text.startsWith("--json needs a file's path (it was empty), for example demo.json\n"), text);
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing ran");
+    }
 }
