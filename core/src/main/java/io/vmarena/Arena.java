@@ -438,12 +438,15 @@ public final class Arena implements AutoCloseable {
      * @throws NullPointerException when {@code destination} is null
      * @throws IndexOutOfBoundsException when a range does not fit the buffer or the block, naming
      *     the numbers; nothing is copied
-     * @throws IllegalArgumentException for a handle {@link #address} refuses, with the same reason
+     * @throws IllegalArgumentException for a handle {@link #address} refuses, with the same reason;
+     *     for a destination that wraps a read-only {@link java.nio.ByteBuffer} (a file mapped
+     *     {@code READ_ONLY}: the copy would crash the JVM), copying nothing
      * @throws IllegalStateException when the arena is closed or failed, or confined to another thread
      */
     public void get(final long handle, final long offset, final MutableDirectBuffer destination,
         final int destinationOffset, final int length) {
         CopyBounds.checkCaller("get", "destination", name, destination.capacity(), destinationOffset, length);
+        CopyBounds.checkWritable("get", handle, name, destination.byteBuffer());
         copy("get", handle, offset, destination.byteArray(), destination.addressOffset() + destinationOffset, length,
             false);
     }

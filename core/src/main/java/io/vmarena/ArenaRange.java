@@ -78,6 +78,12 @@ final class ArenaRange {
     private long reservedBytes;
     private long grows;
     private long moves;
+    /**
+     * Odd while a growth moves the arena to a new range, bumped before and after: a thread that
+     * reads a confined arena's stats without stopping its owner reads again when this changed
+     * during its read, which would otherwise mix the old place and the new.
+     */
+    private volatile long relocations;
     /** The last move's result, for compaction's accounting. */
     private MoveResult lastMove;
     /** How the place at an address is locked, or null when it is not: what a copying move must redo. */
@@ -119,6 +125,11 @@ final class ArenaRange {
 
     long reservedBytes() {
         return reservedBytes;
+    }
+
+    /** See {@link #relocations}: odd while a growth moves the arena. */
+    long relocations() {
+        return relocations;
     }
 
     long grows() {
@@ -238,6 +249,7 @@ final class ArenaRange {
             Math.max(neededBytes, Math.min(maximumBytes, MOVE_GROWTH_FACTOR * reservedBytes)));
         final long newBase = reservation[0];
         final long newReservedBytes = reservation[1];
+        relocations = relocations + 1; // odd: moving; only the thread that may change the arena writes it
         gate.close();
         try {
             moveStretches(ownedStretches, oldBase, newBase);
@@ -261,6 +273,7 @@ final class ArenaRange {
             throw failure.error;
         } finally {
             gate.open();
+            relocations = relocations + 1; // even: the arena is in one place again
         }
         space.unhold(lease, oldBase, oldReservedBytes);
         ArenaEvents.commitGrow(event, arenaName, oldReservedBytes, newReservedBytes, false);

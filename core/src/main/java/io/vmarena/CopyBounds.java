@@ -1,5 +1,7 @@
 package io.vmarena;
 
+import java.nio.ByteBuffer;
+
 /**
  * The bounds of {@link Arena#put} and {@link Arena#get}: the caller's range of its array or
  * buffer, and the range of the block. Each check is one branch; the message, which names every
@@ -40,6 +42,25 @@ final class CopyBounds {
                 + offset + " and length " + length + " do not fit the block's " + capacityBytes + " bytes (its "
                 + "capacity: offset must not be negative, and offset + length must be at most " + capacityBytes
                 + "); nothing was copied");
+        }
+    }
+
+    /**
+     * Refuses a destination that wraps a read-only {@link ByteBuffer}: a file mapped
+     * {@code READ_ONLY} is a PROT_READ page, and a copy into it is a SIGSEGV that ends the JVM
+     * (Unsafe turns only SIGBUS into an error); a read-only heap buffer would be written behind
+     * its back. A buffer over a raw address cannot be told apart, and is the caller's.
+     *
+     * @param wrapped the destination's {@code byteBuffer()}, null when it wraps none
+     * @throws IllegalArgumentException saying so; nothing was copied
+     */
+    static void checkWritable(final String operation, final long handle, final String arenaName,
+        final ByteBuffer wrapped) {
+        if (wrapped != null && wrapped.isReadOnly()) {
+            throw new IllegalArgumentException(operation + "(" + handle + ") in arena '" + arenaName + "': the "
+                + "destination wraps a read-only ByteBuffer (" + wrapped.getClass().getSimpleName() + "), which a "
+                + "copy must not write (into a file mapped READ_ONLY it would crash the JVM): give a buffer over "
+                + "writable memory; nothing was copied");
         }
     }
 }

@@ -30,6 +30,9 @@ import java.util.Arrays;
  * forecast the owner made last.
  */
 final class StatsReader {
+    /** Reads at most by a thread racing a confined arena's owner, when the owner moves the arena meanwhile. */
+    static final int RACING_READS = 4;
+
     private final ArenaRange range;
     private final Places places;
     private final Segments segments;
@@ -53,9 +56,21 @@ final class StatsReader {
     /**
      * The arena as a thread racing its owner sees it: never fails or waits however the owner
      * changes it meanwhile; each figure is computed from values the arena held during the call.
+     * When the owner moved the arena to a new range during the read (a growth that moves), the
+     * figures mixed the two places (no VMA at the old base, more segments than the reservation
+     * holds), so it reads again, up to {@link #RACING_READS} times in all: it returns mixed
+     * figures only when the owner is moving the arena through every read.
      */
     ArenaStats readRacing() {
-        return capture(places.copyForReader(), compactor.lastForecast()).walk();
+        ArenaStats stats;
+        long relocations;
+        int reads = 0;
+        do {
+            relocations = range.relocations();
+            stats = capture(places.copyForReader(), compactor.lastForecast()).walk();
+            reads++;
+        } while (((relocations & 1) != 0 || range.relocations() != relocations) && reads < RACING_READS);
+        return stats;
     }
 
     /**

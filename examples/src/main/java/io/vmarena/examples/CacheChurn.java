@@ -37,11 +37,14 @@ import java.util.stream.Stream;
 @Command(name = "cache-churn", description = {"an off-heap cache under bursts of inserts and evictions: vmarena "
     + "against Netty, OHC and Chronicle Map, each in its own JVM; RSS against live bytes, latency, every value "
     + "verified"}, exitCodeListHeading = "%nExit status:%n", exitCodeList = {VmarenaCommand.EXIT_OK,
-        "1:a value read back wrong, a child JVM failed, or vmarena's RSS after the bursts was more than 10% above the "
+        "1:a value read back wrong, a child JVM failed, or vmarena's RSS after the bursts was more than 10%% above the "
             + "live bytes", VmarenaCommand.EXIT_BAD_INPUT})
 final class CacheChurn implements Callable<Integer> {
     private static final String PEERS_HINT = "build them with: mvn -B -ntp -pl examples -am package -DskipTests "
         + "(it copies them to examples/target/peers/), or give --peers DIR, or run --contenders vmarena";
+
+    /** The least -Xmx a child JVM starts with here (-XX:+AlwaysPreTouch, Java 17: 4 MiB; 2 MiB does not), with room. */
+    private static final long MIN_HEAP_BYTES = 16L << 20;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -90,9 +93,16 @@ final class CacheChurn implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         final ChurnLoad.Settings settings = settings();
         final List<ChurnContender> contenders = contenders();
+        checkHeap();
+        checkLiveAfterBursts(settings);
         checkMemory(contenders);
         final String classPath = classPath(contenders);
-        Files.createDirectories(outDir);
+        try {
+            Files.createDirectories(outDir); // before any child runs, so a bad --out costs no run
+        } catch (final IOException | UnsupportedOperationException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + outDir + " cannot be made a directory (" + e
+                + "): give a directory to write the charts and the JSON into");
+        }
         final boolean simulated = "sim".equals(backend)
             || backend == null && "sim".equals(System.getProperty("vmarena.backend"));
         out.printf(Locale.ROOT, "cache-churn: %d bursts to %s live (keys 8 bytes, values %s bytes log-uniform), %.0f%% "
@@ -154,6 +164,37 @@ final class CacheChurn implements Callable<Integer> {
                 + "--cycles " + cycles + " --settle " + settleSeconds + " --evict " + evictShare + " --value-bytes "
                 + valueBytes);
         }
+    }
+
+    /** Refuses a heap no child JVM starts in (the child's -Xmx is in whole MiB: below one it was -Xmx0m). */
+    private void checkHeap() {
+        if (heapBytes < MIN_HEAP_BYTES) {
+            throw new ParameterException(spec.commandLine(), "--heap " + Bytes.format(heapBytes) + " is less than a "
+                + "child JVM starts in: give at least 16M");
+        }
+    }
+
+    /**
+     * Refuses a --size whose bursts may evict every entry: ChurnLoad evicts down to
+     * {@code (long)(size * (1 - evict))} bytes, and unless that holds the largest entry, the live
+     * bytes after the bursts, which RSS is judged against, may be 0 (the ratio was Infinity, in
+     * the table and in the JSON, which has no such number).
+     */
+    private void checkLiveAfterBursts(final ChurnLoad.Settings settings) {
+        final long largestEntryBytes = ChurnLoad.KEY_BYTES + settings.maxValueBytes();
+        final long floorBytes = (long)(peakLiveBytes * (1 - evictShare));
+        if (floorBytes >= largestEntryBytes) {
+            return;
+        }
+        long leastSizeBytes = (long)Math.ceil(largestEntryBytes / (1 - evictShare));
+        while ((long)(leastSizeBytes * (1 - evictShare)) < largestEntryBytes) {
+            leastSizeBytes++; // the division's rounding, in the load's own arithmetic
+        }
+        throw new ParameterException(spec.commandLine(), "--size " + Bytes.format(peakLiveBytes) + " with --evict "
+            + evictShare + " leaves " + floorBytes + " bytes live after each burst, less than one entry of the "
+            + "largest value (" + ChurnLoad.KEY_BYTES + " + " + settings.maxValueBytes() + " bytes), so RSS after the bursts "
+            + "has nothing to be judged against: give a --size of at least " + leastSizeBytes + " bytes, or a "
+            + "smaller --value-bytes");
     }
 
     /**

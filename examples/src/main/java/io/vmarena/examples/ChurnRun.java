@@ -26,6 +26,8 @@ import java.util.function.Consumer;
  */
 final class ChurnRun {
     static final long SAMPLE_MILLIS = 50;
+    /** How long a child whose RSS could not be read is given to show it has ended. */
+    private static final long GONE_SECONDS = 5;
 
     /** RSS at a time (nanoseconds since the child started). */
     record Sample(long nanos, long rssBytes) {
@@ -77,7 +79,18 @@ final class ChurnRun {
             StandardCharsets.UTF_8)); BufferedWriter answers = new BufferedWriter(
                 new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8))) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (collector.take(line)) {
+                final boolean waits;
+                try {
+                    waits = collector.take(line);
+                } catch (final IllegalStateException unreadable) {
+                    // A child killed (kill -9, the OOM killer) before its RSS was read: say that
+                    // it ended, with its exit and stderr, not that /proc cannot be read.
+                    if (process.waitFor(GONE_SECONDS, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                    throw unreadable;
+                }
+                if (waits) {
                     if (line.startsWith("BASELINE")) {
                         samplerThread.start();
                     }

@@ -25,14 +25,18 @@ final class JsonFile {
     }
 
     /**
-     * Refuses a path the document cannot be renamed onto: a directory, a device or pipe (a
-     * rename would replace {@code /dev/full} itself), or a directory the process cannot create
-     * a file in, found by creating (and deleting) one there.
+     * Refuses a path the document cannot be renamed onto: an empty one, a directory, a device or
+     * pipe (a rename would replace {@code /dev/full} itself), or a directory the process cannot
+     * create a file in, found by creating (and deleting) one there.
      *
      * @param option the option's name, for the message
      * @throws IllegalArgumentException saying what is wrong with the path and what to give
      */
     static void checkWritable(final String option, final Path path) {
+        if (path.toString().isEmpty()) {
+            // An empty path resolves to the working directory: "is a directory" would name nothing.
+            throw new IllegalArgumentException(option + " needs a file's path (it was empty), for example demo.json");
+        }
         final Path target = target(path);
         if (Files.isDirectory(target)) {
             throw new IllegalArgumentException(option + " " + path + " is a directory: give a file's path, for example "
