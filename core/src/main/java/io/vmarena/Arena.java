@@ -938,7 +938,9 @@ public final class Arena implements AutoCloseable {
             lock.unlock();
         }
         if (due) {
-            compactSlice();
+            // No figures: nobody reads this slice's result, and reading them (a VMA query and mincore
+            // over the whole range, before and after) cost more than the slice's work, under the lock.
+            compactSlice(compactor.pauseBudgetNanos(), "compactSlice", false, false);
         }
     }
 

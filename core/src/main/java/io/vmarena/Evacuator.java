@@ -29,6 +29,8 @@ final class Evacuator {
     private final RelocationListener listener;
     /** This compaction's plan, worked through slice by slice; null between compactions. */
     private java.util.ArrayDeque<int[]> queue;
+    /** The arena's used bytes when {@link #queue} was planned: a change says the plan may be stale. */
+    private long plannedUsedBytes;
     /**
      * With a listener: the handles that forwards kept because the listener threw lead to (the
      * caller may hold only the old handle). When such a block is evacuated again, its forward is
@@ -102,14 +104,23 @@ final class Evacuator {
      * first call of a compaction cleans the forwards up and plans (a walk of every segment id);
      * later slices of the same compaction work through that plan, checking each entry again first
      * (a shared arena changes between slices), so a slice does not pay for a walk of the whole
-     * arena. {@link #endCycle} ends the compaction.
+     * arena; once the plan is worked through, a slice plans again if the arena's used bytes
+     * changed since (segments made sparse meanwhile). {@link #endCycle} ends the compaction.
      *
      * @return whether it finished (no sparse segment with room for its blocks is left)
      */
     boolean evacuate(final double threshold, final long deadlineNanos) {
         if (queue == null) {
             purgeForwards();
-            queue = new java.util.ArrayDeque<>(plan(threshold, deadlineNanos));
+            replan(threshold, deadlineNanos);
+        } else if (queue.isEmpty() && heap.usedBytes() != plannedUsedBytes) {
+            // Blocks were freed or allocated since the plan (a shared arena between slices, a
+            // caller between compactSlice calls): segments made sparse since are evacuated now,
+            // not after the rest of the compaction. Planned once per compaction, a plan made
+            // during a burst of evictions left them to be slid and decommitted a run a slice
+            // (150 segments at a tenth full, 150 slices of a background policy) before the next
+            // compaction's plan emptied them.
+            replan(threshold, deadlineNanos);
         }
         boolean first = true;
         while (!queue.isEmpty()) {
@@ -124,6 +135,11 @@ final class Evacuator {
             }
         }
         return true;
+    }
+
+    private void replan(final double threshold, final long deadlineNanos) {
+        plannedUsedBytes = heap.usedBytes();
+        queue = new java.util.ArrayDeque<>(plan(threshold, deadlineNanos));
     }
 
     /**

@@ -109,6 +109,8 @@ final class CacheChurn implements Callable<Integer> {
             + "evicted in random order each, seed %d; children one after another, heap %s each%s%n", cycles,
             Bytes.format(peakLiveBytes), valueBytes, evictShare * 100, seed, Bytes.format(heapBytes),
             simulated ? "; vmarena on the simulator" : "");
+        out.println("cache-churn: " + ArenaChurnCache.SETTINGS);
+        out.println("cache-churn: " + ChurnReport.BASELINE);
         final List<ChurnRun.Result> results = new ArrayList<>();
         boolean childFailed = false;
         for (final ChurnContender contender : contenders) {

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One contender of cache-churn, in a JVM of its own: {@code ChurnChild CONTENDER BACKEND
  * SETTINGS...} (see {@link ChurnLoad.Settings#toArgs}). It talks to its parent ({@link ChurnRun})
- * by lines: on stdout {@code BASELINE} (then waits for a line on stdin, while the parent reads
- * its RSS before the cache exists), {@code PHASE name}, {@code LIVE operations liveBytes},
+ * by lines: after a warm-up ({@link #warmUp}), on stdout {@code BASELINE} (then waits for a line
+ * on stdin, while the parent reads its RSS before the cache exists), {@code PHASE name}, {@code LIVE operations liveBytes},
  * {@code INFO text}, {@code MISMATCH ...} (the first few), {@code SETTLED liveBytes} (then waits
  * again, for the RSS after the bursts), for vmarena {@code COMPACTED} (then waits again: the RSS
  * after an explicit compact and trim, a diagnosis beyond the measured run),
@@ -35,9 +35,10 @@ public final class ChurnChild {
         final ChurnLoad.Settings settings = ChurnLoad.Settings.parse(args, 2);
         final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        final Recording recording = new Recording(out);
+        warmUp(contender, backend, settings, recording);
         out.println("BASELINE");
         awaitParent(in);
-        final Recording recording = new Recording(out);
         try (ChurnCache cache = contender.open(backend, settings)) {
             out.println("INFO start " + cache.describe());
             final long verified = new ChurnLoad(settings, cache, recording).run();
@@ -54,6 +55,42 @@ public final class ChurnChild {
             out.println("HIST put " + encode(recording.puts));
             out.println("DONE " + verified + " " + recording.failures);
         }
+    }
+
+    /**
+     * The same operations on a small scale ({@link ChurnLoad.Settings#warmup}) in a cache closed
+     * again before the baseline: the JVM's own growth as it warms up (JIT-compiled code,
+     * metaspace, about 22 MiB for vmarena) is then in the baseline, not charged to the cache.
+     * Its values are verified too (a failure counts); its latencies and progress are not recorded.
+     */
+    private static void warmUp(final ChurnContender contender, final String backend, final ChurnLoad.Settings settings,
+        final Recording recording) throws InterruptedException {
+        final ChurnLoad.Settings warmup = settings.warmup();
+        try (ChurnCache cache = contender.open(backend, warmup)) {
+            new ChurnLoad(warmup, cache, new ChurnLoad.Sink() {
+                @Override
+                public void phase(final String name) {
+                }
+
+                @Override
+                public void progress(final long operationCount, final long liveBytes) {
+                }
+
+                @Override
+                public void put(final long nanos) {
+                }
+
+                @Override
+                public void get(final long nanos) {
+                }
+
+                @Override
+                public void mismatch(final long key, final int version, final String what) {
+                    recording.mismatch(key, version, "warm-up: " + what);
+                }
+            }).run();
+        }
+        System.gc(); // the warm-up's garbage goes before the baseline (the heap is pre-touched: RSS stays)
     }
 
     private static void awaitParent(final BufferedReader in) throws IOException {

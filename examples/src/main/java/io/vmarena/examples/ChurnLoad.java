@@ -17,6 +17,12 @@ import java.util.SplittableRandom;
  */
 final class ChurnLoad {
     static final int KEY_BYTES = Long.BYTES;
+    /**
+     * The live bytes of each child's warm-up, before its baseline: enough operations (about
+     * 30,000 puts and gets per burst) for the JIT to compile the load's and the cache's paths,
+     * small enough that a pool kept past close (Netty's allocator is a singleton) holds little.
+     */
+    static final long WARMUP_LIVE_BYTES = 16L << 20;
     private static final int OPS_PER_REPORT = 16_384;
     private static final long SETTLE_PAUSE_MILLIS = 100;
     private static final double OVERWRITE_SHARE = 0.1;
@@ -41,6 +47,16 @@ final class ChurnLoad {
             return new Settings(Long.parseLong(args[from]), Long.parseLong(args[from + 1]),
                 Integer.parseInt(args[from + 2]), Double.parseDouble(args[from + 3]), Integer.parseInt(args[from + 4]),
                 Integer.parseInt(args[from + 5]), Integer.parseInt(args[from + 6]));
+        }
+
+        /**
+         * The warm-up each child runs before its baseline: the same operations (bursts, value
+         * sizes, eviction share) at {@link #WARMUP_LIVE_BYTES} live (or less), another seed, no
+         * settle; the cache is closed again before the baseline is read.
+         */
+        Settings warmup() {
+            return new Settings(seed + 1, Math.min(peakLiveBytes, WARMUP_LIVE_BYTES), cycles, evictShare,
+                minValueBytes, maxValueBytes, 0);
         }
 
         /** The mean value length of the log-uniform draw: what a store sized in advance is told. */

@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 
 /**
  * cache-churn's table (stdout) and JSON summary. The JSON's keys are a contract (scripts read
- * them): {@code settings} (the load), {@code contenders} (one object each: {@code id},
+ * them): {@code settings} (the load, with {@code warmupLiveBytes}, {@code baseline} (how it is read)
+ * and {@code vmarenaSettings}), {@code contenders} (one object each: {@code id},
  * {@code label}, {@code baselineBytes}, {@code peakAboveBaselineBytes},
  * {@code afterAboveBaselineBytes}, {@code liveAfterBytes}, {@code afterToLive},
  * {@code afterCompactAboveBaselineBytes} (vmarena: after an explicit compact and trim; -1 for peers),
@@ -21,6 +22,10 @@ final class ChurnReport {
     /** The claim: after the bursts, vmarena's RSS above baseline is within 10% of the live bytes. */
     static final double WITHIN = 1.10;
     private static final double MIB = 1 << 20;
+    /** How every contender's baseline is read (the output and the JSON's {@code baseline} say so). */
+    static final String BASELINE = "baseline: each JVM's RSS after a warm-up (the same operations at "
+        + (ChurnLoad.WARMUP_LIVE_BYTES >> 20) + " MiB live, the cache closed again), so the JVM's own growth "
+        + "(JIT-compiled code, metaspace) is not charged to the cache";
 
     private ChurnReport() {
     }
@@ -50,7 +55,8 @@ final class ChurnReport {
     }
 
     static void table(final PrintStream out, final List<ChurnRun.Result> results) {
-        out.println("RSS in MiB above each JVM's baseline (baseline: before the cache exists); latency in microseconds");
+        out.println("RSS in MiB above each JVM's baseline (after a warm-up, before the cache exists); latency in "
+            + "microseconds");
         out.printf(Locale.ROOT, "%-48s %9s %9s %9s %9s %7s | %-31s | %-31s | %10s %8s%n", "contender", "baseline",
             "peak", "after", "live", "ratio", "get p50 / p99 / p99.9 / max", "put p50 / p99 / p99.9 / max",
             "verified", "failures");
@@ -78,10 +84,12 @@ final class ChurnReport {
         final String contenders = results.stream().map(ChurnReport::json).collect(Collectors.joining(",\n    "));
         return String.format(Locale.ROOT, "{%n  \"settings\": {\"seed\": %d, \"peakLiveBytes\": %d, \"cycles\": %d, "
             + "\"evictShare\": %s, \"minValueBytes\": %d, \"maxValueBytes\": %d, \"settleRounds\": %d, "
-            + "\"backend\": \"%s\"},%n  \"contenders\": [%n    %s%n  ],%n  \"verdict\": \"%s\",%n  "
+            + "\"backend\": \"%s\", \"warmupLiveBytes\": %d, \"baseline\": \"%s\", \"vmarenaSettings\": \"%s\"},%n  "
+            + "\"contenders\": [%n    %s%n  ],%n  \"verdict\": \"%s\",%n  "
             + "\"verdictText\": \"%s\"%n}%n", settings.seed(), settings.peakLiveBytes(), settings.cycles(),
             settings.evictShare(), settings.minValueBytes(), settings.maxValueBytes(), settings.settleRounds(),
-            backend, contenders, verdict, escape(verdictText));
+            backend, settings.warmup().peakLiveBytes(), escape(BASELINE), escape(ArenaChurnCache.SETTINGS),
+            contenders, verdict, escape(verdictText));
     }
 
     private static String json(final ChurnRun.Result result) {

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * (VmRSS of /proc/PID/status) every {@link #SAMPLE_MILLIS} on a thread of its own, follows its
  * lines, and collects what it reports. RSS is the child's whole resident set: its Java heap
  * (pre-touched, so flat), code, metaspace, thread stacks, the cache's off-heap memory and
- * anything its library maps; the baseline is read before the cache exists.
+ * anything its library maps; the baseline is read after the child's warm-up, before the cache exists.
  */
 final class ChurnRun {
     static final long SAMPLE_MILLIS = 50;

@@ -171,6 +171,14 @@ class ChurnLoadTest {
     }
 
     @Test
+    void shouldWarmUpWithTheSameOperationsOnASmallScaleWithoutASettle() {
+        final ChurnLoad.Settings full = new ChurnLoad.Settings(12, 1L << 30, 3, 0.9, 32, 8192, 30);
+
+        assertEquals(new ChurnLoad.Settings(13, 16L << 20, 3, 0.9, 32, 8192, 0), full.warmup());
+        assertEquals(new ChurnLoad.Settings(8, 1 << 20, 2, 0.9, 32, 4096, 0), SMALL.warmup(), "never above the run");
+    }
+
+    @Test
     void shouldCarryTheSettingsOverACommandLine() {
         final String[] args = SMALL.toArgs();
         final String[] shifted = new String[args.length + 2];

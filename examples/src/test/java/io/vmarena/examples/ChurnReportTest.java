@@ -83,7 +83,8 @@ class ChurnReportTest {
             List.of(result(ChurnContender.VMARENA, 105 * MIB, 100 * MIB)), "pass", "verdict: \"quoted\"");
 
         for (final String key : new String[] {"\"settings\": {\"seed\": 12, \"peakLiveBytes\": 1073741824",
-            "\"backend\": \"linux\"", "\"id\": \"vmarena\"", "\"baselineBytes\": 524288000",
+            "\"backend\": \"linux\", \"warmupLiveBytes\": 16777216, \"baseline\": \"baseline: each JVM's RSS after a warm-up",
+            "\"vmarenaSettings\": \"vmarena: shared arena", "\"id\": \"vmarena\"", "\"baselineBytes\": 524288000",
             "\"peakAboveBaselineBytes\": 1153433600", "\"afterAboveBaselineBytes\": 110100480",
             "\"liveAfterBytes\": 104857600", "\"afterToLive\": 1.0500", "\"afterCompactAboveBaselineBytes\": -1",
             "\"getNanos\": {\"p50\": ", "\"p999\": ",
