@@ -37,7 +37,7 @@ import java.util.stream.Stream;
 @Command(name = "cache-churn", description = {"an off-heap cache under bursts of inserts and evictions: vmarena "
     + "against Netty, OHC and Chronicle Map, each in its own JVM; RSS against live bytes, latency, every value "
     + "verified"}, exitCodeListHeading = "%nExit status:%n", exitCodeList = {VmarenaCommand.EXIT_OK,
-        "1:a value read back wrong, a child JVM failed, or vmarena's RSS after the bursts was more than 10% above the "
+        "1:a value read back wrong, a child JVM failed, or vmarena's RSS after the bursts was more than 10%% above the "
             + "live bytes", VmarenaCommand.EXIT_BAD_INPUT})
 final class CacheChurn implements Callable<Integer> {
     private static final String PEERS_HINT = "build them with: mvn -B -ntp -pl examples -am package -DskipTests "
