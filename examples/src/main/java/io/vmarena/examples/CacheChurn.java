@@ -10,7 +10,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -147,8 +146,8 @@ final class CacheChurn implements Callable<Integer> {
         final Path json = outDir.resolve("cache-churn.json");
         ChurnCharts.rss(rss, results, title);
         ChurnCharts.latency(latency, results, title);
-        Files.writeString(json, ChurnReport.json(settings, backend == null ? "default" : backend, results, verdict,
-            verdictText), StandardCharsets.UTF_8);
+        JsonFile.write(json, ChurnReport.json(settings, backend == null ? "default" : backend, results, verdict,
+            verdictText));
         out.println("wrote " + rss + ", " + latency + ", " + json);
     }
 

@@ -25,11 +25,14 @@ import java.util.concurrent.TimeUnit;
 public final class ChurnChild {
     private static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int MISMATCHES_SHOWN = 10;
+    /** The exit status of a child whose parent is gone: nobody reads it, but a shell that started the child sees it. */
+    static final int PARENT_GONE = 3;
 
     private ChurnChild() {
     }
 
     public static void main(final String[] args) throws IOException, InterruptedException {
+        haltWhenParentExits();
         final ChurnContender contender = ChurnContender.byId(args[0]);
         final String backend = args[1];
         final ChurnLoad.Settings settings = ChurnLoad.Settings.parse(args, 2);
@@ -91,6 +94,19 @@ public final class ChurnChild {
             }).run();
         }
         System.gc(); // the warm-up's garbage goes before the baseline (the heap is pre-touched: RSS stays)
+    }
+
+    /**
+     * Halts this JVM as soon as its parent is gone, whatever the load is doing: killed (even by
+     * SIGKILL, which runs no shutdown hook) the parent could not stop its child, and the child
+     * would run its load to the end, holding its GiBs, noticing only at its next
+     * {@link #awaitParent} (its lines go to a closed pipe unseen). Halt, not exit: nothing of
+     * the run is worth a shutdown's time once nobody reads it. The JDK completes
+     * {@code onExit} on a daemon thread of its own.
+     */
+    static void haltWhenParentExits() {
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit()
+            .thenRun(() -> Runtime.getRuntime().halt(PARENT_GONE)));
     }
 
     private static void awaitParent(final BufferedReader in) throws IOException {

@@ -71,6 +71,10 @@ final class ChurnRun {
         final ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderrLog.toFile());
         final long startNanos = System.nanoTime();
         final Process process = builder.start();
+        // Killed or interrupted, the parent takes its child along: a child left behind runs its load
+        // on and holds its GiBs. (A SIGKILL runs no hook: the child watches for that itself.)
+        final Thread destroyer = new Thread(process::destroyForcibly, "cache-churn-destroy-" + process.pid());
+        Runtime.getRuntime().addShutdownHook(destroyer);
         final RssSampler sampler = new RssSampler(process.pid(), startNanos);
         final Thread samplerThread = new Thread(sampler, "cache-churn-rss-" + process.pid());
         samplerThread.setDaemon(true);
@@ -99,10 +103,17 @@ final class ChurnRun {
                 }
             }
         } finally {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (final InterruptedException e) {
                 process.destroyForcibly();
+                throw e;
+            } finally {
+                sampler.stop();
+                removeHook(destroyer);
             }
-            sampler.stop();
             samplerThread.join();
         }
         if (process.exitValue() != 0 || !collector.done) {
@@ -113,6 +124,14 @@ final class ChurnRun {
         return new Result(contender, collector.baselineBytes, collector.afterBytes, collector.liveAfterBytes,
             collector.compactedBytes, sampler.samples(), collector.progress, collector.gets, collector.puts, collector.verified,
             collector.failures, collector.notes);
+    }
+
+    private static void removeHook(final Thread destroyer) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(destroyer);
+        } catch (final IllegalStateException shuttingDown) {
+            // The hook runs or has run: it destroys a child that is over anyway.
+        }
     }
 
     private static String tail(final Path log) throws IOException {

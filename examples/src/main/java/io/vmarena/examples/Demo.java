@@ -128,7 +128,7 @@ final class Demo implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        final boolean terminal = System.console() != null;
+        final boolean terminal = err == System.err && StepProgress.stderrIsTerminal();
         int exitCode = VmarenaCommand.PROBLEM;
         String failure = null;
         try (DemoProgress started = new DemoProgress(new StepProgress(err, terminal), terminal).start()) {

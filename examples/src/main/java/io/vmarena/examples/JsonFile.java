@@ -64,6 +64,26 @@ final class JsonFile {
      * and no temporary file behind.
      */
     static void write(final Path path, final JsonObject document) throws IOException {
+        write(path, writer -> {
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(document, writer);
+            writer.write('\n');
+        });
+    }
+
+    /**
+     * Writes {@code document}, JSON already formatted, to {@code path} as {@link #write(Path, JsonObject)}
+     * does: whole, or not at all.
+     */
+    static void write(final Path path, final String document) throws IOException {
+        write(path, writer -> writer.write(document));
+    }
+
+    /** What goes into the temporary file. */
+    private interface Content {
+        void writeTo(Writer writer) throws IOException;
+    }
+
+    private static void write(final Path path, final Content content) throws IOException {
         final Path target = target(path);
         final Path temporary = Files.createTempFile(directory(target), "." + target.getFileName(), ".tmp");
         try {
@@ -71,8 +91,7 @@ final class JsonFile {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
                 final Writer writer = Channels.newWriter(channel, StandardCharsets.UTF_8);
-                new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(document, writer);
-                writer.write('\n');
+                content.writeTo(writer);
                 writer.flush();
                 // On disk before the rename, so a crash leaves the old file or the whole new one.
                 channel.force(true);

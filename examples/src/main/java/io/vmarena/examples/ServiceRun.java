@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -30,6 +31,12 @@ final class ServiceRun {
     /** Time for both threads to start, so the first requests are not late for that. */
     private static final long START_DELAY_NANOS = 50_000_000;
     private static final int SIGNIFICANT_DIGITS = 3;
+    /**
+     * The longest latency the histograms tell apart; a longer one is recorded as this. Fixed, so
+     * that the request thread never resizes a histogram (an allocation, and a copy, on a new
+     * maximum); a minute is far beyond any request a run that lasts seconds can be late by.
+     */
+    static final long HIGHEST_TRACKABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final AddressSpace space;
     private final Load load;
@@ -65,7 +72,7 @@ final class ServiceRun {
             values.fill(new SplittableRandom(PinnedLowLatencyService.SEED), 64, 4096);
             final BackgroundChurn churn = new BackgroundChurn(arena, variant.compacting(), load.churnBytes(),
                 load.segmentBytes(), PinnedLowLatencyService.SEED + 1);
-            final Recorder recorder = new Recorder(SIGNIFICANT_DIGITS);
+            final Recorder recorder = newRecorder();
             // Taken before the request thread starts: a first swap after it would throw its first values away.
             final Histogram recycled = recorder.getIntervalHistogram();
             final long periodNanos = 1_000_000_000L / rate;
@@ -103,11 +110,21 @@ final class ServiceRun {
         }
     }
 
+    /** The request thread's recorder: its range fixed up to {@link #HIGHEST_TRACKABLE_NANOS}, so recording allocates nothing. */
+    static Recorder newRecorder() {
+        return new Recorder(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
+    }
+
+    /** Records one latency, a longer one than {@link #HIGHEST_TRACKABLE_NANOS} as that. */
+    static void record(final Recorder recorder, final long latencyNanos) {
+        recorder.recordValue(Math.min(latencyNanos, HIGHEST_TRACKABLE_NANOS));
+    }
+
     /** The interval lines, until the request thread has made its last request; returns every interval added up. */
     private Histogram report(final Recorder recorder, final Histogram recycled, final RequestLoop requests,
         final Thread requestThread, final long startNanos, final BackgroundChurn churn, final PrintStream out,
         final HistogramLogWriter log) throws InterruptedException {
-        final Histogram total = new Histogram(SIGNIFICANT_DIGITS);
+        final Histogram total = new Histogram(HIGHEST_TRACKABLE_NANOS, SIGNIFICANT_DIGITS);
         Histogram interval = recycled;
         ThreadCounters counted = null;
         long boundary = startNanos + intervalNanos;
@@ -206,7 +223,7 @@ final class ServiceRun {
                         Thread.onSpinWait();
                     }
                     values.serve(requests);
-                    recorder.recordValue(System.nanoTime() - dueNanos);
+                    record(recorder, System.nanoTime() - dueNanos);
                 }
             } catch (final RuntimeException | Error e) {
                 failure = e;

@@ -70,9 +70,18 @@ final class ServiceSummary {
         return lines;
     }
 
+    /**
+     * The ratios of {@code first}'s percentiles over {@code second}'s; none where {@code first} is
+     * meant to compact and did not (a load that left nothing to compact, a run too short): its
+     * figures would be two runs without compaction, and their noise would pass for its cost.
+     */
     private static String ratios(final String what, final ServiceRun.Result first, final ServiceRun.Result second) {
         final StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s %s / %s:", what,
             first.variant().name(), second.variant().name()));
+        if (first.variant().compacting() && !second.variant().compacting() && first.compactions() == 0) {
+            return line.append(" no ratio: ").append(first.variant().name()).append(" did no compaction, so the two "
+                + "differ in nothing but their noise").toString();
+        }
         for (final double percentile : PERCENTILES) {
             line.append(String.format(Locale.ROOT, " p%s x%.2f", percentile == (long)percentile
                 ? String.valueOf((long)percentile) : String.valueOf(percentile),

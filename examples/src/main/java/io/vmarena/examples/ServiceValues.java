@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
 /**
  * The pinned-service example's data: a fixed set of keys, each with one value in the arena, its
  * length and its checksum on the heap. A request ({@link #serve}) reads a value and checks it
- * against its checksum, or replaces it (a new block written and checksummed, the old one freed).
+ * against its checksum, or replaces it (a new block written, the old one freed); a checksum is
+ * computed from the value's generator, never read back, so a write that went wrong is caught.
  * Only the request thread calls it; another thread may allocate, free and compact in the same
  * shared arena meanwhile, which is why every use of an address is inside a read section, writes
  * included ({@link io.vmarena.Threading}). Nothing here allocates on the heap after
@@ -102,22 +103,37 @@ final class ServiceValues {
             for (int offset = 0; offset < length; offset += WORD_BYTES) {
                 view.putLong(offset, word(key, version, offset));
             }
-            checksums[key] = checksum(view, length);
         }
+        // From the generator, not read back: a write that went wrong must not become what is expected.
+        checksums[key] = checksumOf(key, version, length);
         versions[key] = version;
         return handle;
+    }
+
+    /** The checksum of the key's value at {@code version}, {@code lengthBytes} long, as {@link #write} writes it. */
+    static long checksumOf(final int key, final long version, final int lengthBytes) {
+        long hash = lengthBytes;
+        for (int offset = 0; offset < lengthBytes; offset += WORD_BYTES) {
+            hash = checksumStep(hash, word(key, version, offset));
+        }
+        return mix(hash);
     }
 
     private static long word(final int key, final long version, final int offset) {
         return mix(((long)key << 32) ^ (version << 20) ^ offset);
     }
 
-    private static long checksum(final UnsafeBuffer buffer, final int length) {
+    /** The checksum of the block as it reads now; {@link #checksumOf} of the same words gives the same. */
+    static long checksum(final UnsafeBuffer buffer, final int length) {
         long hash = length;
         for (int offset = 0; offset < length; offset += WORD_BYTES) {
-            hash = Long.rotateLeft(hash ^ buffer.getLong(offset), 27) * 0x9E3779B97F4A7C15L;
+            hash = checksumStep(hash, buffer.getLong(offset));
         }
         return mix(hash);
+    }
+
+    private static long checksumStep(final long hash, final long word) {
+        return Long.rotateLeft(hash ^ word, 27) * 0x9E3779B97F4A7C15L;
     }
 
     /** SplitMix64's finalizer: every input bit moves every output bit. */

@@ -67,7 +67,7 @@ public final class VmarenaCommand implements Callable<Integer> {
     }
 
     /** Every sub-command, wired to print on {@code out} and {@code err}. */
-    private static CommandLine commandLine(final PrintStream out, final PrintStream err) {
+    static CommandLine commandLine(final PrintStream out, final PrintStream err) {
         final CommandLine commandLine = new CommandLine(new VmarenaCommand())
             .addSubcommand(new Doctor(out, err))
             .addSubcommand(new Demo(out, err))

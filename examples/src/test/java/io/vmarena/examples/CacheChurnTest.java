@@ -11,8 +11,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -108,6 +110,27 @@ class CacheChurnTest {
         for (final String option : new String[] {"--backend", "--contenders", "--size", "--cycles", "--evict",
             "--value-bytes", "--settle", "--seed", "--heap", "--out", "--peers", "Exit status:"}) {
             assertTrue(text.contains(option), option + " missing from " + text);
+        }
+    }
+
+    @Test
+    void shouldReplaceItsJsonWholeByARenameNotRewriteItInPlace(@TempDir final Path dir) throws IOException {
+        final Path json = dir.resolve("cache-churn.json");
+        Files.writeString(json, "the previous run's\n");
+        // A second name for the previous file: a rename leaves it the previous document, a rewrite in
+        // place (the way a reader could find half a document) would change it too.
+        final Path previous = Files.createLink(dir.resolve("previous.json"), json);
+
+        assertEquals(0, cacheChurn("--backend", "sim", "--contenders", "vmarena", "--size", "1M", "--cycles", "1",
+            "--settle", "0", "--heap", "64M", "--out", dir.toString()), err.toString(StandardCharsets.UTF_8));
+
+        assertEquals("the previous run's\n", Files.readString(previous));
+        final String document = Files.readString(json);
+        assertTrue(document.startsWith("{") && document.contains("\"verdict\": \"not judged\"")
+            && document.endsWith("}\n"), document);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(),
+                "no temporary file left");
         }
     }
 }

@@ -7,10 +7,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,6 +91,30 @@ class VmarenaCommandTest {
         // The description column starts after the longest command's name, whichever command that is.
         assertTrue(java.util.regex.Pattern.compile("\n  demo +the main job: an arena filled").matcher(err()).find(),
             err());
+    }
+
+    @Test
+    void shouldPrintNothingOnAnyStderrForTheHelpOfEverySubCommand() {
+        // picocli warns on System.err itself (its tracer), not on the err it is given: watch both.
+        final PrintStream systemErr = System.err;
+        final ByteArrayOutputStream picocliErr = new ByteArrayOutputStream();
+        final PrintStream nullStream = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        final Set<String> commands = VmarenaCommand.commandLine(nullStream, nullStream).getSubcommands().keySet();
+        assertTrue(commands.containsAll(List.of("doctor", "demo", "ops", "bench", "cache-churn", "pinned-service",
+            "help")), commands.toString());
+        System.setErr(new PrintStream(picocliErr, true, StandardCharsets.UTF_8));
+        try {
+            for (final String command : commands) {
+                out.reset();
+                assertEquals(0, run(command, "--help"), command + ": " + err());
+                assertTrue(out().contains("Usage: vmarena " + command), command + ": " + out());
+                assertEquals("", err(), command);
+                assertEquals("", picocliErr.toString(StandardCharsets.UTF_8), command);
+            }
+            assertTrue(run("cache-churn", "--help") == 0 && out().contains("more than 10% above the live bytes"), out());
+        } finally {
+            System.setErr(systemErr);
+        }
     }
 
     @Test
