@@ -184,6 +184,7 @@ public abstract class StatsContract extends ArenaFixture {
     /** A thread inside a section whose mover waits for it: stats() neither waits for the lock nor walks a moved range. */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @SuppressWarnings("try") // the section is held for its effect, not referenced
     void shouldAnswerStatsInsideASectionThatAMoverWaitsFor() throws Exception {
         final HeldWalkSpace held = new HeldWalkSpace(space);
         final ExecutorService threads = Executors.newCachedThreadPool();
