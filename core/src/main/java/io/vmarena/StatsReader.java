@@ -69,13 +69,14 @@ final class StatsReader {
     }
 
     private Accounting capture(final Places view, final long[] forecast) {
-        final long base = range.base();
+        final ArenaRange.Extent extent = range.extent(); // one read: base and size of one moment
+        final long base = extent.baseAddress();
         final int classSegments = segments.classSegments();
         final int runSegments = segments.runSegments();
         final long inUseBytes = (long)(classSegments + runSegments) * segments.segmentBytes();
         final long usedBytes = heap.usedBytes();
         final double fragmentation = inUseBytes == 0 ? 0 : Math.max(0, 1 - (double)usedBytes / inUseBytes);
-        final ArenaStats tables = new ArenaStats(base, range.reservedBytes(), segments.committedBytes(view), 0,
+        final ArenaStats tables = new ArenaStats(base, extent.reservedBytes(), segments.committedBytes(view), 0,
             usedBytes, 0, segments.retainedBytes(), 0, view.freeCount(), classSegments, runSegments, fragmentation,
             range.grows(), range.moves(), compactor.slices(), forecast[0], forecast[1], Duration.ofNanos(forecast[2]),
             0, range.hugePages(), segments.pinning().status(view));
