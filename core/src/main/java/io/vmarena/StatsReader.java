@@ -80,7 +80,7 @@ final class StatsReader {
             usedBytes, 0, segments.retainedBytes(), 0, view.freeCount(), classSegments, runSegments, fragmentation,
             range.grows(), range.moves(), compactor.slices(), forecast[0], forecast[1], Duration.ofNanos(forecast[2]),
             0, range.hugePages(), segments.pinning().status(view));
-        return new Accounting(range.space(), tables, lockedRanges(view, base));
+        return new Accounting(range.space(), tables, lockedRanges(view, base, base + extent.reservedBytes()));
     }
 
     /**
@@ -116,8 +116,12 @@ final class StatsReader {
         }
     }
 
-    /** The runs of LOCKED places, as {start, end} address pairs: where smaps counts Locked. */
-    private long[] lockedRanges(final Places view, final long base) {
+    /**
+     * The runs of LOCKED places, as {start, end} address pairs: where smaps counts Locked. Clipped
+     * to {@code end}: a racing reader's copy of the places may be from before a shrink, and
+     * residency refuses sub-ranges outside the range.
+     */
+    private long[] lockedRanges(final Places view, final long base, final long end) {
         if (view.lockedCount() == 0) {
             return new long[0];
         }
@@ -130,16 +134,20 @@ final class StatsReader {
                 place++;
                 continue;
             }
-            int end = place + 1;
-            while (end < view.count() && view.has(end, Places.LOCKED)) {
-                end++;
+            int after = place + 1;
+            while (after < view.count() && view.has(after, Places.LOCKED)) {
+                after++;
             }
             if (length == ranges.length) {
                 ranges = Arrays.copyOf(ranges, 2 * length);
             }
-            ranges[length++] = base + place * segmentBytes;
-            ranges[length++] = base + end * segmentBytes;
-            place = end;
+            final long runStart = base + place * segmentBytes;
+            final long runEnd = Math.min(end, base + after * segmentBytes);
+            if (runStart < runEnd) {
+                ranges[length++] = runStart;
+                ranges[length++] = runEnd;
+            }
+            place = after;
         }
         return Arrays.copyOf(ranges, length);
     }

@@ -338,7 +338,7 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
     @Override
     public synchronized Residency residency(final long fromAddress, final long toAddress, final long[] within) {
         ensureOpen();
-        Residency.checkWithin(within);
+        Residency.checkWithin(fromAddress, toAddress, within);
         long withinPages = 0;
         for (int index = 0; index < within.length; index += 2) {
             withinPages += residentPages(within[index], within[index + 1]);
