@@ -6,9 +6,11 @@ package io.vmarena;
  * {@code io.vmarena:type=Arena,name=<the arena's name, quoted by ObjectName.quote>}, and
  * unregistered when the arena is closed (a failed one too) or its cleaner releases it.
  *
- * <p>Each figure reads one {@link Arena#stats()} snapshot when it is read (see
- * {@link ArenaStats} for what each means): nothing is counted or kept for JMX while nobody
- * reads, so the arena's fast path is unchanged. {@link #getName()} and {@link #getThreading()}
+ * <p>Each read takes one {@link Arena#stats()} snapshot (see {@link ArenaStats} for what each
+ * figure means): a {@code getAttribute} takes one for its figure, and a {@code getAttributes}
+ * (a dashboard's scrape) takes one for all the attributes it names, so a scrape walks the page
+ * tables once and its figures are of one moment. Nothing is counted or kept for JMX between
+ * reads (the next read takes a fresh snapshot), so the arena's fast path is unchanged. {@link #getName()} and {@link #getThreading()}
  * never touch the arena.
  *
  * <p>Threads. JMX reads and operations run on the caller's thread (a JMX connector's, for a

@@ -76,6 +76,13 @@ final class ArenaRange {
     private final HugePageAdvice hugePageAdvice;
     private long base;
     private long reservedBytes;
+    /**
+     * {@link #base} and {@link #reservedBytes} as one immutable pair, published on each change
+     * (growth, move, shrink) for a thread racing the owner: two plain reads across a move could
+     * pair the old base with the new size, a range overlapping other mappings. The fields stay
+     * for the arena's own thread (address() reads base on the fast path).
+     */
+    private volatile Extent extent;
     private long grows;
     private long moves;
     /**
@@ -117,6 +124,22 @@ final class ArenaRange {
         this.inPlaceGrowth = inPlaceGrowth;
         this.base = reserveAligned(reservedBytes);
         this.reservedBytes = reservedBytes;
+        this.extent = new Extent(base, reservedBytes);
+    }
+
+    /** Where the arena's range is and how long, as one pair read at one moment. */
+    record Extent(long baseAddress, long reservedBytes) {
+    }
+
+    /** The range as one pair: for a reader that may race the owner, one read, never torn. */
+    Extent extent() {
+        return extent;
+    }
+
+    private void setRange(final long newBase, final long newReservedBytes) {
+        base = newBase;
+        reservedBytes = newReservedBytes;
+        extent = new Extent(newBase, newReservedBytes);
     }
 
     long base() {
@@ -237,7 +260,7 @@ final class ArenaRange {
         if (inPlaceGrowth && tryGrowInPlace(doubledBytes)) {
             // What stats() inside a read section may read changes with the gate closed, with the table.
             whileClosed(() -> {
-                reservedBytes = doubledBytes;
+                setRange(base, doubledBytes);
                 grows++;
                 bookkeeping.accept(doubledBytes);
             });
@@ -253,8 +276,7 @@ final class ArenaRange {
         gate.close();
         try {
             moveStretches(ownedStretches, oldBase, newBase);
-            base = newBase;
-            reservedBytes = newReservedBytes;
+            setRange(newBase, newReservedBytes);
             grows++;
             bookkeeping.accept(newReservedBytes);
         } catch (final MoveFailure failure) {
@@ -571,7 +593,7 @@ final class ArenaRange {
         }
         space.unmap(base + newReservedBytes, tailBytes);
         space.unhold(lease, base + newReservedBytes, tailBytes);
-        reservedBytes = newReservedBytes;
+        setRange(base, newReservedBytes);
     }
 
     /**

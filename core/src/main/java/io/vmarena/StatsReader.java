@@ -84,17 +84,18 @@ final class StatsReader {
     }
 
     private Accounting capture(final Places view, final long[] forecast) {
-        final long base = range.base();
+        final ArenaRange.Extent extent = range.extent(); // one read: base and size of one moment
+        final long base = extent.baseAddress();
         final int classSegments = segments.classSegments();
         final int runSegments = segments.runSegments();
         final long inUseBytes = (long)(classSegments + runSegments) * segments.segmentBytes();
         final long usedBytes = heap.usedBytes();
         final double fragmentation = inUseBytes == 0 ? 0 : Math.max(0, 1 - (double)usedBytes / inUseBytes);
-        final ArenaStats tables = new ArenaStats(base, range.reservedBytes(), segments.committedBytes(view), 0,
+        final ArenaStats tables = new ArenaStats(base, extent.reservedBytes(), segments.committedBytes(view), 0,
             usedBytes, 0, segments.retainedBytes(), 0, view.freeCount(), classSegments, runSegments, fragmentation,
             range.grows(), range.moves(), compactor.slices(), forecast[0], forecast[1], Duration.ofNanos(forecast[2]),
             0, range.hugePages(), segments.pinning().status(view));
-        return new Accounting(range.space(), tables, lockedRanges(view, base));
+        return new Accounting(range.space(), tables, lockedRanges(view, base, base + extent.reservedBytes()));
     }
 
     /**
@@ -130,8 +131,12 @@ final class StatsReader {
         }
     }
 
-    /** The runs of LOCKED places, as {start, end} address pairs: where smaps counts Locked. */
-    private long[] lockedRanges(final Places view, final long base) {
+    /**
+     * The runs of LOCKED places, as {start, end} address pairs: where smaps counts Locked. Clipped
+     * to {@code end}: a racing reader's copy of the places may be from before a shrink, and
+     * residency refuses sub-ranges outside the range.
+     */
+    private long[] lockedRanges(final Places view, final long base, final long end) {
         if (view.lockedCount() == 0) {
             return new long[0];
         }
@@ -144,16 +149,20 @@ final class StatsReader {
                 place++;
                 continue;
             }
-            int end = place + 1;
-            while (end < view.count() && view.has(end, Places.LOCKED)) {
-                end++;
+            int after = place + 1;
+            while (after < view.count() && view.has(after, Places.LOCKED)) {
+                after++;
             }
             if (length == ranges.length) {
                 ranges = Arrays.copyOf(ranges, 2 * length);
             }
-            ranges[length++] = base + place * segmentBytes;
-            ranges[length++] = base + end * segmentBytes;
-            place = end;
+            final long runStart = base + place * segmentBytes;
+            final long runEnd = Math.min(end, base + after * segmentBytes);
+            if (runStart < runEnd) {
+                ranges[length++] = runStart;
+                ranges[length++] = runEnd;
+            }
+            place = after;
         }
         return Arrays.copyOf(ranges, length);
     }

@@ -1,12 +1,16 @@
 package io.vmarena;
 
 import io.vmarena.support.FailingAddressSpace;
+import io.vmarena.support.ForwardingAddressSpace;
+import io.vmarena.vm.Residency;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.management.Attribute;
+import javax.management.AttributeList;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -74,6 +78,71 @@ class ArenaJmxTest extends ArenaFixture {
                 "an attribute this test does not check: " + List.of(server.getMBeanInfo(name).getAttributes()).stream()
                     .map(MBeanAttributeInfo::getName).toList());
             assertTrue(stats.usedBytes() > 3 * segmentBytes && stats.committedBytes() > 0);
+        }
+    }
+
+    /** Counts the page-table walks stats() makes: one residency() each. */
+    private static final class CountingWalks extends ForwardingAddressSpace {
+        private int walks;
+
+        CountingWalks(final SimulatedAddressSpace space) {
+            super(space);
+        }
+
+        @Override
+        public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
+            walks++;
+            return super.residency(fromAddress, toAddress, within);
+        }
+    }
+
+    private static String[] attributeNames(final MBeanServer server, final ObjectName name) throws Exception {
+        return List.of(server.getMBeanInfo(name).getAttributes()).stream().map(MBeanAttributeInfo::getName)
+            .toArray(String[]::new);
+    }
+
+    private static Object value(final AttributeList values, final String attributeName) {
+        return values.asList().stream().filter(attribute -> attribute.getName().equals(attributeName))
+            .map(Attribute::getValue).findFirst().orElseThrow(() -> new AssertionError("no " + attributeName));
+    }
+
+    /**
+     * A dashboard's scrape (getAttributes of all 25) walks the page tables once, not once per
+     * attribute, and answers from that one snapshot; the next scrape walks again and shows what
+     * changed since.
+     */
+    @Test
+    void shouldAnswerAScrapeOfEveryAttributeFromOneStats() throws Exception {
+        final CountingWalks counting = new CountingWalks((SimulatedAddressSpace)space);
+        try (Arena arena = Arena.builder().addressSpace(counting).segmentBytes(segmentBytes).name("jmx-scrape")
+            .threading(Threading.SHARED).jmx(true).build()) {
+            arena.allocate(3 * segmentBytes);
+            final ObjectName name = objectName("jmx-scrape");
+            final String[] all = attributeNames(server, name);
+            assertEquals(25, all.length);
+            final int before = counting.walks;
+            final ArenaStats stats = arena.stats();
+            final int walksPerStats = counting.walks - before;
+            assertTrue(walksPerStats >= 1, "stats() walked no page tables");
+            final int beforeScrape = counting.walks;
+            final AttributeList first = server.getAttributes(name, all);
+            assertEquals(walksPerStats, counting.walks - beforeScrape, "one scrape took more than one stats()");
+            assertEquals(all.length, first.size(), "a scrape left attributes out: " + first);
+            assertEquals(stats.usedBytes(), value(first, "UsedBytes"));
+            assertEquals(stats.residentBytes(), value(first, "ResidentBytes"));
+            arena.allocate(2 * segmentBytes);
+            final ArenaStats later = arena.stats();
+            final int beforeSecond = counting.walks;
+            final AttributeList second = server.getAttributes(name, all);
+            assertEquals(walksPerStats, counting.walks - beforeSecond, "the second scrape did not walk once");
+            assertEquals(later.usedBytes(), value(second, "UsedBytes"), "the second scrape showed the first's figures");
+            assertEquals(later.committedBytes(), value(second, "CommittedBytes"));
+            final int beforeSingle = counting.walks;
+            assertEquals(later.residentBytes(), server.getAttribute(name, "ResidentBytes"));
+            assertEquals(walksPerStats, counting.walks - beforeSingle, "a single getAttribute reads its own stats()");
+            final int beforeNames = counting.walks;
+            assertEquals(2, server.getAttributes(name, new String[] {"Name", "Threading"}).size());
+            assertEquals(0, counting.walks - beforeNames, "a scrape of Name and Threading walked the page tables");
         }
     }
 

@@ -36,16 +36,23 @@ public abstract class StatsContract extends ArenaFixture {
     /** How long a test waits for what must happen at once; only a broken arena waits this long. */
     private static final long HOLD_SECONDS = 30;
 
-    /** Random allocate, free, write, read, trim, pin, unpin, compact and growth by moving. */
+    /**
+     * Random allocate, free, write, read, trim, pin, unpin, compact and growth by moving. Where
+     * the address space lacks PAGEMAP_SCAN (Linux before 6.7), residency falls back to mincore,
+     * which counts a zero-page read where smaps does not (see AddressSpace.residency): there the
+     * blocks are written instead of read, so every other figure is still reconciled.
+     */
     @Test
     void shouldAgreeWithTheAddressSpacesSmapsAfterEveryRandomStep() {
         final long seed = System.nanoTime();
-        System.out.println(getClass().getSimpleName() + " seed " + seed);
+        final boolean zeroPageReads = space.capabilities().pagemapScan().available();
+        System.out.println(getClass().getSimpleName() + " seed " + seed + (zeroPageReads ? ""
+            : ", no zero-page reads: without PAGEMAP_SCAN residency counts them, smaps does not"));
         final Random random = new Random(seed);
         try (Arena arena = arena().build()) {
             final List<Long> blocks = new ArrayList<>();
             for (int step = 0; step < 120; step++) {
-                final String what = step(arena, blocks, random);
+                final String what = step(arena, blocks, random, zeroPageReads);
                 final ArenaStats stats = arena.stats();
                 assertEquals(smaps(stats), List.of(stats.vmaCount(), stats.residentBytes(), stats.lockedBytes(),
                     stats.hugePageBytes()), "seed " + seed + ", step " + step + ": " + what + ": " + stats);
@@ -87,7 +94,7 @@ public abstract class StatsContract extends ArenaFixture {
             firstRead.await();
             final List<Long> blocks = new ArrayList<>();
             for (int step = 0; step < RACED_STEPS && unexpected.get() == null; step++) {
-                step(arena, blocks, random);
+                step(arena, blocks, random, true);
             }
         } finally {
             arena.close();
@@ -103,7 +110,7 @@ public abstract class StatsContract extends ArenaFixture {
             final List<Long> blocks = new ArrayList<>();
             final Random random = new Random(7);
             for (int step = 0; step < 30; step++) {
-                step(arena, blocks, random);
+                step(arena, blocks, random, true);
             }
             final ArenaStats owners = arena.stats();
             assertEquals(owners, CompletableFuture.supplyAsync(arena::stats).get(),
@@ -184,6 +191,7 @@ public abstract class StatsContract extends ArenaFixture {
     /** A thread inside a section whose mover waits for it: stats() neither waits for the lock nor walks a moved range. */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @SuppressWarnings("try") // the section is held for its effect, not referenced
     void shouldAnswerStatsInsideASectionThatAMoverWaitsFor() throws Exception {
         final HeldWalkSpace held = new HeldWalkSpace(space);
         final ExecutorService threads = Executors.newCachedThreadPool();
@@ -242,7 +250,7 @@ public abstract class StatsContract extends ArenaFixture {
             }
             final List<Long> blocks = new ArrayList<>();
             for (int step = 0; step < RACED_STEPS; step++) {
-                step(arena, blocks, random);
+                step(arena, blocks, random, true);
             }
             arena.close();
             for (final Future<Long> monitor : monitors) {
@@ -334,14 +342,20 @@ public abstract class StatsContract extends ArenaFixture {
         assertTrue(stats.residentBytes() <= stats.reservedBytes(), () -> "resident beyond the range: " + stats);
     }
 
-    /** One random change: growth moves (in-place growth is off), compaction shrinks the range again. */
-    private String step(final Arena arena, final List<Long> blocks, final Random random) {
+    /**
+     * One random change: growth moves (in-place growth is off), compaction shrinks the range
+     * again; a quarter of the blocks allocated are read, not written, if {@code zeroPageReads},
+     * and otherwise every block is written whole (a reallocated one too), so that neither the
+     * test nor a reallocate's copy reads a page never written.
+     */
+    private String step(final Arena arena, final List<Long> blocks, final Random random,
+        final boolean zeroPageReads) {
         final int kind = random.nextInt(12);
         if (kind < 4 || blocks.isEmpty()) {
             final long lengthBytes = random.nextBoolean() ? 1 + random.nextInt(4096)
                 : segmentBytes + random.nextInt((int)(6 * segmentBytes));
             final long handle = arena.allocate(lengthBytes);
-            if (random.nextInt(4) != 0) {
+            if (random.nextInt(4) != 0 || !zeroPageReads) {
                 final byte[] bytes = new byte[(int)lengthBytes];
                 java.util.Arrays.fill(bytes, (byte)0x5a);
                 arena.put(handle, 0, bytes, 0, bytes.length);
@@ -358,7 +372,14 @@ public abstract class StatsContract extends ArenaFixture {
         if (kind == 7) {
             final long handle = blocks.get(random.nextInt(blocks.size()));
             final long lengthBytes = 1 + random.nextInt((int)(4 * segmentBytes));
-            blocks.set(blocks.indexOf(handle), arena.reallocate(handle, lengthBytes));
+            final long moved = arena.reallocate(handle, lengthBytes);
+            blocks.set(blocks.indexOf(handle), moved);
+            if (!zeroPageReads) {
+                // the grown tail written too: a later reallocate copies it, reading it otherwise
+                final byte[] bytes = new byte[(int)lengthBytes];
+                java.util.Arrays.fill(bytes, (byte)0x6b);
+                arena.put(moved, 0, bytes, 0, bytes.length);
+            }
             return "reallocate " + lengthBytes;
         }
         if (kind == 8) {

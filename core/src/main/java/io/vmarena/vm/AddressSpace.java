@@ -192,12 +192,13 @@ public interface AddressSpace {
      * the resident bytes (which counts zero-page reads, see {@link #residentBytes}) and smaps for
      * the huge-page bytes where THP may be in effect.
      *
-     * @param within sub-ranges of the range as {@code {start, end, start, end, ...}}, in address
-     *     order and disjoint, page-aligned
-     * @throws IllegalArgumentException when {@code within} has an odd length
+     * @param within sub-ranges of the range as {@code {start, end, start, end, ...}}, each
+     *     non-empty, in address order and disjoint, inside the range, page-aligned
+     * @throws IllegalArgumentException when {@code within} is not such pairs (see
+     *     {@link Residency#checkWithin}), on every backend alike
      */
     default Residency residency(final long fromAddress, final long toAddress, final long[] within) {
-        Residency.checkWithin(within);
+        Residency.checkWithin(fromAddress, toAddress, within);
         long residentBytes = 0;
         long hugePageBytes = 0;
         for (final Mapping mapping : mappings(fromAddress, toAddress, MappingSource.SMAPS)) {

@@ -84,7 +84,10 @@ public final class Capabilities {
 
     /**
      * The {@code PAGEMAP_SCAN} ioctl on {@code /proc/self/pagemap} works (6.7+): a range's
-     * resident and huge pages in one call, without reading smaps.
+     * resident and huge pages in one call, without reading smaps. Where it is absent,
+     * {@link AddressSpace#residency} falls back to mincore, which counts a zero-page read as
+     * resident. The simulator says present on every profile: it answers from its own pages, as
+     * smaps counts them.
      */
     public Feature pagemapScan() {
         return pagemapScan;

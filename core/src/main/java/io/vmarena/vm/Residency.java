@@ -19,10 +19,35 @@ public record Residency(long residentBytes, long hugePageBytes, long withinBytes
         this(residentBytes, hugePageBytes, 0);
     }
 
-    /** @throws IllegalArgumentException when {@code within} is not {start, end} pairs */
-    public static void checkWithin(final long[] within) {
+    /**
+     * Checks what {@link AddressSpace#residency(long, long, long[])} takes as sub-ranges, for
+     * every backend alike: {start, end} pairs, each non-empty, in address order and disjoint
+     * (one may end where the next starts), all inside {@code [fromAddress, toAddress)}.
+     *
+     * @throws IllegalArgumentException naming the first pair that breaks a rule, and the rule
+     */
+    public static void checkWithin(final long fromAddress, final long toAddress, final long[] within) {
         if (within.length % 2 != 0) {
             throw new IllegalArgumentException("within must hold {start, end} pairs, got " + within.length + " values");
+        }
+        long previousEnd = fromAddress;
+        for (int index = 0; index < within.length; index += 2) {
+            final long start = within[index];
+            final long end = within[index + 1];
+            final String pair = "within pair " + index / 2 + " [0x" + Long.toHexString(start) + ", 0x"
+                + Long.toHexString(end) + ")";
+            if (start >= end) {
+                throw new IllegalArgumentException(pair + " is empty or reversed: each sub-range needs start < end");
+            }
+            if (start < fromAddress || end > toAddress) {
+                throw new IllegalArgumentException(pair + " is not inside the range [0x" + Long.toHexString(fromAddress)
+                    + ", 0x" + Long.toHexString(toAddress) + "): sub-ranges must lie within it");
+            }
+            if (start < previousEnd) {
+                throw new IllegalArgumentException(pair + " starts before the previous pair ends (0x"
+                    + Long.toHexString(previousEnd) + "): sub-ranges must be in address order and disjoint");
+            }
+            previousEnd = end;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.vmarena.vm;
 
+import io.vmarena.vm.support.DefaultMethods;
 import io.vmarena.vm.support.Window;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -221,6 +222,57 @@ public abstract class AddressSpaceContract {
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
             () -> space.residency(window.page(0), window.page(16), new long[] {window.page(1)}));
         assertEquals("within must hold {start, end} pairs, got 1 values", refused.getMessage());
+    }
+
+    /**
+     * residency's sub-ranges: the backend (on Linux PAGEMAP_SCAN where the kernel has it) and
+     * AddressSpace's default (smaps, whole VMAs) agree on every valid set (here whole VMAs, so
+     * the default's figure is exact: none, adjacent pairs, a hole, all of it) and refuse the
+     * same invalid ones with the same message.
+     */
+    @Test
+    void shouldAgreeWithTheDefaultOnValidSubRangesAndRefuseTheSameInvalidOnes() {
+        final AddressSpace byDefault = DefaultMethods.over(space);
+        window.map(0, 16, Protection.READ_WRITE);
+        window.touch(0, 3);
+        window.touch(9, 2);
+        window.touch(15, 1);
+        window.unmap(4, 2);
+        window.protect(8, 4, Protection.NONE); // VMAs: [0, 4) [6, 8) [8, 12) [12, 16)
+        final long from = window.page(0);
+        final long to = window.page(16);
+        final long[][] valid = {{}, {window.page(0), window.page(4)}, {window.page(4), window.page(6)},
+            {window.page(0), window.page(4), window.page(8), window.page(12), window.page(12), window.page(16)},
+            {window.page(6), window.page(8), window.page(12), window.page(16)}, {from, to}};
+        final long[] withinPages = {0, 3, 0, 6, 1, 6};
+        for (int index = 0; index < valid.length; index++) {
+            final Residency expected = new Residency(window.bytes(6), 0, window.bytes(withinPages[index]));
+            assertEquals(expected, space.residency(from, to, valid[index]), "valid set " + index);
+            assertEquals(expected, byDefault.residency(from, to, valid[index]), "valid set " + index + ", default");
+        }
+        final Object[][] invalid = {
+            {new long[] {window.page(1)}, "within must hold {start, end} pairs, got 1 values"},
+            {new long[] {window.page(3), window.page(1)}, "is empty or reversed: each sub-range needs start < end"},
+            {new long[] {window.page(2), window.page(2)}, "is empty or reversed"},
+            {new long[] {window.page(8), window.page(12), window.page(0), window.page(4)},
+                "within pair 1 [0x" + Long.toHexString(window.page(0)) + ", 0x" + Long.toHexString(window.page(4))
+                    + ") starts before the previous pair ends (0x" + Long.toHexString(window.page(12))
+                    + "): sub-ranges must be in address order and disjoint"},
+            {new long[] {window.page(0), window.page(4), window.page(3), window.page(8)}, "in address order and disjoint"},
+            {new long[] {window.page(12), window.page(17)}, "within pair 0 [0x" + Long.toHexString(window.page(12))
+                + ", 0x" + Long.toHexString(window.page(17)) + ") is not inside the range [0x" + Long.toHexString(from)
+                + ", 0x" + Long.toHexString(to) + "): sub-ranges must lie within it"},
+            {new long[] {window.page(0), window.page(2)}, "is not inside the range", window.page(1)}};
+        for (final Object[] refusal : invalid) {
+            final long[] within = (long[])refusal[0];
+            final long start = refusal.length > 2 ? (Long)refusal[2] : from;
+            final String backend = assertThrows(IllegalArgumentException.class,
+                () -> space.residency(start, to, within)).getMessage();
+            final String fallback = assertThrows(IllegalArgumentException.class,
+                () -> byDefault.residency(start, to, within)).getMessage();
+            assertTrue(backend.contains((String)refusal[1]), backend);
+            assertEquals(backend, fallback, "the backend and the default refuse alike");
+        }
     }
 
     @Test

@@ -399,7 +399,7 @@ final class LinuxAddressSpace implements AddressSpace, LeasedCalls {
      */
     @Override
     public Residency residency(final long fromAddress, final long toAddress, final long[] within) {
-        Residency.checkWithin(within);
+        Residency.checkWithin(fromAddress, toAddress, within);
         if (pagemapScan != null) {
             try {
                 return pagemapScan.residency(fromAddress, toAddress, within);

@@ -87,6 +87,10 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
                 : Feature.absent(kernel + " refuses mlock2(MLOCK_ONFAULT) with EINVAL, as before 4.4"))
             .procmapQuery(profile.procmapQuery() ? Feature.present(kernel + " has PROCMAP_QUERY")
                 : Feature.absent(kernel + " has no PROCMAP_QUERY (added in 6.11)"))
+            // What the feature gives a caller, residency as smaps counts it in one pass, the
+            // simulator gives on every profile: it has no mincore fallback to play.
+            .pagemapScan(Feature.present("the simulator answers residency from its own pages, as smaps counts "
+                + "them (a zero-page read is not resident), on every simulated kernel"))
             .ipcLock(profile.ipcLock() ? Feature.present("the simulated process holds CAP_IPC_LOCK")
                 : Feature.absent("the simulated process lacks CAP_IPC_LOCK: locking is limited by RLIMIT_MEMLOCK"))
             .pageSize(profile.pageSize())
@@ -334,7 +338,7 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
     @Override
     public synchronized Residency residency(final long fromAddress, final long toAddress, final long[] within) {
         ensureOpen();
-        Residency.checkWithin(within);
+        Residency.checkWithin(fromAddress, toAddress, within);
         long withinPages = 0;
         for (int index = 0; index < within.length; index += 2) {
             withinPages += residentPages(within[index], within[index + 1]);

@@ -8,6 +8,7 @@ import io.vmarena.vm.MoveStrategy;
 import io.vmarena.vm.Protection;
 import io.vmarena.vm.RangeMover;
 import io.vmarena.vm.RemapFlags;
+import io.vmarena.vm.Residency;
 import io.vmarena.vm.VmException;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the scenarios cannot show on Linux: the vm.max_map_count thresholds of
@@ -170,6 +172,29 @@ class SimulatedAddressSpaceTest {
 
         assertEquals(Errno.ENOMEM, failure.errno());
         assertEquals(2 * PAGE, space.lockedBytes(), "L12: VM_LOCKED stays set and counted");
+    }
+
+    /**
+     * The simulator's capabilities say PAGEMAP_SCAN is there, on every profile, and why; and its
+     * residency does what that promises: smaps' figure, a zero-page read not resident (where a
+     * kernel without PAGEMAP_SCAN, through mincore, would count it).
+     */
+    @Test
+    void shouldSayItAnswersResidencyFromItsOwnPagesOnEveryProfile() {
+        for (final KernelProfile profile : new KernelProfile[] {KernelProfile.LINUX_6_17, KernelProfile.LINUX_6_1}) {
+            final SimulatedAddressSpace other = new SimulatedAddressSpace(profile, 64L << 20);
+            try {
+                assertTrue(other.capabilities().pagemapScan().available(), profile.kernel());
+                assertEquals("the simulator answers residency from its own pages, as smaps counts them (a zero-page "
+                    + "read is not resident), on every simulated kernel", other.capabilities().pagemapScan().reason());
+                final long mapped = other.map(0, 8 * PAGE, Protection.READ_WRITE, MapFlags.NORESERVE);
+                other.read(mapped, 4 * PAGE);
+                other.written(mapped + 6 * PAGE, 1);
+                assertEquals(new Residency(PAGE, 0), other.residency(mapped, mapped + 8 * PAGE), profile.kernel());
+            } finally {
+                other.close();
+            }
+        }
     }
 
     @Test
