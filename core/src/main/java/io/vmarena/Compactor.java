@@ -235,6 +235,12 @@ final class Compactor {
         if (!giveBackTail(deadlineNanos, work.didWork)) {
             return false;
         }
+        // Last, so that evacuation and slides (memory given back) do not wait for it: with stable
+        // handles a cache keeps tens of thousands of forwards, a clean-up of many slices. Each
+        // compaction ends with a pass through; the next one's plan counts the ids it released.
+        if (!evacuator.purgeForwards(deadlineNanos)) {
+            return false;
+        }
         evacuator.endCycle();
         tailRefused = false;
         return true;

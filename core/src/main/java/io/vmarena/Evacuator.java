@@ -153,9 +153,8 @@ final class Evacuator {
     /**
      * Evacuates sparse segments, one at a time, until none is left or {@code deadlineNanos}
      * ({@link System#nanoTime}) passes; always one at least, so that slices of any budget get
-     * there (a budget spent before the first segment would otherwise never evacuate any). A
-     * compaction first cleans the forwards up, a budget's worth a slice ({@link #purgeForwards}),
-     * then plans (a walk of every segment id);
+     * there (a budget spent before the first segment would otherwise never evacuate any). The
+     * first call of a compaction plans (a walk of every segment id);
      * later slices of the same compaction work through that plan, checking each entry again first
      * (a shared arena changes between slices), so a slice does not pay for a walk of the whole
      * arena; once the plan is worked through, a slice plans again if the arena's used bytes
@@ -165,9 +164,6 @@ final class Evacuator {
      */
     boolean evacuate(final double threshold, final long deadlineNanos) {
         if (queue == null) {
-            if (!purgeForwards(deadlineNanos)) {
-                return false; // the clean-up goes on next slice: the plan counts the ids it releases
-            }
             replan(threshold, deadlineNanos);
         } else if (queue.isEmpty() && heap.usedBytes() != plannedUsedBytes) {
             // Blocks were freed or allocated since the plan (a shared arena between slices, a
