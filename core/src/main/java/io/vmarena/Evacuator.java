@@ -113,6 +113,9 @@ final class Evacuator {
                 purgeId = -1;
                 return true;
             }
+            if (!first && System.nanoTime() - deadlineNanos > 0) {
+                return false; // copy the next forward's handles next slice
+            }
             purging = forwarding[purgeId];
             final Long2LongHashMap targets = purging.targets();
             if (purgeHandles.length < targets.size()) {
