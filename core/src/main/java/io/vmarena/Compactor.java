@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * An arena's compaction, one slice at a time (see {@link Arena#compact()}): forwards cleaned
- * up, sparse segments evacuated ({@link Evacuator}), live segments slid down by batched moves
- * ({@link SlidePlan}), then the free tail decommitted and the reservation shrunk toward the live
- * data. A slice keeps the arena's move gate closed from its first change to its last, so a
+ * An arena's compaction, one slice at a time (see {@link Arena#compact()}): sparse segments
+ * evacuated ({@link Evacuator}), live segments slid down by batched moves ({@link SlidePlan}),
+ * the free tail decommitted and the reservation shrunk toward the live data, then forwards
+ * cleaned up ({@link Evacuator#purgeForwards}, resumed each slice until a pass is through). A slice keeps the arena's move gate closed from its first change to its last, so a
  * reader of a shared arena waits at most one slice, and stops when its pause budget is spent.
  *
  * <p>The budget is kept by estimate: each run costs about its segments times this arena's
