@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * An arena's compaction, one slice at a time (see {@link Arena#compact()}): forwards cleaned
- * up, sparse segments evacuated ({@link Evacuator}), live segments slid down by batched moves
- * ({@link SlidePlan}), then the free tail decommitted and the reservation shrunk toward the live
- * data. A slice keeps the arena's move gate closed from its first change to its last, so a
+ * An arena's compaction, one slice at a time (see {@link Arena#compact()}): sparse segments
+ * evacuated ({@link Evacuator}), live segments slid down by batched moves ({@link SlidePlan}),
+ * the free tail decommitted and the reservation shrunk toward the live data, then forwards
+ * cleaned up ({@link Evacuator#purgeForwards}, resumed each slice until a pass is through). A slice keeps the arena's move gate closed from its first change to its last, so a
  * reader of a shared arena waits at most one slice, and stops when its pause budget is spent.
  *
  * <p>The budget is kept by estimate: each run costs about its segments times this arena's
@@ -233,6 +233,12 @@ final class Compactor {
             return false;
         }
         if (!giveBackTail(deadlineNanos, work.didWork)) {
+            return false;
+        }
+        // Last, so that evacuation and slides (memory given back) do not wait for it: with stable
+        // handles a cache keeps tens of thousands of forwards, a clean-up of many slices. Each
+        // compaction ends with a pass through; the next one's plan counts the ids it released.
+        if (!evacuator.purgeForwards(deadlineNanos)) {
             return false;
         }
         evacuator.endCycle();

@@ -38,6 +38,16 @@ final class Evacuator {
      * block; compaction's clean-up shortens the chain.
      */
     private final LongHashSet keptTargets = new LongHashSet();
+    /**
+     * The clean-up of forwards ({@link #purgeForwards}), kept across slices and compactions: the
+     * segment id it is at, -1 between passes; the forward there whose old handles it copied
+     * ({@code purgeHandles[0, purgeCount)}, reused), null before it copied them; the next to clean.
+     */
+    private int purgeId = -1;
+    private Forwarding purging;
+    private long[] purgeHandles = new long[64];
+    private int purgeCount;
+    private int purgeIndex;
 
     long copiedBytes;
     long evacuatedBlocks;
@@ -53,37 +63,83 @@ final class Evacuator {
     }
 
     /**
-     * Ends forwards whose block is gone (freed through its new handle) and shortens chains
-     * (a block evacuated twice); releases forwarded ids with no forward left.
+     * Cleans the forwards up, resuming where the last slice stopped: ends forwards whose block is
+     * gone (freed through its new handle), shortens chains (a block evacuated twice) and releases
+     * forwarded ids with no forward left. Stops once {@code deadlineNanos} passes, after one entry
+     * at least (slices of any budget get through); a cache with stable handles keeps a forward per
+     * evacuated block that still lives, tens of thousands, and one walk of them all took a slice of
+     * 500 us to 88 and 116 ms. Allocates nothing per forward: a forward's old handles are copied
+     * into a buffer kept across slices (an entry's removal rehashes the table, so it cannot be
+     * walked in place), and each is looked up again when cleaned, since between slices a listener
+     * may have ended it. A forward that was released (or its id given to another forward) between
+     * slices is left: the next pass cleans a newer one up.
+     *
+     * @return whether the pass is through every segment id (the next call starts another)
      */
-    void purgeForwards() {
-        keptTargets.removeIf(target -> heap.check(target) < 0); // freed since: no chain leads on from there
-        for (int id = 0; id < table.idCapacity(); id++) {
-            final Forwarding forward = table.forwarding[id];
-            if (forward == null) {
-                continue;
+    boolean purgeForwards(final long deadlineNanos) {
+        if (purgeId < 0) {
+            keptTargets.removeIf(target -> heap.check(target) < 0); // freed since: no chain leads on from there
+            purgeId = 0;
+            purging = null;
+        }
+        boolean first = true;
+        while (true) {
+            if (purging != null) {
+                if (table.forwarding[purgeId] == purging) {
+                    while (purgeIndex < purgeCount) {
+                        if (!first && System.nanoTime() - deadlineNanos > 0) { // a huge budget's deadline overflows
+                            return false;
+                        }
+                        first = false;
+                        purgeEntry(purging, purgeHandles[purgeIndex++]);
+                    }
+                    if (purging.isEmpty()) {
+                        if (table.state[purgeId] == SegmentTable.FORWARDED) {
+                            table.release(purgeId);
+                        } else {
+                            table.forwarding[purgeId] = null;
+                        }
+                    }
+                }
+                purging = null;
+                purgeId++;
             }
-            final Long2LongHashMap targets = forward.targets();
-            final long[] oldHandles = new long[targets.size()];
-            int count = 0;
+            final Forwarding[] forwarding = table.forwarding;
+            final int end = Math.min(table.idCapacity(), forwarding.length);
+            while (purgeId < end && forwarding[purgeId] == null) {
+                purgeId++;
+            }
+            if (purgeId >= end) {
+                purgeId = -1;
+                return true;
+            }
+            if (!first && System.nanoTime() - deadlineNanos > 0) {
+                return false; // copy the next forward's handles next slice
+            }
+            purging = forwarding[purgeId];
+            final Long2LongHashMap targets = purging.targets();
+            if (purgeHandles.length < targets.size()) {
+                purgeHandles = new long[Math.max(targets.size(), 2 * purgeHandles.length)];
+            }
+            purgeCount = 0;
+            purgeIndex = 0;
             for (final Long2LongHashMap.KeyIterator keys = targets.keySet().iterator(); keys.hasNext(); ) {
-                oldHandles[count++] = keys.nextValue();
+                purgeHandles[purgeCount++] = keys.nextValue();
             }
-            for (int index = 0; index < count; index++) {
-                final long live = heap.resolve(targets.get(oldHandles[index]));
-                if (live < 0) {
-                    targets.remove(oldHandles[index]);
-                } else {
-                    targets.put(oldHandles[index], live);
-                }
-            }
-            if (forward.isEmpty()) {
-                if (table.state[id] == SegmentTable.FORWARDED) {
-                    table.release(id);
-                } else {
-                    table.forwarding[id] = null;
-                }
-            }
+        }
+    }
+
+    /** Ends {@code oldHandle}'s forward if its block is gone, else points it at the block's handle now. */
+    private void purgeEntry(final Forwarding forward, final long oldHandle) {
+        final long target = forward.target(oldHandle);
+        if (target == 0) {
+            return; // ended since the handles were copied (a listener took the new handle)
+        }
+        final long live = heap.resolve(target);
+        if (live < 0) {
+            forward.remove(oldHandle);
+        } else if (live != target) {
+            forward.put(oldHandle, live);
         }
     }
 
@@ -101,7 +157,7 @@ final class Evacuator {
      * Evacuates sparse segments, one at a time, until none is left or {@code deadlineNanos}
      * ({@link System#nanoTime}) passes; always one at least, so that slices of any budget get
      * there (a budget spent before the first segment would otherwise never evacuate any). The
-     * first call of a compaction cleans the forwards up and plans (a walk of every segment id);
+     * first call of a compaction plans (a walk of every segment id);
      * later slices of the same compaction work through that plan, checking each entry again first
      * (a shared arena changes between slices), so a slice does not pay for a walk of the whole
      * arena; once the plan is worked through, a slice plans again if the arena's used bytes
@@ -111,7 +167,6 @@ final class Evacuator {
      */
     boolean evacuate(final double threshold, final long deadlineNanos) {
         if (queue == null) {
-            purgeForwards();
             replan(threshold, deadlineNanos);
         } else if (queue.isEmpty() && heap.usedBytes() != plannedUsedBytes) {
             // Blocks were freed or allocated since the plan (a shared arena between slices, a
