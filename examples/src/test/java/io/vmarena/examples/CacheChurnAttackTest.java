@@ -3,10 +3,7 @@ package io.vmarena.examples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,22 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * not a child's failure (exit 1) or a Java exception's name.
  */
 class CacheChurnAttackTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CapturedCommand churn = new CapturedCommand("cache-churn");
 
     private int cacheChurn(final String... args) {
-        final String[] command = new String[args.length + 1];
-        command[0] = "cache-churn";
-        System.arraycopy(args, 0, command, 1, args.length);
-        return VmarenaCommand.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return churn.run(args);
     }
 
     private String refusedBeforeAnyChild() {
-        final String text = err.toString(StandardCharsets.UTF_8);
+        final String text = churn.err();
         assertTrue(text.contains("Usage: vmarena cache-churn"), text);
         assertFalse(text.contains("cache-churn: vmarena"), "a child ran: " + text);
-        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        assertEquals("", churn.out());
         return text;
     }
 

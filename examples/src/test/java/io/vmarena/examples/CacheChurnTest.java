@@ -5,10 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,15 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * settle, 64 MiB heaps), vmarena on the simulator. The peers come from the test class path.
  */
 class CacheChurnTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CapturedCommand churn = new CapturedCommand("cache-churn");
 
     private int cacheChurn(final String... args) {
-        final String[] command = new String[args.length + 1];
-        command[0] = "cache-churn";
-        System.arraycopy(args, 0, command, 1, args.length);
-        return VmarenaCommand.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return churn.run(args);
     }
 
     @Test
@@ -41,8 +33,8 @@ class CacheChurnTest {
         final int exit = cacheChurn("--backend", "sim", "--size", "2M", "--cycles", "1", "--settle", "0", "--heap",
             "64M", "--out", dir.toString());
 
-        final String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, text + err.toString(StandardCharsets.UTF_8));
+        final String text = churn.out();
+        assertEquals(0, exit, text + churn.err());
         assertTrue(text.startsWith("cache-churn: 1 bursts to 2 MiB live"), text);
         assertTrue(text.contains("; vmarena on the simulator"), text);
         final Pattern row = Pattern.compile("(?m)^(.{48}) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) \\| "
@@ -77,7 +69,7 @@ class CacheChurnTest {
     void shouldRefuseAnUnknownContenderWithTheListAndExitTwo(@TempDir final Path dir) {
         assertEquals(2, cacheChurn("--contenders", "vmarena,redis", "--out", dir.toString()));
 
-        final String text = err.toString(StandardCharsets.UTF_8);
+        final String text = churn.err();
         assertTrue(text.contains("--contenders: no contender 'redis': choose from vmarena,netty-pooled,"
             + "netty-adaptive,ohc,chronicle"), text);
         assertTrue(text.contains("Usage: vmarena cache-churn"), text);
@@ -87,15 +79,15 @@ class CacheChurnTest {
     void shouldRefuseAnEvictShareThatLeavesNoChurnAndExitTwo(@TempDir final Path dir) {
         assertEquals(2, cacheChurn("--evict", "1", "--out", dir.toString()));
 
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--evict between 0 and 1 (both excluded)"),
-            err.toString(StandardCharsets.UTF_8));
+        assertTrue(churn.err().contains("--evict between 0 and 1 (both excluded)"),
+            churn.err());
     }
 
     @Test
     void shouldRefuseASizeTheMachineCannotHoldBeforeAnyChildStarts(@TempDir final Path dir) throws IOException {
         assertEquals(2, cacheChurn("--size", "100000G", "--out", dir.resolve("out").toString()));
 
-        final String text = err.toString(StandardCharsets.UTF_8);
+        final String text = churn.err();
         assertTrue(text.contains("--size 97.7 TiB needs about 293.0 TiB free (3.0 times it: Netty's adaptive "
             + "allocator held 2.9 times it here, plus the heap), and MemAvailable is "), text);
         assertTrue(text.contains("or leave netty-adaptive out of --contenders"), text);
@@ -106,7 +98,7 @@ class CacheChurnTest {
     void shouldPrintItsUsageOnHelp() {
         assertEquals(0, cacheChurn("--help"));
 
-        final String text = out.toString(StandardCharsets.UTF_8);
+        final String text = churn.out();
         for (final String option : new String[] {"--backend", "--contenders", "--size", "--cycles", "--evict",
             "--value-bytes", "--settle", "--seed", "--heap", "--out", "--peers", "Exit status:"}) {
             assertTrue(text.contains(option), option + " missing from " + text);
@@ -122,7 +114,7 @@ class CacheChurnTest {
         final Path previous = Files.createLink(dir.resolve("previous.json"), json);
 
         assertEquals(0, cacheChurn("--backend", "sim", "--contenders", "vmarena", "--size", "1M", "--cycles", "1",
-            "--settle", "0", "--heap", "64M", "--out", dir.toString()), err.toString(StandardCharsets.UTF_8));
+            "--settle", "0", "--heap", "64M", "--out", dir.toString()), churn.err());
 
         assertEquals("the previous run's\n", Files.readString(previous));
         final String document = Files.readString(json);
