@@ -17,7 +17,7 @@ final class ArenaGeometry {
     private static final long DEFAULT_INITIAL_SEGMENTS = 32;
     private static final long DEFAULT_RETAINED_SEGMENTS = 16;
     /** Below this SizeClasses has no room for its classes. */
-    private static final long MIN_SEGMENT_BYTES = 512;
+    private static final long MIN_SEGMENT_BYTES = SizeClasses.MIN_SEGMENT_BYTES;
     /**
      * 256 MiB: a class segment's bookkeeping lives on the Java heap, taken whole when the segment
      * is: a bit per block and, in checked mode, a generation per block, so a segment of 16-byte

@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SizeClassesTest {
     @Test
-    void shouldStepBySixteenBytesThenFourClassesPerDoubling() {
-        final long[] expected = {16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640};
+    void shouldStepBySixteenBytesThenEightClassesPerDoubling() {
+        final long[] expected = {16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320,
+            352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 832, 896, 960, 1024, 1152};
         for (int sizeClass = 0; sizeClass < expected.length; sizeClass++) {
             assertEquals(expected[sizeClass], SizeClasses.bytesOf(sizeClass), "class " + sizeClass);
         }
@@ -27,14 +28,14 @@ class SizeClassesTest {
     }
 
     @Test
-    void shouldKeepEveryClassSixteenByteAlignedAndWasteAtMostAQuarter() {
+    void shouldKeepEveryClassSixteenByteAlignedAndWasteAtMostAnEighth() {
         final SizeClasses classes = new SizeClasses(2L << 20);
         for (int sizeClass = 0; sizeClass < classes.classCount(); sizeClass++) {
             final long bytes = SizeClasses.bytesOf(sizeClass);
             assertEquals(0, bytes % 16, "class " + sizeClass);
             if (sizeClass > 0) {
                 final long previous = SizeClasses.bytesOf(sizeClass - 1);
-                assertTrue(bytes - previous <= Math.max(16, previous / 4), "step after " + previous);
+                assertTrue(bytes - previous <= Math.max(16, previous / 8), "step after " + previous);
             }
         }
     }
@@ -45,8 +46,8 @@ class SizeClassesTest {
             final SizeClasses classes = new SizeClasses(segment);
             assertEquals(segment / 4, SizeClasses.bytesOf(classes.classCount() - 1), "segment " + segment);
         }
-        // 8 classes up to 128 B, then 4 for each of the 12 doublings up to 512 KiB.
-        assertEquals(56, new SizeClasses(2L << 20).classCount());
+        // 16 classes up to 256 B, then 8 for each of the 11 doublings up to 512 KiB.
+        assertEquals(104, new SizeClasses(2L << 20).classCount());
     }
 
     @Test
