@@ -707,7 +707,12 @@ public final class Arena implements AutoCloseable {
 
     /**
      * Compacts the arena to completion: evacuates sparse small-block segments (their live blocks
-     * copied into the fullest segments of their class), slides the live segments down over the
+     * copied into the fullest segments of their class), packs the others (in a segment whose free
+     * blocks below its highest live one add up to a 64th of a segment or a page, whichever is
+     * more, the live blocks at the top are copied into the free slots below, until every free slot
+     * lies above every live block, so that {@link #trim} can give its free pages back: after
+     * random frees a segment's few live blocks otherwise keep every page resident; checked
+     * arenas only, see {@link Builder#checked}), slides the live segments down over the
      * free ones by moving page tables (one {@code mremap} per run of segments that move by the
      * same distance, however many VMAs it spans, on Linux 6.17+; one per VMA before), gives the
      * freed tail back and shrinks the reservation toward the live data, keeping room to grow.
@@ -716,7 +721,7 @@ public final class Arena implements AutoCloseable {
      * read between slices, and a reader waits at most one slice. May move memory.
      *
      * <p>Every handle stays valid: a segment that moves keeps its handles, and a block that
-     * evacuation copied is found through its old handle (the arena forwards it) unless a
+     * evacuation or packing copied is found through its old handle (the arena forwards it) unless a
      * {@link Builder#relocationListener relocation listener} took the new handle. Freed and
      * stale handles stay refused. Addresses taken before are stale. A forward costs the old
      * segment's id (ids are as many as {@code maximumBytes / segmentBytes}) until every block it
@@ -1331,14 +1336,15 @@ public final class Arena implements AutoCloseable {
         /**
          * Compaction evacuates a small-block segment whose live blocks fill less than this share
          * of it (0 to 1; default 0.25): their blocks are copied into the fullest segments of
-         * their class, so the sparse segments can be given back. 0 turns evacuation off.
+         * their class, so the sparse segments can be given back. It packs the other segments (see
+         * {@link Arena#compact()}). 0 turns both off: compaction then copies no block.
          *
          * @throws IllegalArgumentException when {@code value} is outside 0 to 1
          */
         public Builder evacuationThreshold(final double value) {
             if (!(value >= 0 && value <= 1)) {
                 throw new IllegalArgumentException("evacuationThreshold must be 0 to 1 (the live share below which a "
-                    + "small-block segment is evacuated; 0 turns evacuation off), got " + value);
+                    + "small-block segment is evacuated; 0 turns evacuation and packing off), got " + value);
             }
             evacuationThreshold = value;
             return this;

@@ -8,11 +8,14 @@ import java.time.Duration;
  *
  * @param movedBytes bytes that moved by page tables (mremap), not copied: the sliding of live
  *     segments down over free ones
- * @param copiedBytes bytes copied by evacuation: the live blocks of sparse small-block segments
- *     copied into fuller segments of their class
- * @param evacuatedBlocks how many small blocks evacuation copied (each has a new place; its old
- *     handle keeps working, see {@link Arena#compact()})
+ * @param copiedBytes bytes copied: by evacuation, the live blocks of sparse small-block segments
+ *     copied into fuller segments of their class; by packing, the blocks at a segment's top
+ *     copied into its free slots below
+ * @param evacuatedBlocks how many small blocks evacuation and packing copied (each has a new
+ *     place; its old handle keeps working, see {@link Arena#compact()})
  * @param evacuatedSegments how many sparse segments evacuation emptied
+ * @param packedSegments how many small-block segments packing left with every free slot above
+ *     every live block (their free pages one stretch at the top, for {@link Arena#trim} to give back)
  * @param runs groups of consecutive segments that moved by the same distance: one move each
  *     (split only where a slice's budget or an overlap with its own destination required)
  * @param systemCalls the system calls the moves made: one per run where the kernel moves
@@ -33,7 +36,8 @@ import java.time.Duration;
  * @param complete whether the arena is as compact as it gets: false when a slice stopped at
  *     its budget with work left (call again)
  */
-public record CompactionResult(long movedBytes, long copiedBytes, long evacuatedBlocks, int evacuatedSegments, int runs,
+public record CompactionResult(long movedBytes, long copiedBytes, long evacuatedBlocks, int evacuatedSegments,
+    int packedSegments, int runs,
     long systemCalls, long vmasMoved, int vmasBefore, int vmasAfter, long reservedBytesBefore, long reservedBytesAfter,
     long committedBytesBefore, long committedBytesAfter, long residentBytesBefore, long residentBytesAfter, int slices,
     Duration longestPause, boolean complete) {
@@ -46,7 +50,8 @@ public record CompactionResult(long movedBytes, long copiedBytes, long evacuated
      */
     public CompactionResult plus(final CompactionResult later) {
         return new CompactionResult(movedBytes + later.movedBytes, copiedBytes + later.copiedBytes,
-            evacuatedBlocks + later.evacuatedBlocks, evacuatedSegments + later.evacuatedSegments, runs + later.runs,
+            evacuatedBlocks + later.evacuatedBlocks, evacuatedSegments + later.evacuatedSegments,
+            packedSegments + later.packedSegments, runs + later.runs,
             systemCalls + later.systemCalls, vmasMoved + later.vmasMoved, vmasBefore, later.vmasAfter,
             reservedBytesBefore, later.reservedBytesAfter, committedBytesBefore, later.committedBytesAfter,
             residentBytesBefore, later.residentBytesAfter, slices + later.slices,

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * An arena's compaction, one slice at a time (see {@link Arena#compact()}): sparse segments
- * evacuated ({@link Evacuator}), live segments slid down by batched moves ({@link SlidePlan}),
+ * evacuated and the rest packed ({@link Evacuator}), live segments slid down by batched moves ({@link SlidePlan}),
  * the free tail decommitted and the reservation shrunk toward the live data, then forwards
  * cleaned up ({@link Evacuator#purgeForwards}, resumed each slice until a pass is through). A slice keeps the arena's move gate closed from its first change to its last, so a
  * reader of a shared arena waits at most one slice, and stops when its pause budget is spent.
@@ -141,6 +141,7 @@ final class Compactor {
         final long copiedBefore = evacuator.copiedBytes;
         final long blocksBefore = evacuator.evacuatedBlocks;
         final int segmentsBefore = evacuator.evacuatedSegments;
+        final int packedBefore = evacuator.packedSegments;
         range.gate().close();
         final long start = System.nanoTime();
         running = true;
@@ -169,7 +170,7 @@ final class Compactor {
         final Figures after = work.complete || measureAfter ? figures() : before != null ? before : unread();
         final Figures first = before != null ? before : after;
         return new CompactionResult(work.movedBytes, copiedBytes, evacuator.evacuatedBlocks - blocksBefore,
-            evacuator.evacuatedSegments - segmentsBefore, work.runs, work.systemCalls, work.vmasMoved, first.vmas(),
+            evacuator.evacuatedSegments - segmentsBefore, evacuator.packedSegments - packedBefore, work.runs, work.systemCalls, work.vmasMoved, first.vmas(),
             after.vmas(), first.reservedBytes(), after.reservedBytes(), first.committedBytes(), after.committedBytes(),
             first.residentBytes(), after.residentBytes(), 1, Duration.ofNanos(work.pauseNanos), work.complete);
     }
@@ -190,7 +191,10 @@ final class Compactor {
     private boolean work(final long deadlineNanos, final SliceWork work) {
         final long evacuationStart = System.nanoTime();
         final long copiedBefore = evacuator.copiedBytes;
-        final boolean evacuated = evacuator.evacuate(evacuationThreshold, deadlineNanos);
+        // Packing comes after evacuation, which empties the sparsest segments whole; a threshold of 0
+        // turns copying off altogether.
+        final boolean evacuated = evacuator.evacuate(evacuationThreshold, deadlineNanos)
+            && (evacuationThreshold <= 0 || evacuator.pack(deadlineNanos, evacuator.copiedBytes == copiedBefore));
         work.evacuationNanos = System.nanoTime() - evacuationStart;
         work.didWork = evacuator.copiedBytes > copiedBefore;
         if (!evacuated) {
@@ -537,7 +541,8 @@ final class Compactor {
         if (!passed) {
             return false;
         }
-        if (new SlidePlan(places, table, pmdPlaces, pudPlaces).next() != null || evacuator.hasWork(evacuationThreshold)) {
+        if (new SlidePlan(places, table, pmdPlaces, pudPlaces).next() != null || evacuator.hasWork(evacuationThreshold)
+            || evacuationThreshold > 0 && evacuator.hasPackWork()) {
             return true;
         }
         // Retained segments are kept for reuse on purpose, up to the arena's ceiling: a policy that

@@ -21,6 +21,14 @@ import java.util.List;
  * not yet told, and the evacuation stops there).
  */
 final class Evacuator {
+    /**
+     * A segment is packed once the free bytes below its highest live block reach 1/64 of a
+     * segment (a page at least): 32 KiB of a 2 MiB one. Packing copies about as many bytes as
+     * it frees, so a low bar costs no more copying in all than the frees that made the holes;
+     * set higher, each class segment could keep that much resident for nothing, and a cache's
+     * 87 segments 3% of its live bytes more.
+     */
+    private static final long PACK_MIN_SHARE = 64;
     private final BlockHeap heap;
     private final SegmentTable table;
     private final SmallBlocks smallBlocks;
@@ -49,9 +57,26 @@ final class Evacuator {
     private int purgeCount;
     private int purgeIndex;
 
+    /**
+     * The class segments this compaction packs ({@link #pack}), worked through slice by slice;
+     * null between compactions.
+     */
+    private org.agrona.collections.IntArrayQueue packQueue;
+    /** The arena's used bytes when {@link #packQueue} was planned. */
+    private long packPlannedUsedBytes;
+    /** The free bytes below a segment's highest live block that make packing it worth a copy. */
+    private final long packMinBytes;
+    /**
+     * The map of the segment a slice's deadline stopped packing, or null: the next slice finishes
+     * it whatever its free bytes below the top have come to, so that slices of any budget pack as
+     * one compaction does.
+     */
+    private SlotMap packing;
+
     long copiedBytes;
     long evacuatedBlocks;
     int evacuatedSegments;
+    int packedSegments;
 
     Evacuator(final BlockHeap heap, final ArenaRange range, final long segmentBytes, final RelocationListener listener) {
         this.heap = heap;
@@ -60,6 +85,7 @@ final class Evacuator {
         this.range = range;
         this.segmentShift = Long.numberOfTrailingZeros(segmentBytes);
         this.listener = listener;
+        this.packMinBytes = Math.max(range.space().pageSize(), segmentBytes / PACK_MIN_SHARE);
     }
 
     /**
@@ -219,6 +245,140 @@ final class Evacuator {
     /** The compaction is complete: the next one cleans up and plans afresh. */
     void endCycle() {
         queue = null;
+        packQueue = null;
+        packing = null;
+    }
+
+    /** Whether a class segment is worth packing now. */
+    boolean hasPackWork() {
+        return !planPacking().isEmpty();
+    }
+
+    /**
+     * Packs class segments: in each, the live blocks at the top are copied down into the free
+     * slots below, highest into lowest, until every free slot lies above every live block, so
+     * that the free space is one stretch of whole pages at the segment's top, which trim gives
+     * back. Evacuation empties sparse segments; this is for the rest. After a burst of random
+     * frees, a segment's live blocks are spread over all its pages, each holding a few, and
+     * every page stays resident: with classes of up to 8 KiB, a cache that evicted nine tenths
+     * of its entries kept 5.7 MB resident above its 112 MB in use, and its RSS 13% above its
+     * live bytes, with evacuation done. Each moved block's old handle is forwarded as
+     * evacuation's are (the segment keeps its id, so the forward lives in its own table), or
+     * the listener is told.
+     *
+     * <p>Only in checked mode: the old slot is handed out again, and only a generation tells a
+     * handle of its next block from the forwarded one. Segments of pinned places are left: trim
+     * does not give their pages back. Planned and re-planned like {@link #evacuate}; stops once
+     * {@code deadlineNanos} passes, after one block at least when {@code mustProgress} (the slice
+     * has done nothing else yet).
+     *
+     * @return whether it finished (no segment worth packing is left)
+     */
+    boolean pack(final long deadlineNanos, final boolean mustProgress) {
+        final long copiedAtStart = copiedBytes;
+        if (packQueue == null || packQueue.isEmpty() && heap.usedBytes() != packPlannedUsedBytes) {
+            packPlannedUsedBytes = heap.usedBytes();
+            packQueue = planPacking();
+        }
+        while (!packQueue.isEmpty()) {
+            final int id = packQueue.peekInt();
+            final SlotMap slotMap = table.state[id] == SegmentTable.CLASS ? table.slotMaps[id] : null;
+            if (slotMap != null && (slotMap == packing ? unpacked(slotMap) : worthPacking(slotMap))) {
+                if (!packSegment(id, deadlineNanos, mustProgress && copiedBytes == copiedAtStart)) {
+                    packing = slotMap;
+                    return false;
+                }
+            }
+            packing = null;
+            packQueue.pollInt();
+        }
+        return true;
+    }
+
+    private org.agrona.collections.IntArrayQueue planPacking() {
+        final org.agrona.collections.IntArrayQueue plan = new org.agrona.collections.IntArrayQueue();
+        if (!heap.checked()) {
+            return plan;
+        }
+        for (int id = 0; id < table.idCapacity(); id++) {
+            if (table.state[id] == SegmentTable.CLASS && worthPacking(table.slotMaps[id])) {
+                plan.offerInt(id);
+            }
+        }
+        return plan;
+    }
+
+    /** Whether a free slot lies below the segment's highest live block (and it is not pinned). */
+    private boolean unpacked(final SlotMap slotMap) {
+        final int lowestFree = slotMap.lowestFree();
+        return lowestFree >= 0 && lowestFree < slotMap.highestLive(slotMap.touchedEnd())
+            && !heap.places().has(slotMap.place, Places.LOCKED);
+    }
+
+    /**
+     * Whether the free bytes below the segment's highest live block reach {@link #packMinBytes}
+     * (retired slots, rare, count as free here) and a free slot lies below it. Cheap for most:
+     * the blocks ever taken less the live ones bound the free ones below from above.
+     */
+    private boolean worthPacking(final SlotMap slotMap) {
+        final long blockBytes = slotMap.blockBytes();
+        if ((long)(slotMap.touchedEnd() - slotMap.liveCount()) * blockBytes < packMinBytes
+            || heap.places().has(slotMap.place, Places.LOCKED)) {
+            return false;
+        }
+        final int highest = slotMap.highestLive(slotMap.touchedEnd());
+        final int lowestFree = slotMap.lowestFree();
+        return highest >= 0 && lowestFree >= 0 && lowestFree < highest
+            && (long)(highest + 1 - slotMap.liveCount()) * blockBytes >= packMinBytes;
+    }
+
+    /**
+     * Packs one segment (see {@link #pack}), one block at least when {@code mustProgress};
+     * returns false when the deadline stopped it.
+     */
+    private boolean packSegment(final int id, final long deadlineNanos, final boolean mustProgress) {
+        final SlotMap slotMap = table.slotMaps[id];
+        final long blockBytes = slotMap.blockBytes();
+        final long segmentAddress = range.base() + ((long)slotMap.place << segmentShift);
+        final Forwarding existing = table.forwarding[id];
+        final Forwarding forward = existing != null ? existing : new Forwarding();
+        final long[] oldHandles = listener == null ? null : new long[slotMap.liveCount()];
+        int moved = 0;
+        boolean finished = true;
+        int highest = slotMap.highestLive(slotMap.touchedEnd());
+        while (true) {
+            final int lowestFree = slotMap.lowestFree();
+            if (highest < 0 || lowestFree < 0 || lowestFree >= highest) {
+                break;
+            }
+            if ((moved > 0 || !mustProgress) && System.nanoTime() - deadlineNanos > 0) { // a huge budget's deadline overflows
+                finished = false;
+                break;
+            }
+            final int slot = slotMap.take();
+            smallBlocks.afterTake(slotMap);
+            MemoryCopy.copy(segmentAddress + highest * blockBytes, segmentAddress + slot * blockBytes, blockBytes);
+            final long oldHandle = slotMap.handle(highest);
+            forward.put(oldHandle, slotMap.handle(slot));
+            if (oldHandles != null) {
+                oldHandles[moved] = oldHandle;
+            }
+            smallBlocks.afterFree(slotMap, slotMap.give(highest));
+            moved++;
+            copiedBytes += blockBytes;
+            evacuatedBlocks++;
+            highest = slotMap.highestLive(highest);
+        }
+        if (moved > 0) {
+            table.forwarding[id] = forward;
+            if (finished) {
+                packedSegments++;
+            }
+            if (listener != null) {
+                notifyListener(forward, oldHandles, moved);
+            }
+        }
+        return finished;
     }
 
     /**
@@ -323,7 +483,9 @@ final class Evacuator {
         final long blockBytes = source.blockBytes();
         final long base = range.base();
         final long sourceAddress = base + ((long)table.place[sourceId] << segmentShift);
-        final Forwarding forward = new Forwarding();
+        // A packed segment has forwards of its own already (see pack): they stay, in the same table.
+        final Forwarding existing = table.forwarding[sourceId];
+        final Forwarding forward = existing != null ? existing : new Forwarding();
         final long[] oldHandles = new long[source.liveCount()]; // in slot order, as the listener hears of them
         int moved = 0;
         int destinationIndex = 0;

@@ -1,7 +1,7 @@
 package io.vmarena;
 
 /**
- * Told when compaction's evacuation copies a small block to a new place (see
+ * Told when compaction's evacuation or packing copies a small block to a new place (see
  * {@link Arena#compact()}), so that a caller who keeps handles in an index can re-point it.
  * Without a listener the old handle keeps working: the arena forwards it to the new block
  * (only the slow path of a lookup consults the forwarding). With one, the arena drops the
@@ -11,7 +11,8 @@ package io.vmarena;
  * <p>It runs on the compacting thread, inside the compaction (in a shared arena with the arena
  * closed to other threads): keep it short, and do not call the arena from it (such a call is
  * refused with an {@link IllegalStateException}). Evacuation empties one segment at a time and
- * then tells the listener of each of its blocks, in order. If it throws, the compaction stops at
+ * then tells the listener of each of its blocks, in order; packing packs one segment (or as much
+ * of it as a slice's budget allows) and then tells of each block it copied, highest first. If it throws, the compaction stops at
  * once: the block it was told about, and the blocks of the same segment it was not told about
  * yet, have moved and keep both handles (their forwards stay); the blocks it was told about
  * before were relocated as usual; nothing else moved; and the exception propagates from the

@@ -252,6 +252,44 @@ final class SlotMap {
         return --liveCount;
     }
 
+    /**
+     * The highest live block below {@code end} (at most {@link #slotCount()}), or -1: a scan of
+     * the free bits down, a word at a time, past retired slots (taken, never live).
+     */
+    int highestLive(final int end) {
+        if (end <= 0) {
+            return -1;
+        }
+        final int lastWord = (end - 1) >>> 6;
+        for (int word = lastWord; word >= 0; word--) {
+            long taken = ~freeBits[word];
+            if (word == lastWord && (end & 63) != 0) {
+                taken &= (1L << end) - 1; // slots at or past end are not asked about
+            }
+            while (taken != 0) {
+                final int bit = 63 - Long.numberOfLeadingZeros(taken);
+                final int slot = (word << 6) | bit;
+                if (!isRetired(slot)) {
+                    return slot;
+                }
+                taken &= ~(1L << bit);
+            }
+        }
+        return -1;
+    }
+
+    /** The block {@link #take()} would take next, the lowest free one, or -1 when the map is full. */
+    int lowestFree() {
+        if (isFull()) {
+            return -1;
+        }
+        int word = cursorWord;
+        while (freeBits[word] == 0) {
+            word++;
+        }
+        return (word << 6) | Long.numberOfTrailingZeros(freeBits[word]);
+    }
+
     /** Whether the block is live: taken and not given back (a retired block is not). */
     boolean isLive(final int slot) {
         return (freeBits[slot >>> 6] & (1L << slot)) == 0 && !isRetired(slot);

@@ -61,7 +61,10 @@ class BackgroundCompactionAttackTest {
             .compactionPolicy(CompactionPolicy.builder().scheduler(scheduler).fragmentationAbove(0.1).build());
     }
 
-    /** Two segments of 64-byte blocks: the first sparse, evacuated into the second (current, half full). */
+    /**
+     * Two segments of 64-byte blocks: the first sparse, evacuated into the second (current, its
+     * lower half full: the evacuees fill the upper half from the bottom, and packing has nothing to do).
+     */
     private static void sparse(final Arena arena, final LiveBlocks blocks) {
         final int slots = (int)(SEGMENT_BYTES / 64);
         final long[] handles = new long[2 * slots];
@@ -69,7 +72,7 @@ class BackgroundCompactionAttackTest {
             handles[index] = arena.allocate(64);
         }
         for (int index = 0; index < handles.length; index++) {
-            if (index < slots ? index % 50 == 0 : index % 2 == 0) {
+            if (index < slots ? index % 50 == 0 : index < slots + slots / 2) {
                 blocks.write(arena.address(handles[index]), blocks.add(handles[index], 64, index), 0);
             } else {
                 arena.free(handles[index]);

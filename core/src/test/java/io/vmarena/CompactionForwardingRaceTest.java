@@ -35,7 +35,8 @@ class CompactionForwardingRaceTest {
                  .compactionPauseBudget(Duration.ofSeconds(60)).build()) {
             final int slots = (int)(SEGMENT_BYTES / 16);
             for (int round = 0; round < ROUNDS; round++) {
-                // a third of the first segment live (evacuated), half of the second (the destination), the third full
+                // a third of the first segment live (evacuated), the lower half of the second (the destination:
+                // the evacuees fill its upper half from the bottom, nothing to pack), the third full
                 final long[] handles = new long[3 * slots];
                 for (int index = 0; index < handles.length; index++) {
                     handles[index] = arena.allocate(16);
@@ -46,7 +47,7 @@ class CompactionForwardingRaceTest {
                 for (int index = 0; index < handles.length; index++) {
                     if (index < slots && index % 3 == 0) {
                         (index % 2 == 0 ? kept : doomed).add(handles[index]);
-                    } else if (index < 2 * slots && index % 2 == 1 || index < slots) {
+                    } else if (index < 2 * slots && index >= slots + slots / 2 || index < slots) {
                         arena.free(handles[index]);
                     } else {
                         rest.add(handles[index]);

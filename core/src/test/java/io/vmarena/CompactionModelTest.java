@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * handles freed: after each step every byte of every live block is checked and every freed
  * handle kept is refused. With a relocation listener the model follows each block to its new
  * handle (and the old one is refused); without, it keeps the old handle, which must keep
- * working. Seeds from {@code vmarena.compaction.seed} ({@code vmarena.compaction.seeds} of them).
+ * working. Compactions evacuate and pack (each run must have packed a segment at least). Seeds
+ * from {@code vmarena.compaction.seed} ({@code vmarena.compaction.seeds} of them).
  */
 class CompactionModelTest {
     private static final int STEPS = 400;
@@ -57,11 +58,13 @@ class CompactionModelTest {
         private final List<Long> freed = new ArrayList<>();
         private final List<long[]> relocations = new ArrayList<>();
         private final boolean listened;
+        /** Segments packed by the compactions the model counts: the run must have packed some. */
+        private int packedSegments;
 
         Model(final SimulatedAddressSpace space, final long seed, final boolean listened) {
             this.space = space;
             this.random = new SplittableRandom(seed);
-            this.segmentBytes = Math.max(64L << 10, 4 * space.pageSize());
+            this.segmentBytes = Math.max(64L << 10, 16 * space.pageSize()); // room for a page of holes below a top
             this.blocks = new LiveBlocks(space);
             this.listened = listened;
         }
@@ -87,6 +90,7 @@ class CompactionModelTest {
                 assertTrue(arena.compact().complete());
                 follow(arena);
                 blocks.checkAll(arena::address, arena::capacity, "at the end");
+                assertTrue(packedSegments > 0, "the random frees left segments to pack, and compactions packed them");
             }
         }
 
@@ -117,7 +121,11 @@ class CompactionModelTest {
         private String step(final Arena arena) {
             final int choice = random.nextInt(100);
             if (choice < 40 || blocks.size() == 0) {
-                final long length = random.nextInt(6) == 0 ? 1 + random.nextLong(3 * segmentBytes)
+                // One in three of one class, 32 to a segment: its segments fill, random frees leave
+                // holes below their top blocks, and compaction packs them.
+                final int kind = random.nextInt(6);
+                final long length = kind == 0 ? 1 + random.nextLong(3 * segmentBytes)
+                    : kind <= 2 ? segmentBytes / 32 - random.nextInt(16)
                     : 1 + random.nextInt(random.nextBoolean() ? 64 : 4096);
                 final long handle = arena.allocate(length);
                 blocks.write(arena.address(handle), blocks.add(handle, length, random.nextLong()), 0);
@@ -149,6 +157,7 @@ class CompactionModelTest {
                 final Duration budget = random.nextBoolean() ? Duration.ofNanos(1) : Duration.ofMillis(1);
                 final CompactionResult slice = arena.compactSlice(budget);
                 assertEquals(1, slice.slices());
+                packedSegments += slice.packedSegments();
                 return "compactSlice(" + budget + ") " + slice;
             }
             if (choice < 98) {
@@ -156,6 +165,7 @@ class CompactionModelTest {
             }
             final CompactionResult result = arena.compact();
             assertTrue(result.complete(), result::toString);
+            packedSegments += result.packedSegments();
             return "compact " + result;
         }
 

@@ -30,7 +30,7 @@ class RacingReadTest {
             for (int index = 1; index < slots; index++) {
                 arena.free(handles[index]);
             }
-            for (int index = 2 * slots; index < 2 * slots + slots / 2; index++) {
+            for (int index = 2 * slots + slots / 2; index < 3 * slots; index++) { // the top half: nothing to pack
                 arena.free(handles[index]);
             }
             final long evacuee = handles[0]; // as a racing reader resolved it, before the compaction

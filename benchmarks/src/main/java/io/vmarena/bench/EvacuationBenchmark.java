@@ -107,6 +107,7 @@ public class EvacuationBenchmark {
         long copiedBytes = 0;
         long evacuatedBlocks = 0;
         long evacuatedSegments = 0;
+        long packedSegments = 0;
         do {
             final long start = System.nanoTime();
             result = cache.arena().compactSlice();
@@ -116,9 +117,10 @@ public class EvacuationBenchmark {
             copiedBytes += result.copiedBytes();
             evacuatedBlocks += result.evacuatedBlocks();
             evacuatedSegments += result.evacuatedSegments();
+            packedSegments += result.packedSegments();
         } while (!result.complete());
         final CompactionResult whole = new CompactionResult(total.movedBytes, copiedBytes, evacuatedBlocks,
-            (int)evacuatedSegments, (int)total.runs, total.systemCalls, total.vmasMoved, first.vmasBefore(),
+            (int)evacuatedSegments, (int)packedSegments, (int)total.runs, total.systemCalls, total.vmasMoved, first.vmasBefore(),
             result.vmasAfter(), first.reservedBytesBefore(), result.reservedBytesAfter(), first.committedBytesBefore(),
             result.committedBytesAfter(), first.residentBytesBefore(), result.residentBytesAfter(), (int)total.slices,
             java.time.Duration.ofNanos(total.longestPauseNanos), true);

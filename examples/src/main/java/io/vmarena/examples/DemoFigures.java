@@ -99,6 +99,7 @@ final class DemoFigures {
         final CompactionResult total = compaction.total();
         final JsonObject json = new JsonObject();
         json.addProperty("evacuatedSegmentCount", total.evacuatedSegments());
+        json.addProperty("packedSegmentCount", total.packedSegments());
         json.addProperty("evacuatedBlockCount", total.evacuatedBlocks());
         json.addProperty("copiedBytes", total.copiedBytes());
         json.addProperty("movedBytes", total.movedBytes());
