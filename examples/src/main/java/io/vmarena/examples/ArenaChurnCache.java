@@ -114,6 +114,11 @@ final class ArenaChurnCache implements ChurnCache {
     }
 
     @Override
+    public long residentBytes() {
+        return arena.stats().residentBytes();
+    }
+
+    @Override
     public String describe() {
         final ArenaStats stats = arena.stats();
         return String.format(Locale.ROOT, "used=%d committed=%d resident=%d retained=%d fragmentation=%.3f "

@@ -109,13 +109,16 @@ final class CacheChurn implements Callable<Integer> {
             Bytes.format(peakLiveBytes), valueBytes, evictShare * 100, seed, Bytes.format(heapBytes),
             simulated ? "; vmarena on the simulator" : "");
         out.println("cache-churn: " + ArenaChurnCache.SETTINGS);
-        out.println("cache-churn: " + ChurnReport.BASELINE);
+        final String java = ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final List<String> trimFlags = NativeHeapTrim.flags(java);
+        out.println("cache-churn: " + ChurnReport.baseline(!trimFlags.isEmpty()));
         final List<ChurnRun.Result> results = new ArrayList<>();
         boolean childFailed = false;
         for (final ChurnContender contender : contenders) {
             err.println("cache-churn: " + contender.label() + "...");
             try {
-                results.add(ChurnRun.run(contender, command(contender, classPath, settings),
+                results.add(ChurnRun.run(contender, command(java, trimFlags, contender, classPath, settings),
                     outDir.resolve(contender.id() + ".stderr.log"), line -> err.println("  " + line)));
             } catch (final IllegalStateException e) {
                 err.println("cache-churn: " + e.getMessage());
@@ -131,13 +134,13 @@ final class CacheChurn implements Callable<Integer> {
         final String verdictText = ChurnReport.verdictText(vmarena, simulated);
         ChurnReport.table(out, results);
         out.println(verdictText);
-        writeOutputs(settings, results, verdict, verdictText);
+        writeOutputs(settings, !trimFlags.isEmpty(), results, verdict, verdictText);
         final boolean wrongValues = results.stream().anyMatch(r -> r.failures() > 0);
         return wrongValues || childFailed || verdict.equals("miss") ? VmarenaCommand.PROBLEM : VmarenaCommand.OK;
     }
 
-    private void writeOutputs(final ChurnLoad.Settings settings, final List<ChurnRun.Result> results,
-        final String verdict, final String verdictText) throws IOException {
+    private void writeOutputs(final ChurnLoad.Settings settings, final boolean trimmed,
+        final List<ChurnRun.Result> results, final String verdict, final String verdictText) throws IOException {
         System.setProperty("java.awt.headless", "true");
         final String title = String.format(Locale.ROOT, "cache churn: %d bursts to %s live, %.0f%% evicted",
             cycles, Bytes.format(peakLiveBytes), evictShare * 100);
@@ -146,8 +149,8 @@ final class CacheChurn implements Callable<Integer> {
         final Path json = outDir.resolve("cache-churn.json");
         ChurnCharts.rss(rss, results, title);
         ChurnCharts.latency(latency, results, title);
-        JsonFile.write(json, ChurnReport.json(settings, backend == null ? "default" : backend, results, verdict,
-            verdictText));
+        JsonFile.write(json, ChurnReport.json(settings, backend == null ? "default" : backend, trimmed,
+            results, verdict, verdictText));
         out.println("wrote " + rss + ", " + latency + ", " + json);
     }
 
@@ -260,15 +263,17 @@ final class CacheChurn implements Callable<Integer> {
             ? jar.resolveSibling("peers") : Path.of("target", "peers");
     }
 
-    /** The child's command line: same java, same heap for all, the contender's flags, the load's settings. */
-    private List<String> command(final ChurnContender contender, final String classPath,
-        final ChurnLoad.Settings settings) {
-        final String java = ProcessHandle.current().info().command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    /**
+     * The child's command line: same java, same heap and native heap trim for all, the
+     * contender's flags, the load's settings.
+     */
+    private List<String> command(final String java, final List<String> trimFlags, final ChurnContender contender,
+        final String classPath, final ChurnLoad.Settings settings) {
         final long heapMib = heapBytes >> 20;
         final List<String> command = new ArrayList<>(List.of(java, "-Xms" + heapMib + "m", "-Xmx" + heapMib + "m",
             "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=" + ((4 * peakLiveBytes >> 20) + 256) + "m",
             ChurnContender.AGRONA_OPENS));
+        command.addAll(trimFlags);
         command.addAll(contender.jvmFlags());
         command.addAll(List.of("-cp", classPath, ChurnChild.class.getName(), contender.id(),
             backend == null ? System.getProperty("vmarena.backend", "default") : backend));

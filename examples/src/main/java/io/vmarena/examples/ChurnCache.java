@@ -22,6 +22,15 @@ interface ChurnCache extends AutoCloseable {
     /** After a burst of evictions: what a user of this cache would call to give memory back (often nothing). */
     void afterBurst();
 
+    /**
+     * The bytes of the cache's own memory in RAM by its own count (vmarena: its arena's
+     * {@code stats().residentBytes()}), or -1 when it has none: beside the RSS, which also holds
+     * the JVM's own ups and downs.
+     */
+    default long residentBytes() {
+        return -1;
+    }
+
     /** One line of the cache's own figures, for the report; empty when it has none. */
     String describe();
 

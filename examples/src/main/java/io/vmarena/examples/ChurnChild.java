@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * SETTINGS...} (see {@link ChurnLoad.Settings#toArgs}). It talks to its parent ({@link ChurnRun})
  * by lines: after a warm-up ({@link #warmUp}), on stdout {@code BASELINE} (then waits for a line
  * on stdin, while the parent reads its RSS before the cache exists), {@code PHASE name}, {@code LIVE operations liveBytes},
- * {@code INFO text}, {@code MISMATCH ...} (the first few), {@code SETTLED liveBytes} (then waits
+ * {@code INFO text}, {@code MISMATCH ...} (the first few), {@code SETTLED liveBytes residentBytes}
+ * (the cache's own count, -1 for none; then waits
  * again, for the RSS after the bursts), for vmarena {@code COMPACTED} (then waits again: the RSS
  * after an explicit compact and trim, a diagnosis beyond the measured run),
  * {@code HIST get|put base64} (compressed HdrHistograms
@@ -40,13 +41,14 @@ public final class ChurnChild {
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         final Recording recording = new Recording(out);
         warmUp(contender, backend, settings, recording);
+        NativeHeapTrim.awaitTrim();
         out.println("BASELINE");
         awaitParent(in);
         try (ChurnCache cache = contender.open(backend, settings)) {
             out.println("INFO start " + cache.describe());
             final long verified = new ChurnLoad(settings, cache, recording).run();
             out.println("INFO end " + cache.describe());
-            out.println("SETTLED " + recording.liveBytes);
+            out.println("SETTLED " + recording.liveBytes + " " + cache.residentBytes());
             awaitParent(in);
             if (cache instanceof ArenaChurnCache) {
                 out.println("INFO compact " + ((ArenaChurnCache)cache).compactAndTrim());

@@ -23,9 +23,11 @@ final class ChurnReport {
     static final double WITHIN = 1.10;
     private static final double MIB = 1 << 20;
     /** How every contender's baseline is read (the output and the JSON's {@code baseline} say so). */
-    static final String BASELINE = "baseline: each JVM's RSS after a warm-up (the same operations at "
-        + (ChurnLoad.WARMUP_LIVE_BYTES >> 20) + " MiB live, the cache closed again), so the JVM's own growth "
-        + "(JIT-compiled code, metaspace) is not charged to the cache";
+    static String baseline(final boolean trimmed) {
+        return "baseline: each JVM's RSS after a warm-up (the same operations at " + (ChurnLoad.WARMUP_LIVE_BYTES >> 20)
+            + " MiB live, the cache closed again), so the JVM's own growth (JIT-compiled code, metaspace) is not "
+            + "charged to the cache; " + NativeHeapTrim.describe(trimmed);
+    }
 
     private ChurnReport() {
     }
@@ -49,7 +51,11 @@ final class ChurnReport {
             + "is %.1f MiB for %.1f MiB live, %.3f times (the claim: at most %.2f)",
             verdict(vmarena, false).toUpperCase(Locale.ROOT), (vmarena.afterBytes() - vmarena.baselineBytes()) / MIB,
             vmarena.liveAfterBytes() / MIB, vmarena.afterToLive(), WITHIN);
-        return vmarena.compactedBytes() == 0 ? verdict : verdict + String.format(Locale.ROOT, "; after an explicit "
+        final String withOwn = vmarena.cacheResidentBytes() < 0 ? verdict : verdict + String.format(Locale.ROOT,
+            "; the arena's own resident bytes (stats()): %.1f MiB, %.3f times (the RSS also moves with the JVM's "
+            + "own memory, a few MiB either way)", vmarena.cacheResidentBytes() / MIB,
+            (double)vmarena.cacheResidentBytes() / vmarena.liveAfterBytes());
+        return vmarena.compactedBytes() == 0 ? withOwn : withOwn + String.format(Locale.ROOT, "; after an explicit "
             + "compact() and trim (not part of the verdict): %.1f MiB, %.3f times",
             (vmarena.compactedBytes() - vmarena.baselineBytes()) / MIB, vmarena.compactedToLive());
     }
@@ -79,8 +85,8 @@ final class ChurnReport {
         return histogram.getValueAtPercentile(percentile) / 1e3;
     }
 
-    static String json(final ChurnLoad.Settings settings, final String backend, final List<ChurnRun.Result> results,
-        final String verdict, final String verdictText) {
+    static String json(final ChurnLoad.Settings settings, final String backend, final boolean trimmed,
+        final List<ChurnRun.Result> results, final String verdict, final String verdictText) {
         final String contenders = results.stream().map(ChurnReport::json).collect(Collectors.joining(",\n    "));
         return String.format(Locale.ROOT, "{%n  \"settings\": {\"seed\": %d, \"peakLiveBytes\": %d, \"cycles\": %d, "
             + "\"evictShare\": %s, \"minValueBytes\": %d, \"maxValueBytes\": %d, \"settleRounds\": %d, "
@@ -88,18 +94,18 @@ final class ChurnReport {
             + "\"contenders\": [%n    %s%n  ],%n  \"verdict\": \"%s\",%n  "
             + "\"verdictText\": \"%s\"%n}%n", settings.seed(), settings.peakLiveBytes(), settings.cycles(),
             settings.evictShare(), settings.minValueBytes(), settings.maxValueBytes(), settings.settleRounds(),
-            backend, settings.warmup().peakLiveBytes(), escape(BASELINE), escape(ArenaChurnCache.SETTINGS),
+            backend, settings.warmup().peakLiveBytes(), escape(baseline(trimmed)), escape(ArenaChurnCache.SETTINGS),
             contenders, verdict, escape(verdictText));
     }
 
     private static String json(final ChurnRun.Result result) {
         return String.format(Locale.ROOT, "{\"id\": \"%s\", \"label\": \"%s\", \"baselineBytes\": %d, "
             + "\"peakAboveBaselineBytes\": %d, \"afterAboveBaselineBytes\": %d, \"liveAfterBytes\": %d, "
-            + "\"afterToLive\": %.4f, \"afterCompactAboveBaselineBytes\": %d, \"getNanos\": %s, \"putNanos\": %s, "
-            + "\"verified\": %d, \"failures\": %d}",
+            + "\"afterToLive\": %.4f, \"cacheResidentAfterBytes\": %d, \"afterCompactAboveBaselineBytes\": %d, "
+            + "\"getNanos\": %s, \"putNanos\": %s, \"verified\": %d, \"failures\": %d}",
             result.contender().id(), escape(result.contender().label()), result.baselineBytes(),
             result.peakBytes() - result.baselineBytes(), result.afterBytes() - result.baselineBytes(),
-            result.liveAfterBytes(), result.afterToLive(),
+            result.liveAfterBytes(), result.afterToLive(), result.cacheResidentBytes(),
             result.compactedBytes() == 0 ? -1 : result.compactedBytes() - result.baselineBytes(), json(result.gets()),
             json(result.puts()), result.verified(), result.failures());
     }

@@ -39,7 +39,7 @@ final class ChurnRun {
 
     /** Everything one child reported. */
     record Result(ChurnContender contender, long baselineBytes, long afterBytes, long liveAfterBytes,
-        long compactedBytes, List<Sample> samples, List<Progress> progress, Histogram gets, Histogram puts, long verified,
+        long cacheResidentBytes, long compactedBytes, List<Sample> samples, List<Progress> progress, Histogram gets, Histogram puts, long verified,
         long failures, List<String> notes) {
         long peakBytes() {
             return samples.stream().mapToLong(Sample::rssBytes).max().orElse(baselineBytes);
@@ -122,7 +122,7 @@ final class ChurnRun {
                 + "; its stderr, " + stderrLog + ", ends:\n" + tail(stderrLog));
         }
         return new Result(contender, collector.baselineBytes, collector.afterBytes, collector.liveAfterBytes,
-            collector.compactedBytes, sampler.samples(), collector.progress, collector.gets, collector.puts, collector.verified,
+            collector.cacheResidentBytes, collector.compactedBytes, sampler.samples(), collector.progress, collector.gets, collector.puts, collector.verified,
             collector.failures, collector.notes);
     }
 
@@ -149,6 +149,7 @@ final class ChurnRun {
         private long baselineBytes;
         private long afterBytes;
         private long liveAfterBytes;
+        private long cacheResidentBytes = -1;
         private long compactedBytes;
         private Histogram gets;
         private Histogram puts;
@@ -173,6 +174,7 @@ final class ChurnRun {
                     afterBytes = sampler.read();
                     sampler.stop(); // the curves end here: what follows is the child closing its cache
                     liveAfterBytes = Long.parseLong(words[1]);
+                    cacheResidentBytes = words.length > 2 ? Long.parseLong(words[2]) : -1;
                     return true;
                 case "COMPACTED":
                     compactedBytes = sampler.read();

@@ -23,7 +23,7 @@ class ChurnReportTest {
             puts.recordValue(2 * nanos);
         }
         final long baseline = 500 * MIB;
-        return new ChurnRun.Result(contender, baseline, baseline + afterAboveBaseline, liveAfter, 0,
+        return new ChurnRun.Result(contender, baseline, baseline + afterAboveBaseline, liveAfter, -1, 0,
             List.of(new ChurnRun.Sample(1, baseline), new ChurnRun.Sample(2, baseline + 1100 * MIB),
                 new ChurnRun.Sample(3, baseline + afterAboveBaseline)),
             List.of(new ChurnRun.Progress(1, 0, 0), new ChurnRun.Progress(3, 1000, liveAfter)), gets, puts, 100, 0,
@@ -40,10 +40,26 @@ class ChurnReportTest {
     }
 
     @Test
+    void shouldAddTheArenasOwnResidentBytesWithoutJudgingThem() {
+        final ChurnRun.Result base = result(ChurnContender.VMARENA, 100 * MIB, 100 * MIB);
+        final ChurnRun.Result counted = new ChurnRun.Result(base.contender(), base.baselineBytes(), base.afterBytes(),
+            base.liveAfterBytes(), 112 * MIB, 0, base.samples(), base.progress(), base.gets(), base.puts(),
+            base.verified(), base.failures(), base.notes());
+
+        assertEquals("pass", ChurnReport.verdict(counted, false), "the RSS is judged");
+        assertEquals("verdict: PASS: after the bursts vmarena's RSS above baseline is 100.0 MiB for 100.0 MiB live, "
+            + "1.000 times (the claim: at most 1.10); the arena's own resident bytes (stats()): 112.0 MiB, 1.120 times "
+            + "(the RSS also moves with the JVM's own memory, a few MiB either way)",
+            ChurnReport.verdictText(counted, false));
+        assertTrue(ChurnReport.json(new ChurnLoad.Settings(12, 1 << 30, 3, 0.9, 32, 8192, 30), "linux", true,
+            List.of(counted), "pass", "").contains("\"cacheResidentAfterBytes\": " + 112 * MIB));
+    }
+
+    @Test
     void shouldAddWhatAnExplicitCompactionReachedWithoutJudgingIt() {
         final ChurnRun.Result base = result(ChurnContender.VMARENA, 150 * MIB, 100 * MIB);
         final ChurnRun.Result compacted = new ChurnRun.Result(base.contender(), base.baselineBytes(),
-            base.afterBytes(), base.liveAfterBytes(), base.baselineBytes() + 105 * MIB, base.samples(),
+            base.afterBytes(), base.liveAfterBytes(), -1, base.baselineBytes() + 105 * MIB, base.samples(),
             base.progress(), base.gets(), base.puts(), base.verified(), base.failures(), base.notes());
 
         assertEquals("miss", ChurnReport.verdict(compacted, false));
@@ -80,7 +96,7 @@ class ChurnReportTest {
     @Test
     void shouldWriteTheSummaryKeysScriptsRead() {
         final String json = ChurnReport.json(new ChurnLoad.Settings(12, 1 << 30, 3, 0.9, 32, 8192, 30), "linux",
-            List.of(result(ChurnContender.VMARENA, 105 * MIB, 100 * MIB)), "pass", "verdict: \"quoted\"");
+            true, List.of(result(ChurnContender.VMARENA, 105 * MIB, 100 * MIB)), "pass", "verdict: \"quoted\"");
 
         for (final String key : new String[] {"\"settings\": {\"seed\": 12, \"peakLiveBytes\": 1073741824",
             "\"backend\": \"linux\", \"warmupLiveBytes\": 16777216, \"baseline\": \"baseline: each JVM's RSS after a warm-up",
@@ -89,7 +105,7 @@ class ChurnReportTest {
             "\"liveAfterBytes\": 104857600", "\"afterToLive\": 1.0500", "\"afterCompactAboveBaselineBytes\": -1",
             "\"getNanos\": {\"p50\": ", "\"p999\": ",
             "\"putNanos\": ", "\"verified\": 100", "\"failures\": 0", "\"verdict\": \"pass\"",
-            "\"verdictText\": \"verdict: \\\"quoted\\\"\""}) {
+            "\"verdictText\": \"verdict: \\\"quoted\\\"\"", "each 1000 ms (-XX:TrimNativeHeapInterval)"}) {
             assertTrue(json.contains(key), key + " missing from " + json);
         }
     }
