@@ -8,12 +8,15 @@ import java.time.Duration;
  *
  * @param movedBytes bytes that moved by page tables (mremap), not copied: the sliding of live
  *     segments down over free ones
- * @param copiedBytes bytes copied: by evacuation, the live blocks of sparse small-block segments
- *     copied into fuller segments of their class; by packing, the blocks at a segment's top
- *     copied into its free slots below
- * @param evacuatedBlocks how many small blocks evacuation and packing copied (each has a new
- *     place; its old handle keeps working, see {@link Arena#compact()})
+ * @param copiedBytes bytes copied by evacuation: the live blocks of sparse small-block segments
+ *     copied into fuller segments of their class
+ * @param evacuatedBlocks how many small blocks evacuation copied (each has a new place; its old
+ *     handle keeps working, see {@link Arena#compact()})
  * @param evacuatedSegments how many sparse segments evacuation emptied
+ * @param packedBytes bytes copied by packing: the live blocks at a small-block segment's top
+ *     copied into its free slots below
+ * @param packedBlocks how many small blocks packing copied (likewise; a relocation listener hears
+ *     of {@code evacuatedBlocks + packedBlocks} blocks)
  * @param packedSegments how many small-block segments packing left with every free slot above
  *     every live block (their free pages one stretch at the top, for {@link Arena#trim} to give back)
  * @param runs groups of consecutive segments that moved by the same distance: one move each
@@ -37,7 +40,7 @@ import java.time.Duration;
  *     its budget with work left (call again)
  */
 public record CompactionResult(long movedBytes, long copiedBytes, long evacuatedBlocks, int evacuatedSegments,
-    int packedSegments, int runs,
+    long packedBytes, long packedBlocks, int packedSegments, int runs,
     long systemCalls, long vmasMoved, int vmasBefore, int vmasAfter, long reservedBytesBefore, long reservedBytesAfter,
     long committedBytesBefore, long committedBytesAfter, long residentBytesBefore, long residentBytesAfter, int slices,
     Duration longestPause, boolean complete) {
@@ -51,7 +54,7 @@ public record CompactionResult(long movedBytes, long copiedBytes, long evacuated
     public CompactionResult plus(final CompactionResult later) {
         return new CompactionResult(movedBytes + later.movedBytes, copiedBytes + later.copiedBytes,
             evacuatedBlocks + later.evacuatedBlocks, evacuatedSegments + later.evacuatedSegments,
-            packedSegments + later.packedSegments, runs + later.runs,
+            packedBytes + later.packedBytes, packedBlocks + later.packedBlocks, packedSegments + later.packedSegments, runs + later.runs,
             systemCalls + later.systemCalls, vmasMoved + later.vmasMoved, vmasBefore, later.vmasAfter,
             reservedBytesBefore, later.reservedBytesAfter, committedBytesBefore, later.committedBytesAfter,
             residentBytesBefore, later.residentBytesAfter, slices + later.slices,

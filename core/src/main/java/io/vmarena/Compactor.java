@@ -142,6 +142,8 @@ final class Compactor {
         final long blocksBefore = evacuator.evacuatedBlocks;
         final int segmentsBefore = evacuator.evacuatedSegments;
         final int packedBefore = evacuator.packedSegments;
+        final long packedBlocksBefore = evacuator.packedBlocks;
+        final long packedBytesBefore = evacuator.packedBytes;
         range.gate().close();
         final long start = System.nanoTime();
         running = true;
@@ -169,8 +171,10 @@ final class Compactor {
         // "before" and its last one's "after", and each read of smaps costs milliseconds.
         final Figures after = work.complete || measureAfter ? figures() : before != null ? before : unread();
         final Figures first = before != null ? before : after;
-        return new CompactionResult(work.movedBytes, copiedBytes, evacuator.evacuatedBlocks - blocksBefore,
-            evacuator.evacuatedSegments - segmentsBefore, evacuator.packedSegments - packedBefore, work.runs, work.systemCalls, work.vmasMoved, first.vmas(),
+        final long packedBytes = evacuator.packedBytes - packedBytesBefore;
+        return new CompactionResult(work.movedBytes, copiedBytes - packedBytes, evacuator.evacuatedBlocks - blocksBefore,
+            evacuator.evacuatedSegments - segmentsBefore, packedBytes, evacuator.packedBlocks - packedBlocksBefore,
+            evacuator.packedSegments - packedBefore, work.runs, work.systemCalls, work.vmasMoved, first.vmas(),
             after.vmas(), first.reservedBytes(), after.reservedBytes(), first.committedBytes(), after.committedBytes(),
             first.residentBytes(), after.residentBytes(), 1, Duration.ofNanos(work.pauseNanos), work.complete);
     }

@@ -76,6 +76,9 @@ final class Evacuator {
     long copiedBytes;
     long evacuatedBlocks;
     int evacuatedSegments;
+    /** Of {@link #copiedBytes}, what packing copied. */
+    long packedBytes;
+    long packedBlocks;
     int packedSegments;
 
     Evacuator(final BlockHeap heap, final ArenaRange range, final long segmentBytes, final RelocationListener listener) {
@@ -366,7 +369,8 @@ final class Evacuator {
             smallBlocks.afterFree(slotMap, slotMap.give(highest));
             moved++;
             copiedBytes += blockBytes;
-            evacuatedBlocks++;
+            packedBytes += blockBytes;
+            packedBlocks++;
             highest = slotMap.highestLive(highest);
         }
         if (moved > 0) {

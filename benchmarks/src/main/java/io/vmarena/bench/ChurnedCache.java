@@ -23,7 +23,7 @@ final class ChurnedCache implements AutoCloseable {
     /** One live block in ten survives the churn. */
     static final int LIVE_DIVISOR = 10;
     /** Room beyond the cache for a segment per size class, in segments: more than there are classes. */
-    private static final long CLASS_ROOM_SEGMENTS = 64;
+    private static final long CLASS_ROOM_SEGMENTS = 128;
 
     private final Arena arena;
     private final long[] liveHandles;
@@ -63,7 +63,7 @@ final class ChurnedCache implements AutoCloseable {
                 + " bytes), got " + cacheBytes);
         }
         // Twice the cache: size classes round up and each class has a partly full segment of its own
-        // (36 classes with 2 MiB segments): room for both without growth at the default size.
+        // (64 classes from 16 B to 16 KiB): room for both without growth at the default size.
         final Arena arena = Arena.builder().name("evacuation-benchmark").addressSpace(space)
             .segmentBytes(SEGMENT_BYTES).initialBytes(2 * cacheBytes)
             .maximumBytes(4 * cacheBytes + CLASS_ROOM_SEGMENTS * SEGMENT_BYTES).build();

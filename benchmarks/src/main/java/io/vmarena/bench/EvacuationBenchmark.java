@@ -107,6 +107,8 @@ public class EvacuationBenchmark {
         long copiedBytes = 0;
         long evacuatedBlocks = 0;
         long evacuatedSegments = 0;
+        long packedBytes = 0;
+        long packedBlocks = 0;
         long packedSegments = 0;
         do {
             final long start = System.nanoTime();
@@ -117,10 +119,12 @@ public class EvacuationBenchmark {
             copiedBytes += result.copiedBytes();
             evacuatedBlocks += result.evacuatedBlocks();
             evacuatedSegments += result.evacuatedSegments();
+            packedBytes += result.packedBytes();
+            packedBlocks += result.packedBlocks();
             packedSegments += result.packedSegments();
         } while (!result.complete());
         final CompactionResult whole = new CompactionResult(total.movedBytes, copiedBytes, evacuatedBlocks,
-            (int)evacuatedSegments, (int)packedSegments, (int)total.runs, total.systemCalls, total.vmasMoved, first.vmasBefore(),
+            (int)evacuatedSegments, packedBytes, packedBlocks, (int)packedSegments, (int)total.runs, total.systemCalls, total.vmasMoved, first.vmasBefore(),
             result.vmasAfter(), first.reservedBytesBefore(), result.reservedBytesAfter(), first.committedBytesBefore(),
             result.committedBytesAfter(), first.residentBytesBefore(), result.residentBytesAfter(), (int)total.slices,
             java.time.Duration.ofNanos(total.longestPauseNanos), true);

@@ -29,6 +29,9 @@ public class EvacuationCounters {
     public long copiedBytes;
     public long evacuatedBlocks;
     public long evacuatedSegments;
+    /** What packing copied (the top blocks of the segments evacuation kept, into their free slots below). */
+    public long packedBytes;
+    public long packedBlocks;
     public long vmasBefore;
     public long vmasAfter;
     public long reservedBytesBefore;
@@ -49,6 +52,8 @@ public class EvacuationCounters {
         copiedBytes = 0;
         evacuatedBlocks = 0;
         evacuatedSegments = 0;
+        packedBytes = 0;
+        packedBlocks = 0;
         vmasBefore = 0;
         vmasAfter = 0;
         reservedBytesBefore = 0;
@@ -69,6 +74,8 @@ public class EvacuationCounters {
         copiedBytes = result.copiedBytes();
         evacuatedBlocks = result.evacuatedBlocks();
         evacuatedSegments = result.evacuatedSegments();
+        packedBytes = result.packedBytes();
+        packedBlocks = result.packedBlocks();
         vmasBefore = result.vmasBefore();
         vmasAfter = result.vmasAfter();
         reservedBytesBefore = result.reservedBytesBefore();

@@ -98,7 +98,7 @@ class CompactionBenchmarkTest {
     @Test
     void shouldEvacuateTheChurnedCacheOnTheSimulatorWithinTheAllowance() {
         try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_6_17);
-            ChurnedCache cache = ChurnedCache.build(space, 8 * ChurnedCache.SEGMENT_BYTES)) {
+            ChurnedCache cache = ChurnedCache.build(space, 32 * ChurnedCache.SEGMENT_BYTES)) {
             final CompactionResult result = cache.arena().compact();
 
             cache.check();

@@ -114,9 +114,9 @@ final class BackgroundChurn implements Runnable {
 
     private void compactSlice() {
         final CompactionResult slice = arena.compactSlice();
-        if (slice.runs() > 0 || slice.evacuatedBlocks() > 0) {
+        if (slice.runs() > 0 || slice.evacuatedBlocks() > 0 || slice.packedBlocks() > 0) {
             compactions++;
-            movedBytes += slice.movedBytes() + slice.copiedBytes();
+            movedBytes += slice.movedBytes() + slice.copiedBytes() + slice.packedBytes();
             longestPauseNanos = Math.max(longestPauseNanos, slice.longestPause().toNanos());
         }
     }

@@ -84,9 +84,12 @@ final class CompactStep {
     /** The lines a compaction's result takes, each after {@code indent}. */
     private void result(final SlicedCompaction compaction, final String indent) {
         final CompactionResult total = compaction.total();
-        demo.line(indent + "evacuated " + total.evacuatedSegments() + " sparse small-block segments and packed "
-            + total.packedSegments() + ": " + DemoText.count(total.evacuatedBlocks()) + " blocks ("
-            + Bytes.format(total.copiedBytes()) + ") copied, their old handles forwarded");
+        demo.line(indent + "evacuated " + total.evacuatedSegments() + " sparse small-block segments: "
+            + DemoText.count(total.evacuatedBlocks()) + " blocks (" + Bytes.format(total.copiedBytes())
+            + ") copied into the fullest segments of their class, their old handles forwarded");
+        demo.line(indent + "packed " + total.packedSegments() + " small-block segments: "
+            + DemoText.count(total.packedBlocks()) + " blocks (" + Bytes.format(total.packedBytes())
+            + ") copied down into their free slots, so that trim can give their top pages back");
         demo.line(indent + "slid " + Bytes.format(total.movedBytes()) + " down by page tables in " + total.runs()
             + (total.runs() == 1 ? " run: " : " runs: ") + DemoText.count(total.systemCalls()) + " mremap calls moving "
             + DemoText.count(total.vmasMoved()) + " VMAs");

@@ -99,9 +99,11 @@ final class DemoFigures {
         final CompactionResult total = compaction.total();
         final JsonObject json = new JsonObject();
         json.addProperty("evacuatedSegmentCount", total.evacuatedSegments());
-        json.addProperty("packedSegmentCount", total.packedSegments());
         json.addProperty("evacuatedBlockCount", total.evacuatedBlocks());
         json.addProperty("copiedBytes", total.copiedBytes());
+        json.addProperty("packedSegmentCount", total.packedSegments());
+        json.addProperty("packedBlockCount", total.packedBlocks());
+        json.addProperty("packedBytes", total.packedBytes());
         json.addProperty("movedBytes", total.movedBytes());
         json.addProperty("runCount", total.runs());
         json.addProperty("systemCallCount", total.systemCalls());

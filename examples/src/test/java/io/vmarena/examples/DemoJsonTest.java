@@ -78,6 +78,7 @@ class DemoJsonTest {
         "usedBytes", "retainedBytes", "lockedBytes", "vmaCount", "classSegmentCount", "runSegmentCount",
         "freeSegmentCount", "fragmentationFraction", "growCount", "moveCount");
     static final List<String> COMPACTION_KEYS = List.of("evacuatedSegmentCount", "evacuatedBlockCount", "copiedBytes",
+        "packedSegmentCount", "packedBlockCount", "packedBytes",
         "movedBytes", "runCount", "systemCallCount", "vmasMovedCount", "reservedBytesBefore", "reservedBytesAfter",
         "committedBytesBefore", "committedBytesAfter", "residentBytesBefore", "residentBytesAfter", "vmaCountBefore",
         "vmaCountAfter", "complete", "sliceCount", "pauseP50Nanos", "pauseP90Nanos", "pauseP99Nanos", "pauseMaxNanos",

@@ -77,6 +77,8 @@ class DemoTest {
         for (final String line : new String[] {
             "5b. Compact: compactSlice() until complete, as compact() does, pause budget 500 us",
             "stats() forecast: a full compaction gives back ", "sparse small-block segments: ",
+            " small-block segments: ", " blocks (", ") copied down into their free slots, so that trim can give their top "
+                + "pages back",
             "no handle changed: the demo still holds the ones allocate returned",
             "beside it, the same compaction of an identical arena with moveStrategy(PER_VMA_PROC_MAPS) on a simulated "
                 + "Linux 6.1, whose mremap cannot cross VMAs, one mremap per VMA:",
