@@ -252,9 +252,20 @@ final class Evacuator {
         packing = null;
     }
 
-    /** Whether a class segment is worth packing now. */
+    /**
+     * Whether a class segment is worth packing now: stops at the first (a policy asks every
+     * period), and for a packed segment costs a scan of the free words above its live blocks.
+     */
     boolean hasPackWork() {
-        return !planPacking().isEmpty();
+        if (!heap.checked()) {
+            return false;
+        }
+        for (int id = 0; id < table.idCapacity(); id++) {
+            if (table.state[id] == SegmentTable.CLASS && worthPacking(table.slotMaps[id])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
