@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -191,7 +192,9 @@ public final class Arena implements AutoCloseable {
         compactor = new Compactor(name, heap, segments, range, builder.compactionPauseBudget,
             builder.evacuationThreshold, builder.relocationListener);
         heap.listened(builder.relocationListener != null);
-        statsReader = new StatsReader(range, places, segments, heap, compactor);
+        final ResidentAccount residentAccount = new ResidentAccount(places, table, range, geometry.segmentBytes);
+        range.onPopulated(residentAccount);
+        statsReader = new StatsReader(range, places, segments, heap, compactor, residentAccount);
         cleanup = ArenaCleanup.register(this, name, range, segments, tag, lock);
         space = geometry.space;
         faultObserver = space instanceof FaultObserver ? (FaultObserver)space : null;
@@ -583,31 +586,31 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * The arena's accounting and memory. The memory figures are the address space's, for the
-     * arena's range alone: on Linux 6.7+ one {@code PAGEMAP_SCAN} walk of its page tables (10 to
-     * 25 ns per resident 4 KiB page, the same per huge page) and one
-     * {@code PROCMAP_QUERY} per VMA on 6.11+, never a read of all of /proc/self/smaps (see
-     * {@link ArenaStats} for what each figure is and what it costs, and
-     * {@link io.vmarena.vm.AddressSpace#residency} for older kernels). Does not move memory:
-     * allowed inside a read section, where it may wait for a change under way that does not move
-     * memory, never for one that waits for the section.
+     * The arena's accounting and memory, cheap enough to poll: microseconds, whatever its resident
+     * size (see {@link ArenaStats} for what each figure is and what it costs). The memory figures
+     * {@code residentBytes} and {@code lockedBytes} are the arena's own account, an upper bound of
+     * what is in memory (exact when every byte handed out was written), with no system call;
+     * {@code vmaCount} one {@code PROCMAP_QUERY} per VMA of the range (Linux 6.11+), never a read
+     * of /proc/self/smaps; {@code hugePageBytes} a walk of the range's page tables only where
+     * transparent huge pages may be in effect, else 0. For what is in memory as measured, ask
+     * {@link #residency()}. Does not move memory: allowed inside a read section, where it may
+     * wait for a change under way that does not move memory, never for one that waits for the
+     * section.
      *
      * <p><b>From any thread.</b> A shared arena holds its lock only while it reads its own
-     * tables (microseconds, whatever its resident size), then walks the page tables with the
-     * lock free, inside a read section: other threads allocate, free, trim and pin meanwhile,
-     * and only a call that moves or unmaps memory (growth by moving, a moving reallocation,
-     * compaction, close) waits for the walk, so the memory figures are never those of a range
-     * that moved or was unmapped. Its figures are each the arena's during the call, not one
-     * snapshot: the accounting and the forecast from one moment, and the resident, huge-page
-     * and locked bytes and the VMA count of the same range read a little later (a free or trim
-     * meanwhile shows in them, not in the accounting; VMAs are read one at a time, so one that
-     * another thread's change merges or splits meanwhile may be counted twice or not at all;
-     * locked bytes are those of the segments locked when the tables were read). A confined arena
-     * answers its owner from one moment, and any other thread (a monitor, a JMX agent) without
-     * stopping or slowing the owner: the owner's calls write nothing for it. Such a reader gets figures each computed
+     * tables, then asks the address space about its range with the lock free, inside a read
+     * section: other threads allocate, free, trim and pin meanwhile, and only a call that moves
+     * or unmaps memory (growth by moving, a moving reallocation, compaction, close) waits for
+     * it, so the figures are never those of a range that moved or was unmapped. Its figures are
+     * each the arena's during the call, not one snapshot: the accounting and the forecast from
+     * one moment, and the VMA count (and huge-page bytes) of the same range read a little later
+     * (VMAs are read one at a time, so one that another thread's change merges or splits
+     * meanwhile may be counted twice or not at all). A confined arena answers its owner from one
+     * moment, and any other thread (a monitor, a JMX agent) without stopping or slowing the
+     * owner: the owner's calls write nothing for it. Such a reader gets figures each computed
      * from values the arena held during the call, not one consistent snapshot (usedBytes may be
-     * from before an allocation that classSegments is from after; the memory figures are of the
-     * range where the arena was when the call read its base, which a growth may have moved since);
+     * from before an allocation that classSegments is from after; the VMA count is of the range
+     * where the arena was when the call read its base, which a growth may have moved since);
      * and the three forecast figures ({@code reclaimableBytes}, {@code reclaimableReservedBytes},
      * {@code compactionEstimate}) are those of the owner's last stats() or compaction-policy check,
      * zero before the first. It never fails or waits, however the owner races it (allocating,
@@ -617,19 +620,49 @@ public final class Arena implements AutoCloseable {
      *     thread: before or after the call read it, so no figure read during close is returned)
      */
     public ArenaStats stats() {
+        return readFigures(StatsReader.Accounting::stats);
+    }
+
+    /**
+     * The arena's memory as measured: its range's resident, locked and huge-page bytes as
+     * /proc/self/smaps counts them (Rss, Locked, AnonHugePages), by one walk of the range's page
+     * tables ({@code PAGEMAP_SCAN}, Linux 6.7+; see {@link io.vmarena.vm.AddressSpace#residency}
+     * for older kernels), never a read of all of smaps. It costs 10 to 25 ns per resident page
+     * (here 2.7 to 2.8 ms for a resident GiB of 4 KiB pages, 38 µs for one of huge pages; see
+     * StatsBenchmark {@code source=residency}), where {@link #stats()} costs microseconds: poll
+     * stats(), and ask this when what is in memory must be exact (a test, a diagnosis, a report
+     * of the process's memory). Does not move memory, and reads from any thread as
+     * {@link #stats()} does: a shared arena holds its lock only while it reads its own tables and
+     * walks with it free, inside a read section that moves and close wait for (the figures are
+     * of the range read a little after the tables; locked bytes are those of the segments locked
+     * when the tables were read); a confined arena answers a thread other than its owner without
+     * stopping it, from the range where the arena was when the call read its base.
+     *
+     * @throws IllegalStateException when the arena is closed or failed, as {@link #stats()}
+     */
+    public ArenaResidency residency() {
+        return readFigures(StatsReader.Accounting::residency);
+    }
+
+    /**
+     * stats() and residency(): the tables captured as this thread may (the owner's, under a shared
+     * arena's lock, inside a section, or racing a confined arena's owner), then {@code finish}
+     * asks the address space about the range, with the range kept where it is.
+     */
+    private <T> T readFigures(final Function<StatsReader.Accounting, T> finish) {
         if (lock == null) {
             if (Thread.currentThread() != owner) {
-                return statsFromAnotherThread();
+                return figuresFromAnotherThread(finish);
             }
             ensureOwner();
             try {
-                return statsReader.read();
+                return statsReader.read(finish);
             } finally {
                 Reference.reachabilityFence(this);
             }
         }
         if (sections.callerInside()) {
-            return statsInsideSection();
+            return figuresInsideSection(finish);
         }
         lockForChange("stats");
         final StatsReader.Accounting accounting;
@@ -637,13 +670,13 @@ public final class Arena implements AutoCloseable {
         try {
             accounting = statsReader.capture();
             // Entered under the lock, so it never waits: only the lock's holder closes the gate.
-            // It keeps the range mapped where it is, unlocked, until the walk is done.
+            // It keeps the range mapped where it is, unlocked, until the address space has answered.
             section = sections.open();
         } finally {
             lock.unlock();
         }
         try {
-            return accounting.walk();
+            return finish.apply(accounting);
         } finally {
             section.close();
             Reference.reachabilityFence(this); // see ArenaCleanup
@@ -651,19 +684,19 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * Stats from inside a read section, which must not wait for the lock: its holder may be a
+     * Figures from inside a read section, which must not wait for the lock: its holder may be a
      * mover waiting for this very section. So the tables are read under the lock if it is free;
      * else, once the gate is closing, with no lock at all. A mover closing the gate holds the
      * lock and changes nothing until every section entered before it has closed, this one
      * included (a section entered after the gate began to close would still be waiting in
      * enter()), and its writes before closing are visible through the gate's volatile flag; so
      * the tables hold still while they are read. A holder that is not closing the gate finishes
-     * without waiting for sections. The page tables are walked after, unlocked: the caller's
+     * without waiting for sections. The address space is asked after, unlocked: the caller's
      * section keeps the range mapped where it is.
      */
-    private ArenaStats statsInsideSection() {
+    private <T> T figuresInsideSection(final Function<StatsReader.Accounting, T> finish) {
         try {
-            return accountingInsideSection().walk();
+            return finish.apply(accountingInsideSection());
         } finally {
             Reference.reachabilityFence(this); // see ArenaCleanup
         }
@@ -689,17 +722,17 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * stats() of a confined arena from a thread other than its owner: reads without stopping
-     * the owner (see {@link StatsReader#readRacing}), and refuses only a closed or failed arena,
-     * checked before and after, so figures read while close() unmapped the range are never
-     * returned.
+     * stats() or residency() of a confined arena from a thread other than its owner: reads
+     * without stopping the owner (see {@link StatsReader#readRacing}), and refuses only a closed
+     * or failed arena, checked before and after, so figures read while close() unmapped the
+     * range are never returned.
      */
-    private ArenaStats statsFromAnotherThread() {
+    private <T> T figuresFromAnotherThread(final Function<StatsReader.Accounting, T> finish) {
         ensureOpen();
         try {
-            final ArenaStats stats = statsReader.readRacing();
+            final T figures = statsReader.readRacing(finish);
             ensureOpen();
-            return stats;
+            return figures;
         } finally {
             Reference.reachabilityFence(this); // see ArenaCleanup
         }
@@ -818,7 +851,7 @@ public final class Arena implements AutoCloseable {
      *     thread (confined), inside a read section, or from a relocation listener
      */
     public PinStatus pin() {
-        return residency("pin", () -> segments.pinning().pin(Long.MAX_VALUE, "pin()"));
+        return changeResidency("pin", () -> segments.pinning().pin(Long.MAX_VALUE, "pin()"));
     }
 
     /**
@@ -837,7 +870,7 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalStateException as {@link #pin()}
      */
     public PinStatus unpin() {
-        return residency("unpin", () -> segments.pinning().unpin());
+        return changeResidency("unpin", () -> segments.pinning().unpin());
     }
 
     /** Unpins the arena; {@code why} is what its stats say then (a pinning policy's decision). */
@@ -856,7 +889,7 @@ public final class Arena implements AutoCloseable {
      */
     private <T> T forPolicy(final String operation, final Supplier<T> change) {
         if (lock == null) {
-            return residency(operation, change);
+            return changeResidency(operation, change);
         }
         lockForPolicy(operation);
         try {
@@ -903,10 +936,10 @@ public final class Arena implements AutoCloseable {
      * @throws IllegalStateException as {@link #pin()}
      */
     public PopulateResult populate() {
-        return residency("populate", () -> segments.pinning().populate());
+        return changeResidency("populate", () -> segments.pinning().populate());
     }
 
-    private <T> T residency(final String operation, final Supplier<T> change) {
+    private <T> T changeResidency(final String operation, final Supplier<T> change) {
         if (lock == null) {
             ensureOwnerOutsideSection(operation);
             try {

@@ -8,8 +8,10 @@ package io.vmarena;
  *
  * <p>Each read takes one {@link Arena#stats()} snapshot (see {@link ArenaStats} for what each
  * figure means): a {@code getAttribute} takes one for its figure, and a {@code getAttributes}
- * (a dashboard's scrape) takes one for all the attributes it names, so a scrape walks the page
- * tables once and its figures are of one moment. Nothing is counted or kept for JMX between
+ * (a dashboard's scrape) takes one for all the attributes it names, so a scrape costs one
+ * stats() (microseconds: the resident and locked bytes are the arena's own account, with no
+ * page-table walk) and its figures are of one moment. What is in memory as measured is the
+ * {@link #residency()} operation's, one page-table walk per call. Nothing is counted or kept for JMX between
  * reads (the next read takes a fresh snapshot), so the arena's fast path is unchanged. {@link #getName()} and {@link #getThreading()}
  * never touch the arena.
  *
@@ -36,10 +38,12 @@ public interface ArenaMXBean {
 
     long getCommittedBytes();
 
+    /** The arena's own account of its pages in memory, an upper bound: see {@link ArenaStats#residentBytes()}. */
     long getResidentBytes();
 
     long getUsedBytes();
 
+    /** The same account over the segments its pinning locked: see {@link ArenaStats#lockedBytes()}. */
     long getLockedBytes();
 
     long getRetainedBytes();
@@ -88,6 +92,14 @@ public interface ArenaMXBean {
      * @return the {@link CompactionResult}, as text
      */
     String compact();
+
+    /**
+     * {@link Arena#residency()}: the arena's memory as measured, by one walk of its page tables
+     * (milliseconds per resident GiB of 4 KiB pages, where the attributes cost microseconds), as
+     * {@code ArenaResidency[residentBytes=..., lockedBytes=..., hugePageBytes=...]}. An
+     * operation, not attributes: a dashboard reads every attribute on each scrape.
+     */
+    String residency();
 
     /**
      * {@link Arena#trim(long)}.

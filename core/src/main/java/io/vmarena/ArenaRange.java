@@ -95,6 +95,7 @@ final class ArenaRange {
     private MoveResult lastMove;
     /** How the place at an address is locked, or null when it is not: what a copying move must redo. */
     private LongFunction<LockMode> lockModes = address -> null;
+    private PopulateListener populated = (index, count) -> { };
 
     ArenaRange(final String arenaName, final AddressSpace space, final MoveGate gate, final long segmentBytes,
         final long reservedBytes, final boolean inPlaceGrowth, final Consumer<String> onFailure) {
@@ -193,9 +194,19 @@ final class ArenaRange {
         return space.capabilities().pmdBytes();
     }
 
-    /** Locks segments {@code [index, index + count)} in memory ({@code mlock2}). */
+    /**
+     * Locks segments {@code [index, index + count)} in memory ({@code mlock2}); a plain mlock
+     * ({@link LockMode#POPULATE}) faults every page in, which the arena's account of residency
+     * hears of (see {@link #onPopulated}), whether or not the lock succeeded part way.
+     */
     void lock(final int index, final int count, final LockMode mode) {
-        space.lock(segmentAddress(index), count * segmentBytes, mode);
+        try {
+            space.lock(segmentAddress(index), count * segmentBytes, mode);
+        } finally {
+            if (mode == LockMode.POPULATE) {
+                populated.populated(index, count);
+            }
+        }
     }
 
     /** Unlocks segments {@code [index, index + count)} ({@code munlock}). */
@@ -203,9 +214,29 @@ final class ArenaRange {
         space.unlock(segmentAddress(index), count * segmentBytes);
     }
 
-    /** Advises the kernel on segments {@code [index, index + count)} ({@code madvise}). */
+    /**
+     * Advises the kernel on segments {@code [index, index + count)} ({@code madvise});
+     * {@link Advice#POPULATE_WRITE} faults every page in, which the arena's account of residency
+     * hears of (see {@link #onPopulated}), whether or not it succeeded part way.
+     */
     void advise(final int index, final int count, final Advice advice) {
-        space.advise(segmentAddress(index), count * segmentBytes, advice);
+        try {
+            space.advise(segmentAddress(index), count * segmentBytes, advice);
+        } finally {
+            if (advice == Advice.POPULATE_WRITE) {
+                populated.populated(index, count);
+            }
+        }
+    }
+
+    /** Who hears that segments {@code [index, index + count)} may be wholly in memory now. */
+    interface PopulateListener {
+        void populated(int index, int count);
+    }
+
+    /** Tells {@code listener} of every populate and plain mlock: the arena's account of residency. */
+    void onPopulated(final PopulateListener listener) {
+        populated = listener;
     }
 
     /** The range's resident bytes (mincore on Linux: cheap). */

@@ -1,29 +1,40 @@
 package io.vmarena;
 
 /**
- * An arena's figures, taken by {@link Arena#stats()}. The memory figures are the ones
- * /proc/self/smaps gives for the arena's range, read without reading smaps: on Linux one
- * {@code PAGEMAP_SCAN} walk of the range's page tables (6.7+; before, mincore and, where THP
- * may be in effect, smaps: see {@link io.vmarena.vm.AddressSpace#residency}) and
- * {@code PROCMAP_QUERY} for the VMAs (6.11+; before, /proc/self/maps). Tests reconcile them
- * with smaps after every layout. What they cost: about a microsecond per VMA, and 10 to 25 ns
- * per page-table entry the walk finds present: one per 4 KiB page (3 to 7 ms for a resident
- * gibibyte, where reading smaps cost 17 to 27 ms), one per huge page (35 µs for a gibibyte of
- * them, 125 µs with 100 VMAs); see StatsBenchmark.
+ * An arena's figures, taken by {@link Arena#stats()}: cheap enough to poll (microseconds for a
+ * resident gibibyte in 4 KiB pages and 100 VMAs; see StatsBenchmark). {@code residentBytes} and
+ * {@code lockedBytes} are the arena's own account, with no system call: the bytes of the pages it
+ * handed out or kept since they were last given back, an upper bound of what is in memory (like
+ * jemalloc's {@code stats.resident}), exact when every byte handed out was written; tests
+ * reconcile them with smaps. What is in memory as measured (smaps' Rss, Locked and
+ * AnonHugePages of the range, by one walk of its page tables: 10 to 25 ns per resident page,
+ * 2.7 ms for a resident gibibyte of 4 KiB pages) is {@link Arena#residency()}'s. {@code vmaCount}
+ * is one {@code PROCMAP_QUERY} per VMA (6.11+; before, /proc/self/maps), about a microsecond
+ * each. {@code hugePageBytes} is walked only where transparent huge pages may be in effect
+ * (the arena built with {@link HugePages#WANTED}, or the system's THP mode {@code always}); it
+ * is 0, exactly, elsewhere.
  * A shared arena's stats, and a confined arena's from a thread other than its owner, are
- * figures each the arena's during the call rather than one snapshot (a shared arena walks its
- * page tables after it has let go of its lock): see {@link Arena#stats()}.
+ * figures each the arena's during the call rather than one snapshot (a shared arena reads its
+ * VMAs after it has let go of its lock): see {@link Arena#stats()}.
  *
  * @param baseAddress where the arena's range starts now; it changes when the arena moves (for
  *     tools that print the range's VMAs: handles, not addresses, are how blocks are reached)
  * @param reservedBytes the arena's address range, mapped or not
  * @param committedBytes segments made readable and writable (memory is only used once touched)
- * @param residentBytes pages in memory (Rss of the range: a page a read mapped to the shared zero
- *     page is not counted)
- * @param usedBytes bytes handed out: each block counts its whole size class or run
- * @param lockedBytes pages locked in memory (Locked of the range): the resident bytes of the
- *     segments the arena's pinning locked; a process that called {@code mlockall} locks the
- *     rest behind the arena's back, which smaps would count and this does not
+ * @param residentBytes the arena's own account of its pages in memory: every committed page of
+ *     its runs, the pages of each class segment up to its highest block handed out in this use
+ *     (or what its place held before) less those trim gave back, and what retained segments
+ *     kept; pages populated or faulted in by a plain mlock count whole. An upper bound of Rss of
+ *     the range, equal to it when every byte handed out was written (a block never written, or
+ *     only read, which maps the shared zero page, is counted and not in memory). Where the
+ *     kernel may fill pages the arena never handed out (transparent huge pages may be in effect,
+ *     or the arena moves by copying), every committed segment counts whole. See
+ *     {@link Arena#residency()} for the measured figure
+  * @param usedBytes bytes handed out: each block counts its whole size class or run
+ * @param lockedBytes the same account over the segments the arena's pinning locked (Locked of
+ *     the range when every byte handed out was written: MLOCK_ONFAULT locks a page when it is
+ *     touched); a process that called {@code mlockall} locks the rest behind the arena's back,
+ *     which smaps would count and this does not
  * @param retainedBytes free segments whose pages are kept for reuse, up to the arena's ceiling
  * @param vmaCount the kernel's VMAs that intersect the range
  * @param freeSegments segments that hold no block
@@ -41,7 +52,10 @@ package io.vmarena;
  * @param compactionEstimate the forecast: what a full compaction would cost, from the segments
  *     it would move and copy and this arena's own measured cost per VMA moved and byte copied
  * @param hugePageBytes bytes of the range mapped by transparent huge pages (AnonHugePages of the
- *     range in smaps); always 0 on the simulator, which does not model THP
+ *     range in smaps), by a walk of the range's page tables where THP may be in effect (the
+ *     arena built with {@link HugePages#WANTED}, or the system's THP mode {@code always} and the
+ *     arena not {@link HugePages#REFUSED}); exactly 0 elsewhere, and on the simulator, which does
+ *     not model THP
  * @param hugePages the arena's huge-page policy as applied: the one it was built with, or
  *     {@link HugePages#SYSTEM_DEFAULT} when the kernel refused the advice (no THP support)
  * @param pin the arena's pinning: its state, {@link PinStatus#pinnedBytes() pinnedBytes} (the

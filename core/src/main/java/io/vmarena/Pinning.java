@@ -78,6 +78,11 @@ final class Pinning {
         this.populator = new Populator(places, range, segmentBytes);
     }
 
+    /** Whether locking a place faults all its pages in (plain mlock, the MLOCK fallback). */
+    boolean lockPopulates() {
+        return mode == LockMode.POPULATE;
+    }
+
     /**
      * Pins the arena: locks every place it holds that is not locked yet, at most
      * {@code limitBytes} in all (unlocking from the top what a lowered limit leaves over), and

@@ -13,6 +13,8 @@ import java.util.Arrays;
  *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
  *            LOCKED (mlock2ed by the arena's pinning: counts in VmLck)
  *  freeBits  one bit per place, set when FREE, for the first-fit search
+ *  keptPages of a RETAINED place: how many of its pages its last use may have left in memory, and
+ *  keptEnd   one past the last of them (the arena's own account of residency, see ResidentAccount)
  * </pre>
  *
  * Not thread-safe.
@@ -29,6 +31,8 @@ final class Places {
     private int count;
     private int[] occupant;
     private byte[] flags;
+    private int[] keptPages;
+    private int[] keptEnd;
     private long[] freeBits;
     private int freeCount;
     /** Places with {@link #LOCKED} set: the arena's locked segments, counted as the flags change. */
@@ -38,15 +42,18 @@ final class Places {
     Places(final int count) {
         occupant = new int[0];
         flags = new byte[0];
+        keptPages = new int[0];
+        keptEnd = new int[0];
         freeBits = new long[0];
         grow(count);
     }
 
-    private Places(final int count, final int[] occupant, final byte[] flags, final long[] freeBits,
-        final int freeCount, final int lockedCount) {
+    private Places(final int count, final int[] occupant, final byte[] flags, final int[] keptPages,
+        final long[] freeBits, final int freeCount, final int lockedCount) {
         this.count = count;
         this.occupant = occupant;
         this.flags = flags;
+        this.keptPages = keptPages;
         this.freeBits = freeBits;
         this.freeCount = freeCount;
         this.lockedCount = lockedCount;
@@ -62,11 +69,13 @@ final class Places {
     Places copyForReader() {
         final int[] occupantNow = occupant;
         final byte[] flagsNow = flags;
+        final int[] keptPagesNow = keptPages;
         final long[] freeBitsNow = freeBits;
-        final int countNow = Math.min(Math.min(count, occupantNow.length),
+        final int countNow = Math.min(Math.min(Math.min(count, occupantNow.length), keptPagesNow.length),
             Math.min(flagsNow.length, freeBitsNow.length * 64));
         return new Places(countNow, Arrays.copyOf(occupantNow, countNow), Arrays.copyOf(flagsNow, countNow),
-            Arrays.copyOf(freeBitsNow, (countNow + 63) >>> 6), freeCount, lockedCount);
+            Arrays.copyOf(keptPagesNow, countNow), Arrays.copyOf(freeBitsNow, (countNow + 63) >>> 6), freeCount,
+            lockedCount);
     }
 
     int count() {
@@ -87,6 +96,8 @@ final class Places {
             final int capacity = Math.max(newCount, occupant.length * 2);
             occupant = Arrays.copyOf(occupant, capacity);
             flags = Arrays.copyOf(flags, capacity);
+            keptPages = Arrays.copyOf(keptPages, capacity);
+            keptEnd = Arrays.copyOf(keptEnd, capacity);
         }
         freeBits = Arrays.copyOf(freeBits, (Math.max(newCount, count) + 63) >>> 6);
         for (int place = count; place < newCount; place++) {
@@ -233,5 +244,21 @@ final class Places {
             lockedCount--;
         }
         flags[place] &= (byte)~flag;
+    }
+
+    /** Of a {@link #RETAINED} place: how many of its pages may be in memory (meaningless otherwise). */
+    int keptPages(final int place) {
+        return keptPages[place];
+    }
+
+    /** Of a {@link #RETAINED} place: one past the last of its pages that may be in memory (meaningless otherwise). */
+    int keptEnd(final int place) {
+        return keptEnd[place];
+    }
+
+    /** Place {@code place}, retained, may have {@code pageCount} pages in memory, all below page {@code pageEnd}. */
+    void keep(final int place, final int pageEnd, final int pageCount) {
+        keptEnd[place] = pageEnd;
+        keptPages[place] = pageCount;
     }
 }

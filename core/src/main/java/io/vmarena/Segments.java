@@ -220,6 +220,16 @@ final class Segments {
      * the ceiling; the rest, from the highest down, are given back at once.
      */
     void release(final int start, final int count, final boolean classSegment) {
+        release(start, count, classSegment, segmentPageCount(), segmentPageCount());
+    }
+
+    /**
+     * {@link #release(int, int, boolean)}, for places whose use may have left only
+     * {@code keptPageCount} of their pages in memory, all below page {@code keptPageEnd} (a class
+     * segment's last use): what they keep while retained, in the arena's account of residency.
+     */
+    void release(final int start, final int count, final boolean classSegment, final int keptPageEnd,
+        final int keptPageCount) {
         if (classSegment) {
             classSegments -= count;
         } else {
@@ -228,6 +238,7 @@ final class Segments {
         for (int place = start; place < start + count; place++) {
             places.markFree(place);
             places.set(place, Places.RETAINED);
+            places.keep(place, keptPageEnd, keptPageCount);
         }
         retainedBytes += count * segmentBytes;
         if (retainedBytes > retainedCeilingBytes) {
@@ -388,6 +399,25 @@ final class Segments {
             }
             places.clear(place, (byte)(Places.COMMITTED | Places.RETAINED | Places.LOCKED));
         }
+    }
+
+    /** The pages of one segment. */
+    int segmentPageCount() {
+        return (int)(segmentBytes / range.space().pageSize());
+    }
+
+    /**
+     * One past the last page of free place {@code place} that may be in memory: what its last use
+     * kept while it is retained, 0 when it is fresh (never committed, decommitted, or its pages
+     * given back). Read before a claim, which forgets it.
+     */
+    int keptEnd(final int place) {
+        return places.has(place, Places.RETAINED) ? places.keptEnd(place) : 0;
+    }
+
+    /** Whether claiming {@code place} locked it with a plain mlock, which faults every page in. */
+    boolean populatedByLock(final int place) {
+        return places.has(place, Places.LOCKED) && pinning.lockPopulates();
     }
 
     long committedBytes() {

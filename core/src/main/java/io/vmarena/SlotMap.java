@@ -57,6 +57,13 @@ final class SlotMap {
     private int capacity;
     /** One past the highest block taken since the map was reset: pages above it were never written. */
     private int touchedEnd;
+    /**
+     * The pages, from the segment's start, that may be in memory from before this use: those an
+     * earlier use of its place may have touched (it was retained), or all of them once populated;
+     * 0 when the place was fresh (never committed, decommitted or given back) when this use began.
+     * What {@link #residentPageCount} counts besides the pages this use touched.
+     */
+    private int priorPageCount;
     /** The id of the segment it describes, while it describes one: what its blocks' handles carry. */
     int segmentIndex;
     /**
@@ -141,6 +148,7 @@ final class SlotMap {
         liveCount = 0;
         capacity = slotCount;
         touchedEnd = 0;
+        priorPageCount = 0;
         if (releasedPages != null) {
             Arrays.fill(releasedPages, 0);
             releasedCount = 0;
@@ -196,6 +204,39 @@ final class SlotMap {
     /** One past the highest block taken in this use: no block at or above it is live. */
     int touchedEnd() {
         return touchedEnd;
+    }
+
+    /**
+     * The segment's pages that may be in memory: those from its start up to the higher of the
+     * last block taken in this use and what its place held before ({@link #keepPrior}), less
+     * the pages trim gave back since (they are always among the pages this use touched). An
+     * upper bound, exact when every byte of every block taken was written; no system call.
+     */
+    int residentPageCount() {
+        return residentPageEnd() - releasedCount;
+    }
+
+    /** One past the last page that may be in memory: the higher of the prior pages and the touched ones. */
+    int residentPageEnd() {
+        final int touchedPages = (int)(((long)touchedEnd * blockBytes + (1L << pageShift) - 1) >>> pageShift);
+        return Math.max(priorPageCount, touchedPages);
+    }
+
+    /** This use began on a place whose first {@code pageCount} pages may be in memory already. */
+    void keepPrior(final int pageCount) {
+        priorPageCount = pageCount;
+    }
+
+    /**
+     * Every page of the segment ({@code pageCount}) was made resident (populated, or locked by a
+     * plain mlock): none is given back any more until trim gives it back again.
+     */
+    void populated(final int pageCount) {
+        priorPageCount = pageCount;
+        if (releasedPages != null) {
+            Arrays.fill(releasedPages, 0);
+            releasedCount = 0;
+        }
     }
 
     /** Whether no block can be taken: each is live or retired. */

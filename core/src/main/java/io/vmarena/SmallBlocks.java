@@ -129,6 +129,9 @@ final class SmallBlocks {
     private SlotMap attach(final int sizeClass) {
         final int place = segments.take(1);
         final int segmentIndex = table.take(SegmentTable.CLASS, sizeClass, place);
+        // Pages its place's last use may have left, before the claim forgets them: counted as a
+        // prefix, an upper bound (what trim gave back of them is not known page by page any more).
+        final int priorPages = segments.keptEnd(place);
         try {
             segments.claim(place, 1, segmentIndex, true);
         } catch (final RuntimeException refused) {
@@ -143,6 +146,7 @@ final class SmallBlocks {
             slotMap.nextInPool = null;
         }
         slotMap.seed(segmentIndex, place, codec.encode(tag, segmentIndex, 0, 0), table.classFloor(segmentIndex, codec));
+        slotMap.keepPrior(segments.populatedByLock(place) ? segments.segmentPageCount() : priorPages);
         table.slotMaps[segmentIndex] = slotMap;
         table.next[segmentIndex] = UNLINKED;
         table.prev[segmentIndex] = UNLINKED;
@@ -156,6 +160,9 @@ final class SmallBlocks {
      */
     private void retire(final int sizeClass, final int segmentIndex) {
         final int place = table.place[segmentIndex];
+        final SlotMap slotMap = table.slotMaps[segmentIndex];
+        final int keptEnd = slotMap.residentPageEnd(); // before detach resets them
+        final int keptPages = slotMap.residentPageCount();
         detach(sizeClass, segmentIndex);
         final Forwarding forward = table.forwarding[segmentIndex];
         if (forward != null && !forward.isEmpty()) {
@@ -163,7 +170,7 @@ final class SmallBlocks {
         } else {
             table.release(segmentIndex);
         }
-        segments.release(place, 1, true);
+        segments.release(place, 1, true, keptEnd, keptPages);
     }
 
     /** An emptied segment's id keeps its forwards, and names no place or block any more. */
@@ -233,13 +240,15 @@ final class SmallBlocks {
         if (table.next[segmentIndex] != UNLINKED) {
             unlink(sizeClass, segmentIndex);
         }
+        final int keptEnd = slotMap.residentPageEnd(); // before detach resets them
+        final int keptPages = slotMap.residentPageCount();
         detach(sizeClass, segmentIndex);
         if (forwarded) {
             forwarded(segmentIndex);
         } else {
             table.release(segmentIndex);
         }
-        segments.release(place, 1, true);
+        segments.release(place, 1, true, keptEnd, keptPages);
     }
 
     /**

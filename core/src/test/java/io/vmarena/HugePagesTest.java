@@ -194,21 +194,21 @@ class HugePagesTest {
             arena.free(freed);
             forget(blocks, otherFreed);
             arena.free(otherFreed);
-            final long residentBefore = arena.stats().residentBytes();
+            final long residentBefore = arena.residency().residentBytes();
 
             assertEquals(0, arena.trim(Long.MAX_VALUE), "each freed segment shares its huge page with one in use");
             assertEquals(0, arena.trim(Long.MAX_VALUE, false));
-            assertEquals(residentBefore, arena.stats().residentBytes());
+            assertEquals(residentBefore, arena.residency().residentBytes());
             assertEquals(2 * segmentBytes, arena.stats().retainedBytes());
 
             forget(blocks, other);
             arena.free(other);
             assertEquals(2 * segmentBytes, arena.trim(Long.MAX_VALUE), "a huge page with nothing in use goes back "
                 + "whole");
-            assertEquals(residentBefore - 2 * segmentBytes, arena.stats().residentBytes());
+            assertEquals(residentBefore - 2 * segmentBytes, arena.residency().residentBytes());
 
             assertEquals(segmentBytes, arena.trim(Long.MAX_VALUE, true), "asked to split, it gives the last one back");
-            assertEquals(segmentBytes, arena.stats().residentBytes());
+            assertEquals(segmentBytes, arena.residency().residentBytes());
             assertEquals(0, arena.stats().retainedBytes());
             blocks.checkAll(arena::address, arena::capacity, "after trim");
         }
@@ -227,7 +227,7 @@ class HugePagesTest {
             arena.free(freed);
 
             assertEquals(segmentBytes, arena.trim(Long.MAX_VALUE));
-            assertEquals(segmentBytes, arena.stats().residentBytes());
+            assertEquals(segmentBytes, arena.residency().residentBytes());
         }
         try (Arena arena = arena(space, policy).build()) {
             final LiveBlocks blocks = new LiveBlocks(space);
@@ -273,7 +273,7 @@ class HugePagesTest {
                 // The PMDs without a live block: none in a segment of one PMD, two of four otherwise.
                 final long wholeFreePmds = segmentBytes == pmdBytes ? 0 : 2;
                 assertEquals(wholeFreePmds * pmdBytes, given, "segment of " + segmentBytes + " bytes");
-                assertEquals(segmentBytes - given, arena.stats().residentBytes());
+                assertEquals(segmentBytes - given, arena.residency().residentBytes());
                 final long split = arena.trim(Long.MAX_VALUE, true);
                 assertEquals(segmentBytes - given - 2 * pageSize, split, "asked to split, every free page but the kept "
                     + "two's");

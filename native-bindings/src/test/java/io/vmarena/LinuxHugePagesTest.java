@@ -161,16 +161,16 @@ class LinuxHugePagesTest {
             arena.free(freed);
             final long hugeBefore = hugePagesNow(arena, "before trim");
             assertEquals(pmdBytes, hugeBefore, "one huge page: both halves written after both were committed");
-            final long residentBefore = arena.stats().residentBytes();
+            final long residentBefore = arena.residency().residentBytes();
 
             assertEquals(0, arena.trim(Long.MAX_VALUE), "the freed half shares its huge page with a block in use");
 
             assertEquals(hugeBefore, hugePagesNow(arena, "after trim"));
-            assertEquals(residentBefore, arena.stats().residentBytes());
+            assertEquals(residentBefore, arena.residency().residentBytes());
 
             assertEquals(segmentBytes, arena.trim(Long.MAX_VALUE, true));
 
-            assertEquals(residentBefore - segmentBytes, arena.stats().residentBytes(), "the freed half went back");
+            assertEquals(residentBefore - segmentBytes, arena.residency().residentBytes(), "the freed half went back");
             assertEquals(0, hugePagesNow(arena, "after trim(bytes, true)"), "the huge page was split to give it back");
             blocks.checkAll(arena::address, arena::capacity, "after trim");
         }
