@@ -169,7 +169,8 @@ final class PinRegion implements AutoCloseable {
         check(stats.pin().pinnedBytes() == pinnedBytes, stats.pin().pinnedBytes() + " bytes pinned, not " + pinnedBytes);
         check(space.lockedBytes() - lockedBytesBefore == pinnedBytes, "VmLck grew by " + (space.lockedBytes()
             - lockedBytesBefore) + " bytes, not " + pinnedBytes);
-        check(stats.residentBytes() == residentBytes, stats.residentBytes() + " bytes resident, not " + residentBytes);
+        final long measuredBytes = arena.residency().residentBytes(); // in memory as measured, not the account
+        check(measuredBytes == residentBytes, measuredBytes + " bytes resident, not " + residentBytes);
     }
 
     private void check(final boolean condition, final String what) {

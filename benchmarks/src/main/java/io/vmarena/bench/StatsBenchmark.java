@@ -26,9 +26,12 @@ import java.util.concurrent.TimeUnit;
  * VMAs (see {@link StatsRegion}), with small pages ({@code hugePages=REFUSED}) or transparent
  * huge pages where the kernel gives them ({@code WANTED}). Sources:
  * <ul>
- * <li>{@code stats}: the call as it is: one PAGEMAP_SCAN walk of the range's page tables and
- * one PROCMAP_QUERY per VMA, where the kernel has them. The walk costs per page-table entry:
- * one per 4 KiB page, one per huge page.</li>
+ * <li>{@code stats}: the call as it is: the resident and locked bytes from the arena's own
+ * account (no system call), one PROCMAP_QUERY per VMA, and, where transparent huge pages may be
+ * in effect ({@code WANTED}), one PAGEMAP_SCAN walk for the huge-page bytes.</li>
+ * <li>{@code residency}: {@link Arena#residency()}, the measured figures: one PAGEMAP_SCAN walk
+ * of the range's page tables, which costs per page-table entry: one per 4 KiB page, one per
+ * huge page (what stats() cost before it counted from the arena's own account).</li>
  * <li>{@code smaps}: the read stats() made before, all of /proc/self/smaps, for the range's
  * VMAs: the same walk of the range and of every other mapping of the process.</li>
  * <li>{@code mincore}: the alternative weighed and not taken: mincore over the range and
@@ -41,6 +44,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar StatsBenchmark
  * java -jar benchmarks/target/benchmarks.jar StatsBenchmark -p source=stats -p vmaCount=100 -p hugePages=WANTED
+ * java -jar benchmarks/target/benchmarks.jar StatsBenchmark -p source=stats,residency -p vmaCount=100 -p hugePages=REFUSED
  * </pre>
  */
 @State(Scope.Thread)
@@ -50,8 +54,11 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED")
 public class StatsBenchmark {
-    /** {@code stats}: Arena.stats(); {@code smaps}: the read it made before; {@code mincore}: the alternative. */
-    @Param({"stats", "smaps", "mincore"})
+    /**
+     * {@code stats}: Arena.stats(); {@code residency}: Arena.residency(), the walk; {@code smaps}:
+     * the read stats() made first; {@code mincore}: the alternative.
+     */
+    @Param({"stats", "residency", "smaps", "mincore"})
     public String source;
 
     /** {@code REFUSED}: 4 KiB pages (MADV_NOHUGEPAGE); {@code WANTED}: huge pages where the kernel has them. */
@@ -71,7 +78,7 @@ public class StatsBenchmark {
 
     /** What the benchmark reads. */
     enum Source {
-        STATS, SMAPS, MINCORE
+        STATS, RESIDENCY, SMAPS, MINCORE
     }
 
     @Setup(Level.Trial)
@@ -95,6 +102,8 @@ public class StatsBenchmark {
                 return StatsRegion.smapsFigures(space, base, regionBytes);
             case MINCORE:
                 return StatsRegion.mincoreFigures(space, base, regionBytes);
+            case RESIDENCY:
+                return arena.residency();
             default:
                 return arena.stats();
         }
@@ -105,12 +114,14 @@ public class StatsBenchmark {
         switch (name) {
             case "stats":
                 return Source.STATS;
+            case "residency":
+                return Source.RESIDENCY;
             case "smaps":
                 return Source.SMAPS;
             case "mincore":
                 return Source.MINCORE;
             default:
-                throw new IllegalArgumentException("unknown source " + name + "; one of stats, smaps, mincore");
+                throw new IllegalArgumentException("unknown source " + name + "; one of stats, residency, smaps, mincore");
         }
     }
 }

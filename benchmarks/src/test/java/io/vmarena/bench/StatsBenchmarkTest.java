@@ -1,6 +1,7 @@
 package io.vmarena.bench;
 
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
@@ -24,7 +25,7 @@ class StatsBenchmarkTest {
 
     @Test
     void shouldOfferEverySourceOverAGibibyteInOneAndAHundredVmasOfSmallAndHugePages() throws NoSuchFieldException {
-        assertArrayEquals(new String[] {"stats", "smaps", "mincore"}, values("source"));
+        assertArrayEquals(new String[] {"stats", "residency", "smaps", "mincore"}, values("source"));
         assertArrayEquals(new String[] {"REFUSED", "WANTED"}, values("hugePages"));
         assertArrayEquals(new String[] {"1", "100"}, values("vmaCount"));
         assertArrayEquals(new String[] {Long.toString(1L << 30)}, values("regionBytes"));
@@ -33,11 +34,12 @@ class StatsBenchmarkTest {
     @Test
     void shouldRefuseAnUnknownSourceNamingTheKnownOnes() {
         assertEquals(StatsBenchmark.Source.STATS, StatsBenchmark.sourceOf("stats"));
+        assertEquals(StatsBenchmark.Source.RESIDENCY, StatsBenchmark.sourceOf("residency"));
         assertEquals(StatsBenchmark.Source.SMAPS, StatsBenchmark.sourceOf("smaps"));
         assertEquals(StatsBenchmark.Source.MINCORE, StatsBenchmark.sourceOf("mincore"));
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
             () -> StatsBenchmark.sourceOf("procfs"));
-        assertEquals("unknown source procfs; one of stats, smaps, mincore", refused.getMessage());
+        assertEquals("unknown source procfs; one of stats, residency, smaps, mincore", refused.getMessage());
     }
 
     @Test
@@ -50,12 +52,14 @@ class StatsBenchmarkTest {
                 assertEquals(1, stats.vmaCount());
                 assertEquals(regionBytes, stats.residentBytes());
                 assertEquals(regionBytes, stats.lockedBytes());
+                assertEquals(new ArenaResidency(regionBytes, regionBytes, 0), arena.residency(), "every page written");
             }
             try (Arena arena = StatsRegion.build(space, regionBytes + 3 * StatsRegion.SEGMENT_BYTES, 10)) {
                 final ArenaStats stats = arena.stats();
                 assertEquals(10, stats.vmaCount());
                 assertEquals(regionBytes - 2 * StatsRegion.SEGMENT_BYTES, stats.residentBytes(), stats.toString());
                 assertEquals(stats.residentBytes(), stats.lockedBytes(), "the live blocks stay pinned");
+                assertEquals(new ArenaResidency(stats.residentBytes(), stats.lockedBytes(), 0), arena.residency());
                 assertTrue(StatsRegion.smapsFigures(space, stats.baseAddress(), regionBytes) > 0);
                 assertEquals(stats.residentBytes() + 10, StatsRegion.mincoreFigures(space, stats.baseAddress(),
                     regionBytes + 3 * StatsRegion.SEGMENT_BYTES), "resident bytes and VMAs");
