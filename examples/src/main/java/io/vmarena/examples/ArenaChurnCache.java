@@ -113,17 +113,20 @@ final class ArenaChurnCache implements ChurnCache {
         return result;
     }
 
+    /** In memory as measured ({@link Arena#residency()}: one walk, read once a phase), not the arena's account. */
     @Override
     public long residentBytes() {
-        return arena.stats().residentBytes();
+        return arena.residency().residentBytes();
     }
 
+    /** {@code resident} as measured (residency()), {@code accountedResident} the arena's own count (stats()). */
     @Override
     public String describe() {
         final ArenaStats stats = arena.stats();
-        return String.format(Locale.ROOT, "used=%d committed=%d resident=%d retained=%d fragmentation=%.3f "
-            + "compactions=%d classSegments=%d runSegments=%d freeSegments=%d vmas=%d trimmed=%d",
-            stats.usedBytes(), stats.committedBytes(), stats.residentBytes(), stats.retainedBytes(),
+        return String.format(Locale.ROOT, "used=%d committed=%d resident=%d accountedResident=%d retained=%d "
+            + "fragmentation=%.3f compactions=%d classSegments=%d runSegments=%d freeSegments=%d vmas=%d trimmed=%d",
+            stats.usedBytes(), stats.committedBytes(), arena.residency().residentBytes(), stats.residentBytes(),
+            stats.retainedBytes(),
             stats.fragmentation(), stats.compactions(), stats.classSegments(), stats.runSegments(),
             stats.freeSegments(), stats.vmaCount(), trimmedBytes);
     }

@@ -23,9 +23,9 @@ interface ChurnCache extends AutoCloseable {
     void afterBurst();
 
     /**
-     * The bytes of the cache's own memory in RAM by its own count (vmarena: its arena's
-     * {@code stats().residentBytes()}), or -1 when it has none: beside the RSS, which also holds
-     * the JVM's own ups and downs.
+     * The bytes of the cache's own memory in RAM as measured (vmarena: its arena's
+     * {@code residency().residentBytes()}, smaps' Rss of its range), or -1 when it has none: beside
+     * the RSS, which also holds the JVM's own ups and downs.
      */
     default long residentBytes() {
         return -1;

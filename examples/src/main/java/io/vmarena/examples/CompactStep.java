@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import com.google.gson.JsonObject;
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.CompactionResult;
 import io.vmarena.vm.AddressSpace;
@@ -47,12 +48,13 @@ final class CompactStep {
     boolean run() {
         demo.begin("5b. Compact");
         final ArenaStats before = arena.stats();
+        final ArenaResidency beforeMemory = arena.residency();
         final JsonObject json = demo.figures().step("compact");
         json.addProperty("pauseBudgetNanos", PAUSE_BUDGET.toNanos());
         json.addProperty("forecastReclaimableBytes", before.reclaimableBytes());
         json.addProperty("forecastReclaimableReservedBytes", before.reclaimableReservedBytes());
         json.addProperty("forecastNanos", before.compactionEstimate().toNanos());
-        json.add("statsBefore", DemoFigures.stats(before));
+        json.add("statsBefore", DemoFigures.stats(before, beforeMemory));
         demo.heading("5b. Compact: compactSlice() until complete, as compact() does, pause budget "
             + DemoText.nanos(PAUSE_BUDGET.toNanos()));
         final List<Mapping> vmasBefore = demo.vmas(before);
@@ -63,6 +65,7 @@ final class CompactStep {
             + DemoText.nanos(before.compactionEstimate().toNanos()) + timeLabel());
         final SlicedCompaction compaction = SlicedCompaction.run(arena);
         final ArenaStats after = arena.stats();
+        final ArenaResidency afterMemory = arena.residency();
         demo.noteRange(after);
         json.add("result", DemoFigures.compaction(compaction));
         result(compaction, "");
@@ -70,9 +73,9 @@ final class CompactStep {
             + "budget, and times vary");
         final List<Mapping> vmasAfter = demo.vmas(after);
         json.add("vmasAfter", DemoFigures.vmas(vmasAfter));
-        json.add("stats", DemoFigures.stats(after));
+        json.add("stats", DemoFigures.stats(after, afterMemory));
         demo.vmaMap("after", vmasAfter);
-        demo.stats(after);
+        demo.stats(after, afterMemory);
         demo.line("no handle changed: the demo still holds the ones allocate returned, and step 6 reads every "
             + "block through them");
         demo.pinnedAfterCompaction(after);
@@ -163,12 +166,13 @@ final class CompactStep {
             demo.history().replay(twin, twinSpace, twinLedger, demo.progress());
             final long replayNanos = System.nanoTime() - replaying;
             final ArenaStats twinBefore = twin.stats();
+            final ArenaResidency twinBeforeMemory = twin.residency();
             json.addProperty("moveStrategy", strategy.name());
             json.addProperty("simulatedLinux61", twinSpace != space);
             json.addProperty("replayEventCount", demo.history().size());
             json.addProperty("replayNanos", replayNanos);
             json.addProperty("identicalBeforeCompaction", sameness(before, twinBefore).startsWith("identical"));
-            json.add("statsBefore", DemoFigures.stats(twinBefore));
+            json.add("statsBefore", DemoFigures.stats(twinBefore, twinBeforeMemory));
             demo.line("beside it, the same compaction of an identical arena with moveStrategy(" + strategy + ")"
                 + (twinSpace != space ? " on a simulated Linux 6.1, whose mremap cannot cross VMAs" : "")
                 + ", one mremap per VMA:");

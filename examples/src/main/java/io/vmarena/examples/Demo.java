@@ -3,6 +3,7 @@ package io.vmarena.examples;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
@@ -416,8 +417,9 @@ final class Demo implements Callable<Integer> {
         return this;
     }
 
-    void stats(final ArenaStats stats) {
-        DemoText.stats(stats).forEach(this::line);
+    /** The three stats lines: the arena's figures, with its resident bytes as measured. */
+    void stats(final ArenaStats stats, final ArenaResidency residency) {
+        DemoText.stats(stats, residency).forEach(this::line);
     }
 
     void vmaMap(final String label, final List<Mapping> mappings) {

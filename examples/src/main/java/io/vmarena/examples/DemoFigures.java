@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.CompactionResult;
 import io.vmarena.vm.Mapping;
@@ -60,16 +61,23 @@ final class DemoFigures {
         return root;
     }
 
-    /** An {@link ArenaStats} snapshot, the figures the two stats lines print. */
-    static JsonObject stats(final ArenaStats stats) {
+    /**
+     * An {@link ArenaStats} snapshot, the figures the stats lines print: {@code residentBytes} and
+     * {@code lockedBytes} as measured (smaps' Rss and Locked of the range, {@link io.vmarena.Arena#residency()}),
+     * as the text's "resident (RSS)" says; {@code accountedResidentBytes} and
+     * {@code accountedLockedBytes} the arena's own account (stats(), an upper bound).
+     */
+    static JsonObject stats(final ArenaStats stats, final ArenaResidency residency) {
         final JsonObject json = new JsonObject();
         json.addProperty("baseAddress", stats.baseAddress());
         json.addProperty("reservedBytes", stats.reservedBytes());
         json.addProperty("committedBytes", stats.committedBytes());
-        json.addProperty("residentBytes", stats.residentBytes());
+        json.addProperty("residentBytes", residency.residentBytes());
+        json.addProperty("accountedResidentBytes", stats.residentBytes());
         json.addProperty("usedBytes", stats.usedBytes());
         json.addProperty("retainedBytes", stats.retainedBytes());
-        json.addProperty("lockedBytes", stats.lockedBytes());
+        json.addProperty("lockedBytes", residency.lockedBytes());
+        json.addProperty("accountedLockedBytes", stats.lockedBytes());
         json.addProperty("vmaCount", stats.vmaCount());
         json.addProperty("classSegmentCount", stats.classSegments());
         json.addProperty("runSegmentCount", stats.runSegments());

@@ -1,5 +1,6 @@
 package io.vmarena.examples;
 
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.vm.Mapping;
 
@@ -18,11 +19,15 @@ final class DemoText {
     private DemoText() {
     }
 
-    /** Three lines, each short enough for an 80-column terminal: the memory, the use, the segments. */
-    static List<String> stats(final ArenaStats stats) {
+    /**
+     * Three lines, each short enough for an 80-column terminal: the memory, the use, the segments.
+     * {@code resident (RSS)} is what is in memory as measured ({@link io.vmarena.Arena#residency()});
+     * the arena's own account (stats()'s residentBytes, an upper bound) is in the JSON only.
+     */
+    static List<String> stats(final ArenaStats stats, final ArenaResidency residency) {
         return List.of(
             "reserved " + Bytes.format(stats.reservedBytes()) + ", committed " + Bytes.format(stats.committedBytes())
-                + ", resident (RSS) " + Bytes.format(stats.residentBytes()),
+                + ", resident (RSS) " + Bytes.format(residency.residentBytes()),
             "used " + Bytes.format(stats.usedBytes()) + ", retained " + Bytes.format(stats.retainedBytes()) + "; "
                 + count(stats.vmaCount()) + (stats.vmaCount() == 1 ? " VMA" : " VMAs") + "; grows " + stats.grows()
                 + ", moves " + stats.moves(),

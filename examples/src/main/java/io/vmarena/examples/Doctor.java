@@ -126,13 +126,14 @@ final class Doctor implements Callable<Integer> {
         out.println("  " + name + ": " + feature.reason());
     }
 
-    /** What stats() does without PAGEMAP_SCAN (see {@link io.vmarena.vm.AddressSpace#residency}). */
+    /** What residency() does without PAGEMAP_SCAN (see {@link io.vmarena.vm.AddressSpace#residency}). */
     static String pagemapScanCost(final Capabilities caps) {
         if (caps.backend().equals("sim")) {
-            return "the simulator answers stats() from its own pages";
+            return "the simulator answers residency() from its own pages";
         }
-        return "stats() counts resident bytes with mincore (a page only read, mapped to the shared zero page, counts "
-            + "as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on";
+        return "residency() counts resident bytes with mincore (a page only read, mapped to the shared zero page, "
+            + "counts as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on; stats() counts "
+            + "resident bytes from the arena's own account either way";
     }
 
     static String memlockLine(final Capabilities caps) {

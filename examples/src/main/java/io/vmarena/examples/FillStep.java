@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import com.google.gson.JsonObject;
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 
 import java.util.SplittableRandom;
@@ -49,8 +50,9 @@ final class FillStep {
             progress.advance(bytes[0] + bytes[1], scale.fillBytes());
         }
         final ArenaStats filled = arena.stats();
+        final ArenaResidency filledMemory = arena.residency();
         demo.noteRange(filled);
-        record(demo.figures().step("fill"), bytes, counts, allocateNanos, writeNanos, filled);
+        record(demo.figures().step("fill"), bytes, counts, allocateNanos, writeNanos, filled, filledMemory);
         demo.heading("2. Fill: " + Bytes.format(bytes[0] + bytes[1]) + " in " + DemoText.count(ledger.blockCount())
             + " blocks, every byte written with a seeded pattern (seed " + seed + ")");
         demo.line(DemoText.count(counts[0]) + " small blocks of " + Bytes.format(scale.smallMinBytes()) + " to "
@@ -59,7 +61,7 @@ final class FillStep {
             + Bytes.format(bytes[1]) + "), in segments of " + Bytes.format(scale.segmentBytes()));
         demo.line("took " + demo.time(allocateNanos + writeNanos) + ": allocating "
             + demo.time(allocateNanos) + ", writing " + demo.time(writeNanos));
-        demo.stats(filled);
+        demo.stats(filled, filledMemory);
         demo.line("used (" + Bytes.format(filled.usedBytes()) + ") is more than the " + Bytes.format(bytes[0] + bytes[1])
             + " filled: a small block takes its whole size class, a large one whole segments (a run)");
         demo.line("fragmentation: the share of the bytes in small-block and run segments not handed out");
@@ -67,7 +69,7 @@ final class FillStep {
     }
 
     private void record(final JsonObject json, final long[] bytes, final int[] counts, final long allocateNanos,
-        final long writeNanos, final ArenaStats filled) {
+        final long writeNanos, final ArenaStats filled, final ArenaResidency filledMemory) {
         json.addProperty("filledBytes", bytes[0] + bytes[1]);
         json.addProperty("blockCount", counts[0] + counts[1]);
         json.addProperty("smallBlockCount", counts[0]);
@@ -80,7 +82,7 @@ final class FillStep {
         json.addProperty("largeMaxBytes", scale.largeMaxBytes());
         json.addProperty("allocateNanos", allocateNanos);
         json.addProperty("writeNanos", writeNanos);
-        json.add("stats", DemoFigures.stats(filled));
+        json.add("stats", DemoFigures.stats(filled, filledMemory));
     }
 
     /** A length drawn so that every doubling between the bounds is as likely. */

@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import com.google.gson.JsonObject;
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 
 /**
@@ -37,29 +38,31 @@ final class FragmentStep {
             }
         }
         final ArenaStats fragmented = arena.stats();
+        final ArenaResidency fragmentedMemory = arena.residency();
         final long trimming = System.nanoTime();
         final long givenBytes = arena.trim(Long.MAX_VALUE);
         final long trimNanos = System.nanoTime() - trimming;
         demo.history().trimmed(Long.MAX_VALUE);
         final ArenaStats trimmed = arena.stats();
+        final ArenaResidency trimmedMemory = arena.residency();
         final JsonObject json = demo.figures().step("fragment");
         json.addProperty("freedBlockCount", freedCount);
         json.addProperty("freedBytes", freedBytes);
         json.addProperty("freeNanos", freeNanos);
-        json.add("statsBeforeTrim", DemoFigures.stats(fragmented));
+        json.add("statsBeforeTrim", DemoFigures.stats(fragmented, fragmentedMemory));
         json.addProperty("trimGivenBytes", givenBytes);
         json.addProperty("trimNanos", trimNanos);
-        json.add("stats", DemoFigures.stats(trimmed));
+        json.add("stats", DemoFigures.stats(trimmed, trimmedMemory));
 
         demo.heading("3. Fragment: freed 2 of every 3 blocks (" + DemoText.count(freedCount) + " blocks, "
             + Bytes.format(freedBytes) + ") in " + demo.time(freeNanos));
-        demo.stats(fragmented);
+        demo.stats(fragmented, fragmentedMemory);
         demo.line("trim(Long.MAX_VALUE) gave " + Bytes.format(givenBytes) + " back to the system in "
-            + demo.time(trimNanos) + ": RSS " + Bytes.format(fragmented.residentBytes()) + " -> "
-            + Bytes.format(trimmed.residentBytes()));
-        demo.stats(trimmed);
+            + demo.time(trimNanos) + ": RSS " + Bytes.format(fragmentedMemory.residentBytes()) + " -> "
+            + Bytes.format(trimmedMemory.residentBytes()));
+        demo.stats(trimmed, trimmedMemory);
         demo.line("trim gave back " + Bytes.format(givenBytes) + ", RSS fell by "
-            + Bytes.format(Math.max(0, fragmented.residentBytes() - trimmed.residentBytes())) + ": trim counts every page it released, RSS "
+            + Bytes.format(Math.max(0, fragmentedMemory.residentBytes() - trimmedMemory.residentBytes())) + ": trim counts every page it released, RSS "
             + "only those that were in memory (a page never touched was not)");
         demo.blank();
     }

@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import com.google.gson.JsonObject;
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.MapFlags;
@@ -32,12 +33,13 @@ final class GrowStep {
     double run() {
         demo.begin("4. Grow by moving");
         final ArenaStats before = arena.stats();
+        final ArenaResidency beforeMemory = arena.residency();
         final long oldBase = demo.base();
         final JsonObject json = demo.figures().step("grow");
         demo.heading("4. Grow by moving");
         final List<Mapping> vmasBefore = demo.vmas(before);
         json.add("vmasBefore", DemoFigures.vmas(vmasBefore));
-        json.add("statsBefore", DemoFigures.stats(before));
+        json.add("statsBefore", DemoFigures.stats(before, beforeMemory));
         demo.vmaMap("before", vmasBefore);
         final long lengthBytes = (before.freeSegments() + 1L) * demo.scale().segmentBytes();
         final long handle;
@@ -49,6 +51,7 @@ final class GrowStep {
             growNanos = System.nanoTime() - growing;
         }
         final ArenaStats after = arena.stats();
+        final ArenaResidency afterMemory = arena.residency();
         final long newBase = demo.base();
         demo.noteRange(after);
         json.addProperty("requestedBytes", lengthBytes);
@@ -65,9 +68,9 @@ final class GrowStep {
             + before.moves() + " -> " + after.moves());
         final List<Mapping> vmasAfter = demo.vmas(after);
         json.add("vmasAfter", DemoFigures.vmas(vmasAfter));
-        json.add("stats", DemoFigures.stats(after));
+        json.add("stats", DemoFigures.stats(after, afterMemory));
         demo.vmaMap("after", vmasAfter);
-        demo.stats(after);
+        demo.stats(after, afterMemory);
         final double copyNanosPerByte = compareWithCopy(before.usedBytes(), growNanos, json);
         writeNewBlock(handle, lengthBytes, json);
         demo.blank();

@@ -2,6 +2,7 @@ package io.vmarena.examples;
 
 import com.google.gson.JsonObject;
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.PinState;
 import io.vmarena.PinStatus;
@@ -35,12 +36,14 @@ final class PinStep {
     void run() {
         demo.begin("5a. Pin the hot part");
         final ArenaStats before = arena.stats();
+        final ArenaResidency beforeMemory = arena.residency();
         lockedBytesBefore = space.lockedBytes();
         final long pinning = System.nanoTime();
         final PinStatus status = arena.pin();
         final long pinNanos = System.nanoTime() - pinning;
         demo.history().pinned();
         final ArenaStats after = arena.stats();
+        final ArenaResidency afterMemory = arena.residency();
         pinnedBytes = after.pin().pinnedBytes();
         final long lockedBytesAfter = space.lockedBytes();
         final JsonObject json = demo.figures().step("pin");
@@ -51,19 +54,19 @@ final class PinStep {
         if (status.state() != PinState.PINNED) {
             json.addProperty("reason", status.reason());
         }
-        json.add("before", figures(before, lockedBytesBefore, new JsonObject()));
-        json.add("after", figures(after, lockedBytesAfter, new JsonObject()));
+        json.add("before", figures(before, beforeMemory, lockedBytesBefore, new JsonObject()));
+        json.add("after", figures(after, afterMemory, lockedBytesAfter, new JsonObject()));
         demo.heading("5a. Pin the hot part: pin() locks what the arena holds with mlock2(MLOCK_ONFAULT)");
-        demo.line("before: " + figures(before, lockedBytesBefore));
+        demo.line("before: " + figures(before, beforeMemory, lockedBytesBefore));
         demo.line("pin() took " + DemoText.nanos(pinNanos) + ": " + status.state() + ", "
             + Bytes.format(status.pinnedBytes()) + " pinned of the " + Bytes.format(heldBytes(after))
             + " the arena holds (segments in use and retained)" + (demo.simulated() ? " (the simulator's time)" : ""));
         if (status.state() != PinState.PINNED) {
             demo.line("not wholly pinned, and the arena works on: " + status.reason());
         }
-        demo.line("after: " + figures(after, lockedBytesAfter));
-        demo.line("RSS " + (after.residentBytes() == before.residentBytes() ? "unchanged" : "changed")
-            + ": MLOCK_ONFAULT faults nothing in; it locks the " + Bytes.format(before.residentBytes())
+        demo.line("after: " + figures(after, afterMemory, lockedBytesAfter));
+        demo.line("RSS " + (afterMemory.residentBytes() == beforeMemory.residentBytes() ? "unchanged" : "changed")
+            + ": MLOCK_ONFAULT faults nothing in; it locks the " + Bytes.format(beforeMemory.residentBytes())
             + " already resident now (most of pin()'s time: the kernel visits each resident page) and every other "
             + "page when it is first touched, and VmLck counts the whole locked range at once");
         demo.blank();
@@ -73,10 +76,11 @@ final class PinStep {
     void afterCompaction(final ArenaStats after) {
         final PinState state = after.pin().state();
         final long lockedBytes = space.lockedBytes();
-        final JsonObject json = figures(after, lockedBytes, new JsonObject());
+        final ArenaResidency afterMemory = arena.residency();
+        final JsonObject json = figures(after, afterMemory, lockedBytes, new JsonObject());
         json.addProperty("heldBytes", heldBytes(after));
         demo.figures().step("pin").add("afterCompaction", json);
-        demo.line("pinned after compaction: " + figures(after, lockedBytes) + "; " + Bytes.format(pinnedBytes)
+        demo.line("pinned after compaction: " + figures(after, afterMemory, lockedBytes) + "; " + Bytes.format(pinnedBytes)
             + " were pinned before it: " + (state == PinState.PINNED ? "the locked bytes follow the "
                 + Bytes.format(heldBytes(after)) + " the arena holds" : state + ", " + Bytes.format(after.pin().pinnedBytes())
                 + " of the " + Bytes.format(heldBytes(after)) + " the arena holds are locked"));
@@ -109,22 +113,24 @@ final class PinStep {
 
     /**
      * {@code VmLck 12 MiB (+12 MiB), stats().pinnedBytes 12 MiB, resident (RSS) 9 MiB, of it locked (smaps Locked)
-     * 9 MiB}: VmLck counts a range locked with MLOCK_ONFAULT whole, smaps' Locked only its pages in memory.
+     * 9 MiB}: VmLck counts a range locked with MLOCK_ONFAULT whole, smaps' Locked only its pages in memory
+     * (resident and locked as measured: {@link io.vmarena.Arena#residency()}).
      */
-    private String figures(final ArenaStats stats, final long lockedBytes) {
+    private String figures(final ArenaStats stats, final ArenaResidency residency, final long lockedBytes) {
         final long grown = lockedBytes - lockedBytesBefore;
         return vmLck() + " " + Bytes.format(lockedBytes) + (grown == 0 ? "" : " (" + (grown > 0 ? "+" : "-")
             + Bytes.format(Math.abs(grown)) + ")") + ", stats().pinnedBytes " + Bytes.format(stats.pin().pinnedBytes())
-            + ", resident (RSS) " + Bytes.format(stats.residentBytes()) + ", of it locked (smaps Locked) "
-            + Bytes.format(stats.lockedBytes());
+            + ", resident (RSS) " + Bytes.format(residency.residentBytes()) + ", of it locked (smaps Locked) "
+            + Bytes.format(residency.lockedBytes());
     }
 
-    /** The figures {@link #figures(ArenaStats, long)} prints, into {@code json}. */
-    private JsonObject figures(final ArenaStats stats, final long lockedBytes, final JsonObject json) {
+    /** The figures {@link #figures(ArenaStats, ArenaResidency, long)} prints, into {@code json}. */
+    private JsonObject figures(final ArenaStats stats, final ArenaResidency residency, final long lockedBytes,
+        final JsonObject json) {
         json.addProperty("vmLckBytes", lockedBytes);
         json.addProperty("pinnedBytes", stats.pin().pinnedBytes());
-        json.addProperty("residentBytes", stats.residentBytes());
-        json.addProperty("lockedBytes", stats.lockedBytes());
+        json.addProperty("residentBytes", residency.residentBytes());
+        json.addProperty("lockedBytes", residency.lockedBytes());
         return json;
     }
 

@@ -1,6 +1,7 @@
 package io.vmarena.examples;
 
 import io.vmarena.Arena;
+import io.vmarena.ArenaResidency;
 import io.vmarena.ArenaStats;
 import io.vmarena.PinState;
 import io.vmarena.PinStatus;
@@ -86,10 +87,12 @@ final class ServiceRun {
             requestThread.start();
             final Histogram total;
             final ArenaStats stats;
+            final ArenaResidency residency;
             final long lockedBytes;
             try {
                 total = report(recorder, recycled, requests, requestThread, startNanos, churn, out, log);
                 stats = arena.stats(); // while the background thread still holds its blocks
+                residency = arena.residency(); // the RSS column: in memory as measured, not the arena's account
                 lockedBytes = space.lockedBytes();
             } finally {
                 requestThread.join();
@@ -105,7 +108,7 @@ final class ServiceRun {
             return new Result(variant, total, values.reads(), values.writes(), values.mismatches(),
                 problem(values, requests, churn), churn.compactions(), churn.movedBytes(), churn.longestPauseNanos(),
                 pin == null ? PinState.UNPINNED : stats.pin().state(), stats.pin().pinnedBytes(), lockedBytes,
-                stats.residentBytes(), requests.atEnd.since(requests.atStart),
+                residency.residentBytes(), requests.atEnd.since(requests.atStart),
                 processFaultsAfter[0] - processFaults[0], processFaultsAfter[1] - processFaults[1]);
         }
     }

@@ -75,8 +75,8 @@ class DemoJsonTest {
         "steps.check.checkedBytes",
         "steps.close.closeNanos", "steps.close.ranges", "steps.close.nothingLeftMapped");
     static final List<String> STATS_KEYS = List.of("baseAddress", "reservedBytes", "committedBytes", "residentBytes",
-        "usedBytes", "retainedBytes", "lockedBytes", "vmaCount", "classSegmentCount", "runSegmentCount",
-        "freeSegmentCount", "fragmentationFraction", "growCount", "moveCount");
+        "accountedResidentBytes", "usedBytes", "retainedBytes", "lockedBytes", "accountedLockedBytes", "vmaCount",
+        "classSegmentCount", "runSegmentCount", "freeSegmentCount", "fragmentationFraction", "growCount", "moveCount");
     static final List<String> COMPACTION_KEYS = List.of("evacuatedSegmentCount", "evacuatedBlockCount", "copiedBytes",
         "packedSegmentCount", "packedBlockCount", "packedBytes",
         "movedBytes", "runCount", "systemCallCount", "vmasMovedCount", "reservedBytesBefore", "reservedBytesAfter",

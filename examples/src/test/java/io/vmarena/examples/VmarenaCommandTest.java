@@ -48,10 +48,11 @@ class VmarenaCommandTest {
             .lockOnFault(yes).procmapQuery(yes).ipcLock(yes).pageSize(4096).pmdBytes(2 << 20).thpMode("madvise")
             .memlock(0, 0).maxMapCount(65530).kernelRelease("6.6.30").architecture("amd64").zeroPage(yes).build(), 6, 7,
             Feature.absent("probed")));
-        assertEquals("stats() counts resident bytes with mincore (a page only read, mapped to the shared zero page, "
-            + "counts as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on",
+        assertEquals("residency() counts resident bytes with mincore (a page only read, mapped to the shared zero "
+            + "page, counts as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on; stats() "
+            + "counts resident bytes from the arena's own account either way",
             Doctor.pagemapScanCost(thp("madvise", "madvise")));
-        assertEquals("the simulator answers stats() from its own pages", Doctor.pagemapScanCost(
+        assertEquals("the simulator answers residency() from its own pages", Doctor.pagemapScanCost(
             new io.vmarena.vm.sim.SimulatedAddressSpace(io.vmarena.vm.sim.KernelProfile.LINUX_6_17, 64L << 20)
                 .capabilities()));
     }
