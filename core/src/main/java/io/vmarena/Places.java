@@ -49,11 +49,12 @@ final class Places {
     }
 
     private Places(final int count, final int[] occupant, final byte[] flags, final int[] keptPages,
-        final long[] freeBits, final int freeCount, final int lockedCount) {
+        final int[] keptEnd, final long[] freeBits, final int freeCount, final int lockedCount) {
         this.count = count;
         this.occupant = occupant;
         this.flags = flags;
         this.keptPages = keptPages;
+        this.keptEnd = keptEnd;
         this.freeBits = freeBits;
         this.freeCount = freeCount;
         this.lockedCount = lockedCount;
@@ -70,12 +71,13 @@ final class Places {
         final int[] occupantNow = occupant;
         final byte[] flagsNow = flags;
         final int[] keptPagesNow = keptPages;
+        final int[] keptEndNow = keptEnd;
         final long[] freeBitsNow = freeBits;
-        final int countNow = Math.min(Math.min(Math.min(count, occupantNow.length), keptPagesNow.length),
-            Math.min(flagsNow.length, freeBitsNow.length * 64));
+        final int countNow = Math.min(Math.min(Math.min(count, occupantNow.length),
+            Math.min(keptPagesNow.length, keptEndNow.length)), Math.min(flagsNow.length, freeBitsNow.length * 64));
         return new Places(countNow, Arrays.copyOf(occupantNow, countNow), Arrays.copyOf(flagsNow, countNow),
-            Arrays.copyOf(keptPagesNow, countNow), Arrays.copyOf(freeBitsNow, (countNow + 63) >>> 6), freeCount,
-            lockedCount);
+            Arrays.copyOf(keptPagesNow, countNow), Arrays.copyOf(keptEndNow, countNow),
+            Arrays.copyOf(freeBitsNow, (countNow + 63) >>> 6), freeCount, lockedCount);
     }
 
     int count() {

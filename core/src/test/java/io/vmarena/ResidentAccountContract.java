@@ -33,7 +33,7 @@ public abstract class ResidentAccountContract extends ArenaFixture {
         final Random random = new Random(seed);
         try (Arena arena = arena().build()) {
             final List<Long> blocks = new ArrayList<>();
-            for (int step = 0; step < 150; step++) {
+            for (int step = 0; step < 300; step++) {
                 final String what = step(arena, blocks, random);
                 final ArenaStats stats = arena.stats();
                 final ArenaResidency residency = arena.residency();
@@ -123,7 +123,9 @@ public abstract class ResidentAccountContract extends ArenaFixture {
     private String step(final Arena arena, final List<Long> blocks, final Random random) {
         final int kind = random.nextInt(14);
         if (kind < 5 || blocks.isEmpty()) {
-            final long lengthBytes = random.nextBoolean() ? 1 + random.nextInt(4096)
+            // Mostly a few small classes, so that segments hold many blocks, and trim finds free pages in them.
+            final int shape = random.nextInt(4);
+            final long lengthBytes = shape < 2 ? 1 + random.nextInt(512) : shape == 2 ? 1 + random.nextInt(4096)
                 : segmentBytes + random.nextInt((int)(6 * segmentBytes));
             blocks.add(written(arena, lengthBytes));
             return "allocate " + lengthBytes;
