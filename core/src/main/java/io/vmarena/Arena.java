@@ -586,8 +586,9 @@ public final class Arena implements AutoCloseable {
     }
 
     /**
-     * The arena's accounting and memory, cheap enough to poll: microseconds, whatever its resident
-     * size (see {@link ArenaStats} for what each figure is and what it costs). The memory figures
+     * The arena's accounting and memory, cheap enough to poll: a pass over its own tables and a
+     * microsecond per VMA, whatever its resident size, where transparent huge pages cannot be in
+     * effect (see {@link ArenaStats} for what each figure is and what it costs). The memory figures
      * {@code residentBytes} and {@code lockedBytes} are the arena's own account, an upper bound of
      * what is in memory (exact when every byte handed out was written), with no system call;
      * {@code vmaCount} one {@code PROCMAP_QUERY} per VMA of the range (Linux 6.11+), never a read

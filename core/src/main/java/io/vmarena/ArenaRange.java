@@ -217,15 +217,20 @@ final class ArenaRange {
     /**
      * Advises the kernel on segments {@code [index, index + count)} ({@code madvise});
      * {@link Advice#POPULATE_WRITE} faults every page in, which the arena's account of residency
-     * hears of (see {@link #onPopulated}), whether or not it succeeded part way.
+     * hears of (see {@link #onPopulated}), also when it stopped part way; not when the kernel
+     * lacks it (EINVAL: nothing was faulted in).
      */
     void advise(final int index, final int count, final Advice advice) {
         try {
             space.advise(segmentAddress(index), count * segmentBytes, advice);
-        } finally {
-            if (advice == Advice.POPULATE_WRITE) {
+        } catch (final VmException refused) {
+            if (advice == Advice.POPULATE_WRITE && refused.errno() != Errno.EINVAL) {
                 populated.populated(index, count);
             }
+            throw refused;
+        }
+        if (advice == Advice.POPULATE_WRITE) {
+            populated.populated(index, count);
         }
     }
 

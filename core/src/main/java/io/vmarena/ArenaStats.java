@@ -1,8 +1,9 @@
 package io.vmarena;
 
 /**
- * An arena's figures, taken by {@link Arena#stats()}: cheap enough to poll (microseconds for a
- * resident gibibyte in 4 KiB pages and 100 VMAs; see StatsBenchmark). {@code residentBytes} and
+ * An arena's figures, taken by {@link Arena#stats()}: cheap enough to poll (a pass over the
+ * arena's tables and a microsecond per VMA, whatever is resident, where THP cannot be in effect;
+ * see StatsBenchmark {@code source=stats}). {@code residentBytes} and
  * {@code lockedBytes} are the arena's own account, with no system call: the bytes of the pages it
  * handed out or kept since they were last given back, an upper bound of what is in memory (like
  * jemalloc's {@code stats.resident}), exact when every byte handed out was written; tests
