@@ -52,7 +52,8 @@ final class ChurnReport {
             verdict(vmarena, false).toUpperCase(Locale.ROOT), (vmarena.afterBytes() - vmarena.baselineBytes()) / MIB,
             vmarena.liveAfterBytes() / MIB, vmarena.afterToLive(), WITHIN);
         final String withOwn = vmarena.cacheResidentBytes() < 0 ? verdict : verdict + String.format(Locale.ROOT,
-            "; the arena's own resident bytes (stats()): %.1f MiB, %.3f times (the RSS also moves with the JVM's "
+            "; the arena's own resident bytes (residency(), measured): %.1f MiB, %.3f times (the RSS also moves with "
+            + "the JVM's "
             + "own memory, a few MiB either way)", vmarena.cacheResidentBytes() / MIB,
             (double)vmarena.cacheResidentBytes() / vmarena.liveAfterBytes());
         return vmarena.compactedBytes() == 0 ? withOwn : withOwn + String.format(Locale.ROOT, "; after an explicit "

@@ -48,7 +48,8 @@ class ChurnReportTest {
 
         assertEquals("pass", ChurnReport.verdict(counted, false), "the RSS is judged");
         assertEquals("verdict: PASS: after the bursts vmarena's RSS above baseline is 100.0 MiB for 100.0 MiB live, "
-            + "1.000 times (the claim: at most 1.10); the arena's own resident bytes (stats()): 112.0 MiB, 1.120 times "
+            + "1.000 times (the claim: at most 1.10); the arena's own resident bytes (residency(), measured): 112.0 MiB, "
+            + "1.120 times "
             + "(the RSS also moves with the JVM's own memory, a few MiB either way)",
             ChurnReport.verdictText(counted, false));
         assertTrue(ChurnReport.json(new ChurnLoad.Settings(12, 1 << 30, 3, 0.9, 32, 8192, 30), "linux", true,
