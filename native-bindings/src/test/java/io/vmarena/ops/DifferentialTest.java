@@ -3,6 +3,7 @@ package io.vmarena.ops;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaces;
 import io.vmarena.vm.KernelTrait;
+import io.vmarena.vm.sim.Architecture;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.Test;
@@ -54,9 +55,13 @@ class DifferentialTest {
         assertEquals(List.of(), reports, () -> String.join("\n\n", reports));
     }
 
-    /** The simulated kernel this one is compared with: its page size and every trait the probe found. */
+    /**
+     * The simulated kernel this one is compared with: its architecture (TASK_SIZE), its page size
+     * and every trait the probe found.
+     */
     static KernelProfile profileOf(final AddressSpace linux) {
-        KernelProfile profile = KernelProfile.LINUX_6_17.withPageSize(linux.pageSize());
+        KernelProfile profile = KernelProfile.LINUX_6_17
+            .withArchitecture(Architecture.ofOsArch(System.getProperty("os.arch"))).withPageSize(linux.pageSize());
         for (final KernelTrait trait : KernelTrait.values()) {
             profile = profile.withTrait(trait, linux.capabilities().has(trait));
         }

@@ -49,7 +49,7 @@ final class SimMremap {
     /** check_mremap_params, P1 to P11. */
     private long checkParameters(final long address, final long oldLength, final long newLength, final int flags,
         final long newAddress) {
-        final long taskSize = process.profile.taskSize();
+        final long taskSize = process.profile.taskSizeBytes();
         if ((flags & ~KNOWN_FLAGS) != 0 || (address & process.pageMask) != 0 || newLength == 0
             || Long.compareUnsigned(newLength, taskSize) > 0) {
             return SimProcess.error(Errno.EINVAL);
