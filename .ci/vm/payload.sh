@@ -13,6 +13,7 @@ vm_junit_platform_version() { # REPO_ROOT
 
 # Builds the project's jars (no tests: the host's suite runs them) and copies into DEST:
 #   nb/classes nb/test-classes  native-bindings' compiled main and test classes
+#   core/src/test/resources/scenarios  core's scenario files, read from the file system
 #   lib/*.jar                   their test class path's jars (core and its test-jar, Agrona, JNA)
 #   vmarena.jar benchmarks.jar  the shaded CLI and JMH jars
 #   junit-console.jar           junit-platform-console-standalone, fetched by Maven
@@ -37,6 +38,10 @@ vm_payload() { # REPO_ROOT DEST
         cp "$jar" "$dest/lib/"
     done
     cp -r "$root/native-bindings/target/classes" "$root/native-bindings/target/test-classes" "$dest/nb/"
+    # The scenario tests find core's scenario files from the module's directory
+    # (../core/src/test/resources/scenarios): the guest runs the tests in nb/.
+    mkdir -p "$dest/core/src/test/resources"
+    cp -r "$root/core/src/test/resources/scenarios" "$dest/core/src/test/resources/"
     cp "$root/examples/target/vmarena.jar" "$root/benchmarks/target/benchmarks.jar" "$dest/"
     rm "$dest/classpath.txt"
 }
