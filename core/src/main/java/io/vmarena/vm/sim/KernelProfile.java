@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * What the simulated kernel can do and the limits it runs under. Immutable; the withers return
- * a changed copy. The two kernels it plays:
+ * a changed copy. The kernels it plays:
  * <ul>
  *   <li>{@link #LINUX_6_17}: multi-VMA moves, MLOCK_ONFAULT, PROCMAP_QUERY, and Linux 6.18's
  *       quirks (the DONTUNMAP locked-memory leak, kernel-semantics DU4);</li>
@@ -35,6 +35,13 @@ public final class KernelProfile {
      * stands for with {@link #withPageSize}.
      */
     public static final KernelProfile LINUX_6_17_ARM64 = LINUX_6_17.withArchitecture(Architecture.ARM64);
+    /**
+     * {@link #LINUX_6_17} with what Debian's arm64 kernel 7.3 showed the differential test (in
+     * .ci/arm64's VM): a DONTUNMAP move of locked memory lowers locked_vm by the moved length
+     * (no DU4 leak), and the VMA it makes never merges with the source VMA it came from.
+     */
+    public static final KernelProfile LINUX_7_3 = new KernelProfile("7.3", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
+        true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
     public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, DEFAULT_PAGE_SIZE, 8L << 20,
         true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
 
@@ -90,15 +97,17 @@ public final class KernelProfile {
         return Collections.unmodifiableSet(upstream);
     }
 
-    /** {@code 6.17} or {@code 6.1}. */
+    /** {@code 7.3}, {@code 6.17} or {@code 6.1}. */
     public static KernelProfile forKernel(final String kernel) {
         switch (kernel) {
+            case "7.3":
+                return LINUX_7_3;
             case "6.17":
                 return LINUX_6_17;
             case "6.1":
                 return LINUX_6_1;
             default:
-                throw new IllegalArgumentException("the simulator plays kernel 6.17 or 6.1, got '" + kernel + "'");
+                throw new IllegalArgumentException("the simulator plays kernel 7.3, 6.17 or 6.1, got '" + kernel + "'");
         }
     }
 
@@ -202,6 +211,15 @@ public final class KernelProfile {
 
     public String kernel() {
         return kernel;
+    }
+
+    /**
+     * Whether a DONTUNMAP move gives back the locked_vm of the locked memory it moved out, and
+     * keeps the VMA it made apart from its source VMA (7.3); 6.18 leaks it (kernel-semantics DU4)
+     * and merges them.
+     */
+    boolean dontUnmapSettlesSource() {
+        return kernel.equals("7.3");
     }
 
     public boolean multiVmaMove() {

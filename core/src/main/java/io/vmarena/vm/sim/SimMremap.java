@@ -173,7 +173,8 @@ final class SimMremap {
     /**
      * move_vma: a new VMA at the target with the source's flags (pgoff re-based if the source
      * was never written, R9) joins its neighbours there; the pages move; the source is unmapped,
-     * or with DONTUNMAP stays, emptied and unlocked without lowering locked_vm (DU3, DU4).
+     * or with DONTUNMAP stays, emptied and unlocked without lowering locked_vm (DU3, DU4; on
+     * 7.3 locked_vm is lowered and the new VMA does not join its source VMA).
      */
     private long moveVma(final Vma source, final long address, final long oldLength, final long newLength,
         final long target, final int flags) {
@@ -190,7 +191,9 @@ final class SimMremap {
             process.pages.makeVisible(target + oldLength, target + newLength);
         }
         process.vmas.add(moved);
-        process.mergeNew(moved);
+        final boolean settled = (flags & RemapFlags.DONTUNMAP) != 0 && process.profile.dontUnmapSettlesSource();
+        // 7.3 (seen in .ci/arm64's VM): the new VMA does not merge with the VMA it is copied from.
+        process.mergeNew(moved, settled ? process.vmas.containing(address) : null);
         process.vmasMoved++;
         process.pagesMoved += oldLength >>> process.pageShift;
         if (source.locked) {
@@ -200,6 +203,10 @@ final class SimMremap {
             // copy_vma: when the new VMA merged with its own source, the merged VMA is the
             // source from then on, so dontunmap_complete unlocks all of it.
             final Vma left = process.vmas.containing(address);
+            if (settled && left.locked) {
+                // 7.3 lowers locked_vm by the moved length; 6.18 never does (DU4).
+                process.lockedPages -= oldLength >>> process.pageShift;
+            }
             left.locked = false;
             left.lockOnFault = false;
             // dontunmap_complete unlinks the anon_vma when the whole VMA moved: the VMA left
