@@ -17,9 +17,10 @@ public enum Architecture {
         }
     },
     /**
-     * arm64 with 48-bit virtual addresses (Debian's kernels, 4 and 16 KiB pages): TASK_SIZE is
-     * 2^48, with no page kept back (arch/arm64/include/asm/processor.h TASK_SIZE_64; measured in
-     * the arm64 VM of .ci/arm64).
+     * arm64 with 48-bit virtual addresses: TASK_SIZE is 2^48, with no page kept back
+     * (arch/arm64/include/asm/processor.h TASK_SIZE_64). A kernel built for 52-bit addresses on a
+     * CPU that has them (Debian's 4 KiB kernel under qemu's "max" CPU, in .ci/arm64's VM) maps up
+     * to 2^52 when asked with an address, and below 2^48 otherwise: not played.
      */
     ARM64("arm64", "aarch64") {
         @Override
