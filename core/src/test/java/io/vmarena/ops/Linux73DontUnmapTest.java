@@ -11,8 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * What Debian's arm64 kernel 7.3 (in .ci/arm64's VM, 16 KiB pages) printed for the three scripts
  * the differential test shrank where it differed from the simulator's 6.17: a DONTUNMAP move
- * lowers locked_vm by the locked length it moved out (6.18 leaks it, DU4) and the VMA it makes
- * does not merge with its source VMA. The simulator's {@link KernelProfile#LINUX_7_3} prints
+ * splits the moved piece off a locked source VMA and unlocks it alone, lowering locked_vm by its
+ * length (6.18 unlocks the whole VMA and leaks, DU3, DU4), and the VMA it makes does not merge
+ * with its source VMA. The simulator's {@link KernelProfile#LINUX_7_3} prints
  * the same; its 6.17 still prints what this machine's 6.18 does.
  */
 class Linux73DontUnmapTest {
@@ -32,6 +33,15 @@ class Linux73DontUnmapTest {
         assertEquals(List.of("[0, 34) --- rss=0 noreserve", "[34, 199) --- rss=0 noreserve"),
             tail(run(KernelProfile.LINUX_7_3.withPageSize(16384), script), 2));
         assertEquals(List.of("[0, 199) --- rss=0 noreserve"), tail(run(KernelProfile.LINUX_6_17, script), 1));
+    }
+
+    @Test
+    void shouldUnlockOnlyTheMovedPieceOfALockedSourceOn73() throws Exception {
+        final String script = "window 98\nlock 58 5 onfault\nremap 61 2 2 dontunmap maymove\nmaps\n";
+        assertEquals(List.of("[0, 58) --- rss=0 noreserve", "[58, 61) --- rss=0 locked onfault noreserve",
+            "[61, 63) --- rss=0 noreserve", "[63, 98) --- rss=0 noreserve"), tail(run(KernelProfile.LINUX_7_3, script), 4));
+        final String unmapped = "window 149\nlock 109 8\nremap 114 3 3 dontunmap maymove\nmap 107 6 rw-\nlocked\n";
+        assertEquals("1", last(run(KernelProfile.LINUX_7_3, unmapped)));
     }
 
     private static List<String> run(final KernelProfile profile, final String text) throws Exception {

@@ -37,8 +37,9 @@ public final class KernelProfile {
     public static final KernelProfile LINUX_6_17_ARM64 = LINUX_6_17.withArchitecture(Architecture.ARM64);
     /**
      * {@link #LINUX_6_17} with what Debian's arm64 kernel 7.3 showed the differential test (in
-     * .ci/arm64's VM): a DONTUNMAP move of locked memory lowers locked_vm by the moved length
-     * (no DU4 leak), and the VMA it makes never merges with the source VMA it came from.
+     * .ci/arm64's VM): a DONTUNMAP move of locked memory splits the moved piece off its source
+     * VMA and unlocks that piece only, lowering locked_vm by its length (no DU4 leak), and the
+     * VMA it makes never merges with the source VMA it came from.
      */
     public static final KernelProfile LINUX_7_3 = new KernelProfile("7.3", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
         true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);

@@ -174,7 +174,8 @@ final class SimMremap {
      * move_vma: a new VMA at the target with the source's flags (pgoff re-based if the source
      * was never written, R9) joins its neighbours there; the pages move; the source is unmapped,
      * or with DONTUNMAP stays, emptied and unlocked without lowering locked_vm (DU3, DU4; on
-     * 7.3 locked_vm is lowered and the new VMA does not join its source VMA).
+     * 7.3 only the moved piece is unlocked, split off, locked_vm is lowered, and the new VMA
+     * does not join its source VMA).
      */
     private long moveVma(final Vma source, final long address, final long oldLength, final long newLength,
         final long target, final int flags) {
@@ -202,11 +203,7 @@ final class SimMremap {
         if ((flags & RemapFlags.DONTUNMAP) != 0) {
             // copy_vma: when the new VMA merged with its own source, the merged VMA is the
             // source from then on, so dontunmap_complete unlocks all of it.
-            final Vma left = process.vmas.containing(address);
-            if (settled && left.locked) {
-                // 7.3 lowers locked_vm by the moved length; 6.18 never does (DU4).
-                process.lockedPages -= oldLength >>> process.pageShift;
-            }
+            final Vma left = settled ? unlockMovedPiece(address, oldLength) : process.vmas.containing(address);
             left.locked = false;
             left.lockOnFault = false;
             // dontunmap_complete unlinks the anon_vma when the whole VMA moved: the VMA left
@@ -227,6 +224,27 @@ final class SimMremap {
             process.populate(target + oldLength, target + newLength, true);
         }
         return target;
+    }
+
+    /**
+     * 7.3's DONTUNMAP (seen in .ci/arm64's VM): a locked source VMA is split at the moved range
+     * (no merge), only that piece is unlocked, and locked_vm is lowered by its length; 6.18
+     * unlocks the whole VMA without lowering locked_vm (DU3, DU4). Returns the VMA at
+     * {@code address}: the piece, or the unsplit source.
+     */
+    private Vma unlockMovedPiece(final long address, final long oldLength) {
+        Vma piece = process.vmas.containing(address);
+        if (!piece.locked) {
+            return piece;
+        }
+        if (address > piece.start) {
+            piece = process.vmas.splitAt(piece, address, process.pageShift);
+        }
+        if (address + oldLength < piece.end) {
+            process.vmas.splitAt(piece, address + oldLength, process.pageShift);
+        }
+        process.lockedPages -= oldLength >>> process.pageShift;
+        return piece;
     }
 
     /**
