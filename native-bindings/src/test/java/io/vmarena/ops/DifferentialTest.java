@@ -58,6 +58,15 @@ class DifferentialTest {
         assertEquals(List.of(), reports, () -> String.join("\n\n", reports));
     }
 
+    @Test
+    void shouldPlayTheSimulatedKernelClosestFromBelow() {
+        assertEquals("6.17", playedKernel("6.18.44-fc-v1300"));
+        assertEquals("6.17", playedKernel("7.2.12+deb13-arm64"));
+        assertEquals("7.3", playedKernel("7.3.4+deb13-arm64-16k"));
+        assertEquals("7.3", playedKernel("8.0.1"));
+        assertEquals("6.17", playedKernel("unknown"));
+    }
+
     /**
      * The simulated kernel this one is compared with: its architecture (TASK_SIZE), its page size
      * and every trait the probe found.
