@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every conformance scenario on the simulator, against the transcript this project's build
  * machine's kernel printed. Privileged scenarios run with 4, 16 and 64 KiB pages (a transcript
- * is in pages, so it must not change); unprivileged ones with the limit their header names.
+ * is in pages, so it must not change); unprivileged ones too, with the limit their header names
+ * scaled to the page size.
  * Each runs under both answers of every kernel trait (the zero page mapped or not), against the
  * transcript the scenario names for that kernel: its alternative section where it has one,
  * else its main one. Privileged ones run on the arm64 profile too (TASK_SIZE 2^48).
@@ -31,7 +32,10 @@ class SimulatorScenarioTest {
             for (final boolean zeroPage : new boolean[] {true, false}) {
                 final KernelProfile kernel = KernelProfile.LINUX_6_17.withZeroPage(zeroPage);
                 if (scenario.unprivileged()) {
-                    tests.add(test(scenario, kernel.withIpcLock(false).withMemlock(scenario.memlockBytes())));
+                    for (final long pageSize : PAGE_SIZES) {
+                        tests.add(test(scenario, kernel.withPageSize(pageSize).withIpcLock(false)
+                            .withMemlock(scenario.memlockBytes(pageSize))));
+                    }
                     continue;
                 }
                 for (final long pageSize : PAGE_SIZES) {
