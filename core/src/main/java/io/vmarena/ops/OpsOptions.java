@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The command line of {@code vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1]
+ * The command line of {@code vmarena ops FILE... [--backend linux|sim] [--kernel 7.3|6.17|6.1]
  * [--page-size BYTES] [--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N]
  * [--zero-page yes|no]}. The options after {@code --backend} shape the simulated kernel; on
  * Linux the process's real kernel, limits and traits apply, so giving them with

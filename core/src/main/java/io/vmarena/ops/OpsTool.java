@@ -53,7 +53,7 @@ public final class OpsTool {
             options = OpsOptions.parse(args);
         } catch (final IllegalArgumentException e) {
             err.println("vmarena ops: " + e.getMessage());
-            err.println("usage: vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1] [--page-size BYTES] "
+            err.println("usage: vmarena ops FILE... [--backend linux|sim] [--kernel 7.3|6.17|6.1] [--page-size BYTES] "
                 + "[--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N] [--zero-page yes|no]");
             return BAD_INPUT;
         }

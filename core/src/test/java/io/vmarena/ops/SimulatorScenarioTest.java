@@ -1,5 +1,6 @@
 package io.vmarena.ops;
 
+import io.vmarena.vm.sim.Architecture;
 import io.vmarena.vm.sim.KernelProfile;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 import org.junit.jupiter.api.DynamicTest;
@@ -15,10 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every conformance scenario on the simulator, against the transcript this project's build
  * machine's kernel printed. Privileged scenarios run with 4, 16 and 64 KiB pages (a transcript
- * is in pages, so it must not change); unprivileged ones with the limit their header names.
+ * is in pages, so it must not change); unprivileged ones too, with the limit their header names
+ * scaled to the page size.
  * Each runs under both answers of every kernel trait (the zero page mapped or not), against the
  * transcript the scenario names for that kernel: its alternative section where it has one,
- * else its main one.
+ * else its main one. Privileged ones run on the arm64 profile too (TASK_SIZE 2^48).
  */
 class SimulatorScenarioTest {
     private static final long[] PAGE_SIZES = {4096, 16384, 65536};
@@ -30,11 +32,20 @@ class SimulatorScenarioTest {
             for (final boolean zeroPage : new boolean[] {true, false}) {
                 final KernelProfile kernel = KernelProfile.LINUX_6_17.withZeroPage(zeroPage);
                 if (scenario.unprivileged()) {
-                    tests.add(test(scenario, kernel.withIpcLock(false).withMemlock(scenario.memlockBytes())));
+                    for (final long pageSize : PAGE_SIZES) {
+                        tests.add(test(scenario, kernel.withPageSize(pageSize).withIpcLock(false)
+                            .withMemlock(scenario.memlockBytes(pageSize))));
+                    }
                     continue;
                 }
                 for (final long pageSize : PAGE_SIZES) {
                     tests.add(test(scenario, kernel.withPageSize(pageSize)));
+                }
+            }
+            // arm64's TASK_SIZE (2^48, not 2^47 less a page): a transcript must not depend on it.
+            if (!scenario.unprivileged()) {
+                for (final long pageSize : PAGE_SIZES) {
+                    tests.add(test(scenario, KernelProfile.LINUX_6_17_ARM64.withPageSize(pageSize)));
                 }
             }
         }
@@ -55,7 +66,8 @@ class SimulatorScenarioTest {
     }
 
     private static DynamicTest test(final Scenarios.Scenario scenario, final KernelProfile profile) {
-        final String traits = profile.zeroPage() ? "" : ", zero-page=no";
+        final String traits = (profile.zeroPage() ? "" : ", zero-page=no")
+            + (profile.architecture() == Architecture.X86_64 ? "" : ", " + profile.architecture().displayName());
         return DynamicTest.dynamicTest(scenario.name() + " @ " + profile.pageSize() / 1024 + " KiB" + traits, () -> {
             final Script script = Scenarios.parse(scenario);
             try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile, 64L << 20)) {

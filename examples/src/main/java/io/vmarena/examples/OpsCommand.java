@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * options taken as positional arguments, so that picocli refuses none of them.
  */
 @Command(name = "ops", description = "run scenario scripts and print their transcripts (docs/DESIGN.md)",
-    customSynopsis = {"vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1]",
+    customSynopsis = {"vmarena ops FILE... [--backend linux|sim] [--kernel 7.3|6.17|6.1]",
         "                   [--page-size BYTES] [--memlock BYTES|unlimited]",
         "                   [--no-ipc-lock] [--max-map-count N] [--zero-page yes|no]"},
     footer = {"",

@@ -135,7 +135,7 @@ class VmarenaCommandTest {
     void shouldPrintTheOpsUsageForHelpNotAMissingValue() {
         assertEquals(0, run("ops", "--help"));
 
-        assertTrue(out().startsWith("Usage: vmarena ops FILE... [--backend linux|sim] [--kernel 6.17|6.1]\n"), out());
+        assertTrue(out().startsWith("Usage: vmarena ops FILE... [--backend linux|sim] [--kernel 7.3|6.17|6.1]\n"), out());
         assertTrue(out().contains("--kernel, --page-size, --memlock, --no-ipc-lock, --max-map-count, --zero-page"),
             out());
         assertEquals("", err());

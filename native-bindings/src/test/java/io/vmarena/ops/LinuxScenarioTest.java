@@ -31,7 +31,7 @@ class LinuxScenarioTest {
                 assumeTrue(linux.capabilities().multiVmaMove().available(), "the transcripts were recorded on Linux "
                     + "6.18; this kernel lacks multi-VMA moves: " + linux.capabilities().multiVmaMove().reason());
                 if (scenario.unprivileged()) {
-                    runInChild(scenario);
+                    runInChild(scenario, linux.pageSize());
                 } else {
                     assumeTrue(linux.capabilities().ipcLock().available(), "privileged scenarios need CAP_IPC_LOCK");
                     final Script script = Scenarios.parse(scenario);
@@ -47,9 +47,9 @@ class LinuxScenarioTest {
         return tests.stream();
     }
 
-    private static void runInChild(final Scenarios.Scenario scenario) throws Exception {
+    private static void runInChild(final Scenarios.Scenario scenario, final long pageSize) throws Exception {
         ChildJvm.assumeTools();
-        final ChildJvm.Result result = ChildJvm.run(scenario.memlockBytes(), ScenarioChild.class.getName(),
+        final ChildJvm.Result result = ChildJvm.run(scenario.memlockBytes(pageSize), ScenarioChild.class.getName(),
             List.of(scenario.path().toString(), "--backend", "linux"));
         assertEquals(OpsTool.MATCHED, result.exitCode(), () -> String.join(" ", result.command()) + "\n"
             + result.output());

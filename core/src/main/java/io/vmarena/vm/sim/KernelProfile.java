@@ -8,14 +8,15 @@ import java.util.Set;
 
 /**
  * What the simulated kernel can do and the limits it runs under. Immutable; the withers return
- * a changed copy. The two kernels it plays:
+ * a changed copy. The kernels it plays:
  * <ul>
  *   <li>{@link #LINUX_6_17}: multi-VMA moves, MLOCK_ONFAULT, PROCMAP_QUERY, and Linux 6.18's
  *       quirks (the DONTUNMAP locked-memory leak, kernel-semantics DU4);</li>
  *   <li>{@link #LINUX_6_1}: a same-size FIXED move across VMAs fails with EFAULT, as it did
  *       before 6.17; no PROCMAP_QUERY (6.11+). Everything else as 6.18.</li>
  * </ul>
- * Defaults: 4 KiB pages, RLIMIT_MEMLOCK 8 MiB, CAP_IPC_LOCK held, vm.max_map_count 65530, no
+ * Defaults: x86-64 ({@link #withArchitecture}; {@link #LINUX_6_17_ARM64} plays arm64), 4 KiB
+ * pages, RLIMIT_MEMLOCK 8 MiB, CAP_IPC_LOCK held, vm.max_map_count 65530, no
  * other mappings in the process, and every {@link KernelTrait} as upstream x86-64 and arm64
  * kernels have it (a read fault maps the shared zero page); {@link #withTrait} plays a build
  * that differs.
@@ -28,9 +29,22 @@ public final class KernelProfile {
     private static final long DEFAULT_PAGE_SIZE = 4L << 10;
 
     public static final KernelProfile LINUX_6_17 = new KernelProfile("6.17", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0, upstreamTraits(), true, true);
+        true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
+    /**
+     * {@link #LINUX_6_17} on arm64 (TASK_SIZE 2^48); give it the page size of the machine it
+     * stands for with {@link #withPageSize}.
+     */
+    public static final KernelProfile LINUX_6_17_ARM64 = LINUX_6_17.withArchitecture(Architecture.ARM64);
+    /**
+     * {@link #LINUX_6_17} with what Debian's arm64 kernel 7.3 showed the differential test (in
+     * .ci/arm64's VM): a DONTUNMAP move of locked memory splits the moved piece off its source
+     * VMA and unlocks that piece only, lowering locked_vm by its length (no DU4 leak), and the
+     * VMA it makes never merges with the source VMA it came from.
+     */
+    public static final KernelProfile LINUX_7_3 = new KernelProfile("7.3", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
+        true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
     public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0, upstreamTraits(), true, true);
+        true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
 
     private final String kernel;
     private final boolean multiVmaMove;
@@ -46,11 +60,13 @@ public final class KernelProfile {
     private final boolean lockOnFault;
     /** Whether madvise takes MADV_POPULATE_WRITE (Linux 5.14+); without it the advice is EINVAL. */
     private final boolean populateWrite;
+    /** The CPU architecture played: what TASK_SIZE is. */
+    private final Architecture architecture;
 
     private KernelProfile(final String kernel, final boolean multiVmaMove, final boolean procmapQuery,
         final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
         final long otherMappings, final Set<KernelTrait> traits, final boolean lockOnFault,
-        final boolean populateWrite) {
+        final boolean populateWrite, final Architecture architecture) {
         if (pageSize != 4L << 10 && pageSize != 16L << 10 && pageSize != 64L << 10) { // the 4, 16 and 64 KiB of arm64
             throw new IllegalArgumentException("the simulated page size must be 4, 16 or 64 KiB (4096, 16384 or "
                 + "65536 bytes), got " + pageSize);
@@ -69,6 +85,7 @@ public final class KernelProfile {
         this.traits = traits;
         this.lockOnFault = lockOnFault;
         this.populateWrite = populateWrite;
+        this.architecture = architecture;
     }
 
     private static Set<KernelTrait> upstreamTraits() {
@@ -81,43 +98,45 @@ public final class KernelProfile {
         return Collections.unmodifiableSet(upstream);
     }
 
-    /** {@code 6.17} or {@code 6.1}. */
+    /** {@code 7.3}, {@code 6.17} or {@code 6.1}. */
     public static KernelProfile forKernel(final String kernel) {
         switch (kernel) {
+            case "7.3":
+                return LINUX_7_3;
             case "6.17":
                 return LINUX_6_17;
             case "6.1":
                 return LINUX_6_1;
             default:
-                throw new IllegalArgumentException("the simulator plays kernel 6.17 or 6.1, got '" + kernel + "'");
+                throw new IllegalArgumentException("the simulator plays kernel 7.3, 6.17 or 6.1, got '" + kernel + "'");
         }
     }
 
     public KernelProfile withPageSize(final long bytes) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, bytes, memlockBytes, ipcLock, maxMapCount,
-            otherMappings, traits, lockOnFault, populateWrite);
+            otherMappings, traits, lockOnFault, populateWrite, architecture);
     }
 
     /** RLIMIT_MEMLOCK (soft and hard) in bytes, or {@link #UNLIMITED}. */
     public KernelProfile withMemlock(final long bytes) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, bytes, ipcLock, maxMapCount,
-            otherMappings, traits, lockOnFault, populateWrite);
+            otherMappings, traits, lockOnFault, populateWrite, architecture);
     }
 
     public KernelProfile withIpcLock(final boolean held) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, held, maxMapCount,
-            otherMappings, traits, lockOnFault, populateWrite);
+            otherMappings, traits, lockOnFault, populateWrite, architecture);
     }
 
     public KernelProfile withMaxMapCount(final long count) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, count,
-            otherMappings, traits, lockOnFault, populateWrite);
+            otherMappings, traits, lockOnFault, populateWrite, architecture);
     }
 
     /** VMAs the simulated process has besides the ones made through the simulator (the JVM's own). */
     public KernelProfile withOtherMappings(final long count) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            count, traits, lockOnFault, populateWrite);
+            count, traits, lockOnFault, populateWrite, architecture);
     }
 
     /**
@@ -132,7 +151,7 @@ public final class KernelProfile {
             changed.remove(trait);
         }
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            otherMappings, Collections.unmodifiableSet(changed), lockOnFault, populateWrite);
+            otherMappings, Collections.unmodifiableSet(changed), lockOnFault, populateWrite, architecture);
     }
 
     /**
@@ -159,13 +178,19 @@ public final class KernelProfile {
      */
     public KernelProfile withLockOnFault(final boolean held) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            otherMappings, traits, held, populateWrite);
+            otherMappings, traits, held, populateWrite, architecture);
+    }
+
+    /** This profile on {@code played}: x86-64 (the default) or arm64. */
+    public KernelProfile withArchitecture(final Architecture played) {
+        return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
+            otherMappings, traits, lockOnFault, populateWrite, played);
     }
 
     /** This profile with or without MADV_POPULATE_WRITE: without it, as before Linux 5.14, the advice is EINVAL. */
     public KernelProfile withPopulateWrite(final boolean held) {
         return new KernelProfile(kernel, multiVmaMove, procmapQuery, pageSize, memlockBytes, ipcLock, maxMapCount,
-            otherMappings, traits, lockOnFault, held);
+            otherMappings, traits, lockOnFault, held, architecture);
     }
 
     public boolean lockOnFault() {
@@ -187,6 +212,15 @@ public final class KernelProfile {
 
     public String kernel() {
         return kernel;
+    }
+
+    /**
+     * Whether a DONTUNMAP move gives back the locked_vm of the locked memory it moved out, and
+     * keeps the VMA it made apart from its source VMA (7.3); 6.18 leaks it (kernel-semantics DU4)
+     * and merges them.
+     */
+    boolean dontUnmapSettlesSource() {
+        return kernel.equals("7.3");
     }
 
     public boolean multiVmaMove() {
@@ -217,14 +251,22 @@ public final class KernelProfile {
         return otherMappings;
     }
 
-    /** The x86-64 user address-space limit, TASK_SIZE: 2^47 less one page. */
-    long taskSize() {
-        return (1L << 47) - pageSize;
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /**
+     * The user address-space limit, TASK_SIZE, of the {@link #architecture} played: a map, move
+     * or unmap that would reach past it is refused.
+     */
+    public long taskSizeBytes() {
+        return architecture.taskSizeBytes(pageSize);
     }
 
     @Override
     public String toString() {
-        return "Linux " + kernel + " (simulated; " + pageSize / 1024 + " KiB pages, memlock "
+        return "Linux " + kernel + " (simulated; " + (architecture == Architecture.X86_64 ? ""
+            : architecture.displayName() + ", ") + pageSize / 1024 + " KiB pages, memlock "
             + (memlockBytes == UNLIMITED ? "unlimited" : memlockBytes + " bytes") + (ipcLock ? ", CAP_IPC_LOCK" : "")
             + ", max_map_count " + maxMapCount + (lockOnFault ? "" : ", no MLOCK_ONFAULT")
             + (populateWrite ? "" : ", no MADV_POPULATE_WRITE") + traitsText() + ")";

@@ -72,8 +72,8 @@ final class SimMmap {
             return SimProcess.error(Errno.EINVAL);
         }
         final long length = process.pageAlign(lengthBytes);
-        if (length == 0 || Long.compareUnsigned(length, process.profile.taskSize()) > 0
-            || Long.compareUnsigned(address, process.profile.taskSize() - length) > 0) {
+        if (length == 0 || Long.compareUnsigned(length, process.profile.taskSizeBytes()) > 0
+            || Long.compareUnsigned(address, process.profile.taskSizeBytes() - length) > 0) {
             return SimProcess.error(Errno.EINVAL);
         }
         return process.unmapRange(address, address + length);

@@ -49,7 +49,7 @@ final class SimMremap {
     /** check_mremap_params, P1 to P11. */
     private long checkParameters(final long address, final long oldLength, final long newLength, final int flags,
         final long newAddress) {
-        final long taskSize = process.profile.taskSize();
+        final long taskSize = process.profile.taskSizeBytes();
         if ((flags & ~KNOWN_FLAGS) != 0 || (address & process.pageMask) != 0 || newLength == 0
             || Long.compareUnsigned(newLength, taskSize) > 0) {
             return SimProcess.error(Errno.EINVAL);
@@ -173,7 +173,9 @@ final class SimMremap {
     /**
      * move_vma: a new VMA at the target with the source's flags (pgoff re-based if the source
      * was never written, R9) joins its neighbours there; the pages move; the source is unmapped,
-     * or with DONTUNMAP stays, emptied and unlocked without lowering locked_vm (DU3, DU4).
+     * or with DONTUNMAP stays, emptied and unlocked without lowering locked_vm (DU3, DU4; on
+     * 7.3 only the moved piece is unlocked, split off, locked_vm is lowered, and the new VMA
+     * does not join its source VMA).
      */
     private long moveVma(final Vma source, final long address, final long oldLength, final long newLength,
         final long target, final int flags) {
@@ -190,7 +192,9 @@ final class SimMremap {
             process.pages.makeVisible(target + oldLength, target + newLength);
         }
         process.vmas.add(moved);
-        process.mergeNew(moved);
+        final boolean settled = (flags & RemapFlags.DONTUNMAP) != 0 && process.profile.dontUnmapSettlesSource();
+        // 7.3 (seen in .ci/arm64's VM): the new VMA does not merge with the VMA it is copied from.
+        process.mergeNew(moved, settled ? process.vmas.containing(address) : null);
         process.vmasMoved++;
         process.pagesMoved += oldLength >>> process.pageShift;
         if (source.locked) {
@@ -199,7 +203,7 @@ final class SimMremap {
         if ((flags & RemapFlags.DONTUNMAP) != 0) {
             // copy_vma: when the new VMA merged with its own source, the merged VMA is the
             // source from then on, so dontunmap_complete unlocks all of it.
-            final Vma left = process.vmas.containing(address);
+            final Vma left = settled ? unlockMovedPiece(address, oldLength) : process.vmas.containing(address);
             left.locked = false;
             left.lockOnFault = false;
             // dontunmap_complete unlinks the anon_vma when the whole VMA moved: the VMA left
@@ -220,6 +224,27 @@ final class SimMremap {
             process.populate(target + oldLength, target + newLength, true);
         }
         return target;
+    }
+
+    /**
+     * 7.3's DONTUNMAP (seen in .ci/arm64's VM): a locked source VMA is split at the moved range
+     * (no merge), only that piece is unlocked, and locked_vm is lowered by its length; 6.18
+     * unlocks the whole VMA without lowering locked_vm (DU3, DU4). Returns the VMA at
+     * {@code address}: the piece, or the unsplit source.
+     */
+    private Vma unlockMovedPiece(final long address, final long oldLength) {
+        Vma piece = process.vmas.containing(address);
+        if (!piece.locked) {
+            return piece;
+        }
+        if (address > piece.start) {
+            piece = process.vmas.splitAt(piece, address, process.pageShift);
+        }
+        if (address + oldLength < piece.end) {
+            process.vmas.splitAt(piece, address + oldLength, process.pageShift);
+        }
+        process.lockedPages -= oldLength >>> process.pageShift;
+        return piece;
     }
 
     /**

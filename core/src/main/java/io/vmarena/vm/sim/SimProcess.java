@@ -83,10 +83,15 @@ final class SimProcess {
 
     /** vma_merge_new_range: a VMA just placed joins its neighbours where it can. Returns the result. */
     Vma mergeNew(final Vma vma) {
+        return mergeNew(vma, null);
+    }
+
+    /** {@link #mergeNew(Vma)}, never with {@code apart} (null: with any neighbour). */
+    Vma mergeNew(final Vma vma, final Vma apart) {
         final Vma prev = vmas.before(vma);
         final Vma next = vmas.after(vma);
-        final boolean left = prev != null && canMerge(prev, vma);
-        boolean right = next != null && canMerge(vma, next);
+        final boolean left = prev != null && prev != apart && canMerge(prev, vma);
+        boolean right = next != null && next != apart && canMerge(vma, next);
         if (left && right && !AnonVma.compatible(prev.anonVma, next.anonVma)) {
             right = false;
         }
