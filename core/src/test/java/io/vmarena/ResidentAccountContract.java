@@ -1,7 +1,5 @@
 package io.vmarena;
 
-import io.vmarena.vm.Mapping;
-import io.vmarena.vm.MappingSource;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -174,16 +172,6 @@ public abstract class ResidentAccountContract extends ArenaFixture {
 
     /** {vmaCount, Rss, Locked, AnonHugePages} of the arena's range, from the address space's smaps. */
     private List<Long> smaps(final ArenaStats stats) {
-        long residentBytes = 0;
-        long lockedBytes = 0;
-        long hugePageBytes = 0;
-        final List<Mapping> mappings = space.mappings(stats.baseAddress(), stats.baseAddress() + stats.reservedBytes(),
-            MappingSource.SMAPS);
-        for (final Mapping mapping : mappings) {
-            residentBytes += mapping.residentPages() * space.pageSize();
-            lockedBytes += mapping.lockedPages() * space.pageSize();
-            hugePageBytes += mapping.anonHugePageBytes();
-        }
-        return List.of((long)mappings.size(), residentBytes, lockedBytes, hugePageBytes);
+        return RangeSmaps.totals(space, stats);
     }
 }

@@ -1,8 +1,6 @@
 package io.vmarena;
 
 import io.vmarena.vm.AddressSpace;
-import io.vmarena.vm.Mapping;
-import io.vmarena.vm.MappingSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -338,11 +336,11 @@ public abstract class StatsContract extends ArenaFixture {
     /** residency() and stats()'s VMA count are what smaps counts; stats()'s account is never less. */
     private void assertMeasured(final Arena arena, final ArenaStats stats, final String when) {
         final ArenaResidency residency = arena.residency();
-        final List<Object> smaps = smaps(stats);
-        assertEquals(smaps, List.of(stats.vmaCount(), residency.residentBytes(), residency.lockedBytes(),
+        final List<Long> smaps = smaps(stats);
+        assertEquals(smaps, List.of((long)stats.vmaCount(), residency.residentBytes(), residency.lockedBytes(),
             residency.hugePageBytes()), when + ": " + stats + ", " + residency);
-        assertEquals(smaps.get(3), stats.hugePageBytes(), when + ": " + stats);
-        assertTrue(stats.residentBytes() >= (Long)smaps.get(1) && stats.lockedBytes() >= (Long)smaps.get(2),
+        assertEquals((long)smaps.get(3), stats.hugePageBytes(), when + ": " + stats);
+        assertTrue(stats.residentBytes() >= smaps.get(1) && stats.lockedBytes() >= smaps.get(2),
             () -> when + ": the account is an upper bound: " + stats + ", " + residency);
         assertTrue(stats.residentBytes() <= stats.committedBytes(), () -> when + ": " + stats);
     }
@@ -422,17 +420,7 @@ public abstract class StatsContract extends ArenaFixture {
     }
 
     /** {vmaCount, Rss, Locked, AnonHugePages} of the arena's range, from the address space's smaps. */
-    private List<Object> smaps(final ArenaStats stats) {
-        long residentBytes = 0;
-        long lockedBytes = 0;
-        long hugePageBytes = 0;
-        final List<Mapping> mappings = space.mappings(stats.baseAddress(), stats.baseAddress() + stats.reservedBytes(),
-            MappingSource.SMAPS);
-        for (final Mapping mapping : mappings) {
-            residentBytes += mapping.residentPages() * space.pageSize();
-            lockedBytes += mapping.lockedPages() * space.pageSize();
-            hugePageBytes += mapping.anonHugePageBytes();
-        }
-        return List.of(mappings.size(), residentBytes, lockedBytes, hugePageBytes);
+    private List<Long> smaps(final ArenaStats stats) {
+        return RangeSmaps.totals(space, stats);
     }
 }
