@@ -20,6 +20,11 @@ final class OpsOptions {
     String backend;
     KernelProfile profile = KernelProfile.LINUX_6_17;
     boolean simulatorOptionGiven;
+    /**
+     * The traits given as options, so that {@code --kernel} keeps them whatever order they came in;
+     * the rest come with the kernel ({@code --kernel 7.3} settles DONTUNMAP's source).
+     */
+    private final java.util.Map<KernelTrait, Boolean> givenTraits = new java.util.EnumMap<>(KernelTrait.class);
 
     static OpsOptions parse(final List<String> args) {
         final OpsOptions options = new OpsOptions();
@@ -64,7 +69,10 @@ final class OpsOptions {
             case "--kernel":
                 profile = KernelProfile.forKernel(value).withPageSize(profile.pageSize())
                     .withMemlock(profile.memlockBytes()).withIpcLock(profile.ipcLock())
-                    .withMaxMapCount(profile.maxMapCount()).withTraitsOf(profile);
+                    .withMaxMapCount(profile.maxMapCount());
+                for (final java.util.Map.Entry<KernelTrait, Boolean> given : givenTraits.entrySet()) {
+                    profile = profile.withTrait(given.getKey(), given.getValue());
+                }
                 break;
             case "--page-size":
                 profile = profile.withPageSize(number(option, value));
@@ -81,7 +89,8 @@ final class OpsOptions {
                     throw new IllegalArgumentException("unknown option " + option + "; the options are --backend, "
                         + "--kernel, --page-size, --memlock, --no-ipc-lock, --max-map-count and " + traitOptions());
                 }
-                profile = profile.withTrait(trait, yesOrNo(option, value));
+                givenTraits.put(trait, yesOrNo(option, value));
+                profile = profile.withTrait(trait, givenTraits.get(trait));
                 break;
         }
         simulatorOptionGiven = true;

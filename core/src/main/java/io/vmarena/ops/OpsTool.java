@@ -54,7 +54,8 @@ public final class OpsTool {
         } catch (final IllegalArgumentException e) {
             err.println("vmarena ops: " + e.getMessage());
             err.println("usage: vmarena ops FILE... [--backend linux|sim] [--kernel 7.3|6.17|6.1] [--page-size BYTES] "
-                + "[--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N] [--zero-page yes|no]");
+                + "[--memlock BYTES|unlimited] [--no-ipc-lock] [--max-map-count N] [--zero-page yes|no] "
+                + "[--dontunmap-settles yes|no]");
             return BAD_INPUT;
         }
         final List<Script> scripts = parseAll(options.files);

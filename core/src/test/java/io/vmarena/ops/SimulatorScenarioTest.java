@@ -48,6 +48,13 @@ class SimulatorScenarioTest {
                     tests.add(test(scenario, KernelProfile.LINUX_6_17_ARM64.withPageSize(pageSize)));
                 }
             }
+            // 7.3 settles a DONTUNMAP move's source (KernelTrait.DONTUNMAP_SETTLES): every scenario
+            // prints its main transcript there, or its dontunmap-settles=yes section.
+            for (final long pageSize : PAGE_SIZES) {
+                final KernelProfile kernel = KernelProfile.LINUX_7_3.withPageSize(pageSize);
+                tests.add(test(scenario, scenario.unprivileged()
+                    ? kernel.withIpcLock(false).withMemlock(scenario.memlockBytes(pageSize)) : kernel));
+            }
         }
         return tests.stream();
     }
@@ -67,6 +74,7 @@ class SimulatorScenarioTest {
 
     private static DynamicTest test(final Scenarios.Scenario scenario, final KernelProfile profile) {
         final String traits = (profile.zeroPage() ? "" : ", zero-page=no")
+            + (profile.trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES) ? ", dontunmap-settles" : "")
             + (profile.architecture() == Architecture.X86_64 ? "" : ", " + profile.architecture().displayName());
         return DynamicTest.dynamicTest(scenario.name() + " @ " + profile.pageSize() / 1024 + " KiB" + traits, () -> {
             final Script script = Scenarios.parse(scenario);

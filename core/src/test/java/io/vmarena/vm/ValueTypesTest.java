@@ -129,6 +129,6 @@ class ValueTypesTest {
         final Feature yes = Feature.present("test");
         return Capabilities.builder().backend("test").multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes)
             .ipcLock(yes).pageSize(pageSize).pmdBytes(pmdBytes).thpMode("madvise").maxMapCount(65530)
-            .kernelRelease("test").architecture("test").zeroPage(yes).build();
+            .kernelRelease("test").architecture("test").zeroPage(yes).trait(KernelTrait.DONTUNMAP_SETTLES, yes).build();
     }
 }

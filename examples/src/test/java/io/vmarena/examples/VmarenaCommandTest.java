@@ -46,7 +46,7 @@ class VmarenaCommandTest {
         final Feature yes = Feature.present("test");
         assertEquals("kernel 6.6 < 6.7", Doctor.why(Capabilities.builder().backend("linux").multiVmaMove(yes)
             .lockOnFault(yes).procmapQuery(yes).ipcLock(yes).pageSize(4096).pmdBytes(2 << 20).thpMode("madvise")
-            .memlock(0, 0).maxMapCount(65530).kernelRelease("6.6.30").architecture("amd64").zeroPage(yes).build(), 6, 7,
+            .memlock(0, 0).maxMapCount(65530).kernelRelease("6.6.30").architecture("amd64").zeroPage(yes).trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES, yes).build(), 6, 7,
             Feature.absent("probed")));
         assertEquals("residency() counts resident bytes with mincore (a page only read, mapped to the shared zero "
             + "page, counts as resident) and reads huge-page bytes from /proc/self/smaps where THP may be on; stats() "
@@ -230,7 +230,7 @@ class VmarenaCommandTest {
         final Capabilities caps = Capabilities.builder().backend("test")
             .multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes).ipcLock(no).pageSize(4096).pmdBytes(2 << 20)
             .thpMode("madvise").memlock(8 << 20, 8 << 20).maxMapCount(65530).kernelRelease("6.8.0-1")
-            .architecture("amd64").zeroPage(yes).build();
+            .architecture("amd64").zeroPage(yes).trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES, yes).build();
 
         assertEquals("memlock: 8 MiB soft limit, 8 MiB hard, no CAP_IPC_LOCK: pinning limited to 8 MiB; raise with "
             + "ulimit -l / LimitMEMLOCK= / --ulimit memlock", Doctor.memlockLine(caps));
@@ -267,7 +267,7 @@ class VmarenaCommandTest {
         final Feature yes = Feature.present("test");
         return Capabilities.builder().backend("linux").multiVmaMove(yes).lockOnFault(yes).procmapQuery(yes)
             .ipcLock(yes).pageSize(4096).pmdBytes(2 << 20).thpMode(mode).thpDefrag(defrag).memlock(0, 0)
-            .maxMapCount(65530).kernelRelease("6.18.0").architecture("amd64").zeroPage(yes).build();
+            .maxMapCount(65530).kernelRelease("6.18.0").architecture("amd64").zeroPage(yes).trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES, yes).build();
     }
 
     @Test

@@ -23,6 +23,7 @@ final class LinuxProbe {
     private static final int MREMAP_MAYMOVE_FIXED = 3;
     /** Pages the zero-page probe reads: more than one, so a stray count cannot pass for either answer. */
     private static final int ZERO_PAGE_PROBE_PAGES = 4;
+    private static final int DONTUNMAP_PROBE_PAGES = 16;
 
     private final long pageSize;
     private final String kernelRelease;
@@ -51,6 +52,7 @@ final class LinuxProbe {
             .kernelRelease(kernelRelease)
             .architecture(System.getProperty("os.arch"))
             .zeroPage(zeroPage())
+            .trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES, dontUnmapSettles())
             .build();
     }
 
@@ -189,6 +191,57 @@ final class LinuxProbe {
         } finally {
             LibC.munmap(scratch, (ZERO_PAGE_PROBE_PAGES + 2) * pageSize);
         }
+    }
+
+    /**
+     * Moves two pages of a fresh PROT_NONE reservation of sixteen with MREMAP_DONTUNMAP to a
+     * fixed place in the same reservation, pages 10-11 to 2-3, and reads the range's VMAs in
+     * /proc/self/maps: a kernel that settles the source keeps the new VMA apart from the VMA its
+     * source lies in, so a boundary stays at page 4 ([0, 4) and [4, 16), as Debian's 7.3 printed
+     * for the same moves in .ci/arm64's VM); one that does not merges it back into one VMA
+     * (6.18). Nothing is locked, so on 6.18 the probe leaks no locked_vm (DU4), as a move of
+     * locked memory would: every process runs it, with whatever RLIMIT_MEMLOCK it has. Where
+     * the range's VMAs are neither answer it assumes 6.18's and says why.
+     */
+    private Feature dontUnmapSettles() {
+        final long scratch = reserve(DONTUNMAP_PROBE_PAGES);
+        try {
+            LibC.mremap(scratch + 10 * pageSize, 2 * pageSize, 2 * pageSize, io.vmarena.vm.RemapFlags.MAYMOVE
+                | io.vmarena.vm.RemapFlags.FIXED | io.vmarena.vm.RemapFlags.DONTUNMAP, scratch + 2 * pageSize);
+            final long end = scratch + DONTUNMAP_PROBE_PAGES * pageSize;
+            final List<Mapping> vmas = ProcMaps.parseMaps(ProcFiles.read("/proc/self/maps"), scratch, end);
+            // The reservation may have merged with a neighbouring PROT_NONE mapping: only the
+            // boundaries inside it tell.
+            final List<Long> boundaries = new java.util.ArrayList<>();
+            for (final Mapping vma : vmas) {
+                if (vma.startAddress() > scratch && vma.startAddress() < end) {
+                    boundaries.add((vma.startAddress() - scratch) / pageSize);
+                }
+            }
+            if (boundaries.equals(List.of(4L))) {
+                return Feature.present("a DONTUNMAP move within a reservation kept the new VMA apart from its "
+                    + "source's VMA (7.3's behaviour): a move out of locked memory splits and unlocks the moved "
+                    + "piece only, with no locked_vm leak");
+            }
+            if (boundaries.isEmpty()) {
+                return Feature.absent("a DONTUNMAP move within a reservation merged the new VMA back into one "
+                    + "(6.18's behaviour): a move out of locked memory unlocks the whole source VMA and leaks "
+                    + "locked_vm (kernel-semantics DU3, DU4)");
+            }
+            return assumedUnsettled("the reservation's VMAs began at pages " + boundaries + ", neither answer");
+        } catch (final LastErrorException e) {
+            return assumedUnsettled("the probe's mremap failed with " + Errno.of(e.getErrorCode()));
+        } catch (final java.io.UncheckedIOException e) {
+            return assumedUnsettled(e.getMessage());
+        } finally {
+            LibC.munmap(scratch, DONTUNMAP_PROBE_PAGES * pageSize);
+        }
+    }
+
+    /** The DONTUNMAP probe could not tell: 6.18's behaviour, the leak, is assumed (the budget-safe guess). */
+    private static Feature assumedUnsettled(final String why) {
+        return Feature.absent("the DONTUNMAP probe could not tell (" + why + "); assuming the source is not settled, "
+            + "as on 6.18");
     }
 
     /** The probe could not tell: upstream's behaviour is assumed, and the reason says so. */

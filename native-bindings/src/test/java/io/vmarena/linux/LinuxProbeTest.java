@@ -114,6 +114,19 @@ class LinuxProbeTest {
         }
     }
 
+    @Test
+    void shouldSayHowItFoundWhetherADontUnmapMoveSettlesItsSource() {
+        final io.vmarena.vm.Feature settles = capabilities.trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES);
+        final String reason = settles.reason();
+
+        // 6.18 does not, Debian's 7.3 does; the scenarios' dontunmap-settles=yes sections check the
+        // consequences (locked pieces, locked_vm) on whichever kernel runs them.
+        assertTrue(reason.contains("a DONTUNMAP move within a reservation") || reason.contains("could not tell"), reason);
+        if (!reason.contains("could not tell")) {
+            assertEquals(reason.contains("kept the new VMA apart"), settles.available(), reason);
+        }
+    }
+
     private static long limit(final String field) {
         return field.equals("unlimited") ? Capabilities.UNLIMITED : Long.parseLong(field);
     }

@@ -42,7 +42,7 @@ public final class KernelProfile {
      * VMA it makes never merges with the source VMA it came from.
      */
     public static final KernelProfile LINUX_7_3 = new KernelProfile("7.3", true, true, DEFAULT_PAGE_SIZE, 8L << 20,
-        true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
+        true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64).withTrait(KernelTrait.DONTUNMAP_SETTLES, true);
     public static final KernelProfile LINUX_6_1 = new KernelProfile("6.1", false, false, DEFAULT_PAGE_SIZE, 8L << 20,
         true, 65530, 0, upstreamTraits(), true, true, Architecture.X86_64);
 
@@ -217,10 +217,10 @@ public final class KernelProfile {
     /**
      * Whether a DONTUNMAP move gives back the locked_vm of the locked memory it moved out, and
      * keeps the VMA it made apart from its source VMA (7.3); 6.18 leaks it (kernel-semantics DU4)
-     * and merges them.
+     * and merges them: {@link KernelTrait#DONTUNMAP_SETTLES}.
      */
     boolean dontUnmapSettlesSource() {
-        return kernel.equals("7.3");
+        return trait(KernelTrait.DONTUNMAP_SETTLES);
     }
 
     public boolean multiVmaMove() {

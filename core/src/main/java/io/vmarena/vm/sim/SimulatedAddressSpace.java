@@ -7,6 +7,7 @@ import io.vmarena.vm.Errno;
 import io.vmarena.vm.ErrnoHints;
 import io.vmarena.vm.FaultObserver;
 import io.vmarena.vm.Feature;
+import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.Lease;
 import io.vmarena.vm.LeasedCalls;
 import io.vmarena.vm.LeasedView;
@@ -105,6 +106,10 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
                     + "upstream x86-64 and arm64)")
                 : Feature.absent(kernel + " allocates a page on a read fault (the profile plays a build without the "
                     + "zero page)"))
+            .trait(KernelTrait.DONTUNMAP_SETTLES, profile.trait(KernelTrait.DONTUNMAP_SETTLES)
+                ? Feature.present(kernel + " settles a DONTUNMAP move's locked source (the profile plays 7.3)")
+                : Feature.absent(kernel + " unlocks a DONTUNMAP move's locked source whole and leaks locked_vm (the "
+                    + "profile plays 6.18)"))
             .build();
     }
 
