@@ -258,7 +258,7 @@ public abstract class ArenaContract extends ArenaFixture {
             for (int block = 0; block < 4; block++) {
                 allocateAndWrite(arena, blocks, segmentBytes, block);
             }
-            assertEquals(4 * segmentBytes, arena.stats().residentBytes());
+            assertEquals(4 * segmentBytes, arena.residency().residentBytes());
 
             for (final LiveBlocks.Block block : blocks.blocks()) {
                 arena.free(block.handle);
@@ -266,7 +266,7 @@ public abstract class ArenaContract extends ArenaFixture {
 
             final ArenaStats stats = arena.stats();
             assertEquals(segmentBytes, stats.retainedBytes());
-            assertEquals(segmentBytes, stats.residentBytes(), "only the retained segment stays resident");
+            assertEquals(segmentBytes, arena.residency().residentBytes(), "only the retained segment stays resident");
             assertEquals(0, stats.usedBytes());
             assertEquals(8, stats.freeSegments());
         }
@@ -285,10 +285,10 @@ public abstract class ArenaContract extends ArenaFixture {
             assertEquals(4 * segmentBytes, arena.stats().retainedBytes());
 
             assertEquals(segmentBytes, arena.trim(1), "whole segments: one is enough for one byte");
-            assertEquals(3 * segmentBytes, arena.stats().residentBytes());
+            assertEquals(3 * segmentBytes, arena.residency().residentBytes());
             assertEquals(3 * segmentBytes, arena.trim(Long.MAX_VALUE));
             assertEquals(0, arena.trim(Long.MAX_VALUE), "nothing left to give back");
-            assertEquals(0, arena.stats().residentBytes());
+            assertEquals(0, arena.residency().residentBytes());
             assertEquals(0, arena.stats().retainedBytes());
         }
     }
@@ -302,7 +302,7 @@ public abstract class ArenaContract extends ArenaFixture {
             for (int block = 0; block < 4 * perPage; block++) {
                 all.add(allocateAndWrite(arena, blocks, 1024, block));
             }
-            assertEquals(4 * space.pageSize(), arena.stats().residentBytes());
+            assertEquals(4 * space.pageSize(), arena.residency().residentBytes());
             // Free the last three pages' blocks: the first page keeps its blocks.
             for (int block = perPage; block < 4 * perPage; block++) {
                 arena.free(all.get(block).handle);
@@ -310,7 +310,7 @@ public abstract class ArenaContract extends ArenaFixture {
 
             assertEquals(3 * space.pageSize(), arena.trim(Long.MAX_VALUE));
 
-            assertEquals(space.pageSize(), arena.stats().residentBytes());
+            assertEquals(space.pageSize(), arena.residency().residentBytes());
             assertEquals(0, arena.trim(Long.MAX_VALUE), "the pages were given back already");
             for (int block = 0; block < perPage; block++) {
                 blocks.check(arena.address(all.get(block).handle), block, 1024, "a live block in the kept page");
