@@ -26,13 +26,20 @@ public abstract class ResidentAccountContract extends ArenaFixture {
      */
     @Test
     void shouldAccountWhatSmapsCountsAfterEveryRandomStepWhenEveryByteHandedOutIsWritten() {
-        final long seed = System.nanoTime();
+        final long seed = Long.getLong("vmarena.account.seed", System.nanoTime()); // -D... replays a seed
         System.out.println(getClass().getSimpleName() + " seed " + seed);
         final Random random = new Random(seed);
-        try (Arena arena = arena().build()) {
+        // No retained segments: a retained class segment that trim gave pages of and that a later
+        // use takes again counts those pages again (a prefix bound, ResidentAccount's documented
+        // over-count); packing makes that likelier (seed 41929144369700 hit it at step 201).
+        // StatsContract's random steps keep retained segments and check the bound (never below).
+        try (Arena arena = arena().retainedBytes(0).build()) {
             final List<Long> blocks = new ArrayList<>();
             for (int step = 0; step < 300; step++) {
                 final String what = step(arena, blocks, random);
+                if (Boolean.getBoolean("vmarena.account.trace")) {
+                    System.out.println(step + ": " + what);
+                }
                 final ArenaStats stats = arena.stats();
                 final ArenaResidency residency = arena.residency();
                 final List<Long> smaps = smaps(stats);
