@@ -71,15 +71,12 @@ public abstract class StatsContract extends ArenaFixture {
         final Thread monitor = new Thread(() -> {
             try {
                 while (true) {
-                    final ArenaStats stats;
-                    final ArenaResidency residency;
-                    try {
-                        stats = arena.stats();
-                        residency = arena.residency();
-                    } catch (final IllegalStateException closed) {
-                        assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+                    final Reading reading = read(arena);
+                    if (reading == null) {
                         return;
                     }
+                    final ArenaStats stats = reading.stats();
+                    final ArenaResidency residency = reading.residency();
                     reads[0]++;
                     firstRead.countDown();
                     saneFigures(stats);
@@ -238,15 +235,12 @@ public abstract class StatsContract extends ArenaFixture {
                 monitors.add(threads.submit(() -> {
                     long reads = 0;
                     while (true) {
-                        final ArenaStats stats;
-                        final ArenaResidency residency;
-                        try {
-                            stats = arena.stats();
-                            residency = arena.residency();
-                        } catch (final IllegalStateException closed) {
-                            assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+                        final Reading reading = read(arena);
+                        if (reading == null) {
                             return reads;
                         }
+                        final ArenaStats stats = reading.stats();
+                        final ArenaResidency residency = reading.residency();
                         saneFigures(stats);
                         saneFigures(stats, residency);
                         reads++;
@@ -417,6 +411,20 @@ public abstract class StatsContract extends ArenaFixture {
     private Arena.Builder arena() {
         return Arena.builder().addressSpace(space).segmentBytes(segmentBytes).initialBytes(8 * segmentBytes)
             .maximumBytes(4096 * segmentBytes).inPlaceGrowth(false);
+    }
+
+    /** A monitor's reading: stats() then residency(). */
+    private record Reading(ArenaStats stats, ArenaResidency residency) {
+    }
+
+    /** A monitor's next reading, or null once the arena is closed (refused, saying so). */
+    private static Reading read(final Arena arena) {
+        try {
+            return new Reading(arena.stats(), arena.residency());
+        } catch (final IllegalStateException closed) {
+            assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+            return null;
+        }
     }
 
     /** {vmaCount, Rss, Locked, AnonHugePages} of the arena's range, from the address space's smaps. */
