@@ -118,6 +118,15 @@ vm_boot_aarch64() { # KERNEL INITRD MEMORY TIMEOUT_SECONDS
         -kernel "$1" -initrd "$2" -append "console=ttyAMA0 rdinit=/init panic=-1 quiet"
 }
 
+# The same under qemu-system-x86_64 (TCG: no KVM here). la57=off: four-level paging, TASK_SIZE
+# 2^47 less a page, as on this machine and on most x86-64 servers (qemu's "max" CPU would
+# otherwise offer five-level paging, which Debian's kernel takes).
+vm_boot_x86_64() { # KERNEL INITRD MEMORY TIMEOUT_SECONDS
+    timeout --foreground -k 10 "$4" qemu-system-x86_64 -M q35 -cpu max,la57=off -smp 2 -m "$3" \
+        -accel tcg,thread=multi -nographic -no-reboot -nic none -monitor none \
+        -kernel "$1" -initrd "$2" -append "console=ttyS0 rdinit=/init panic=-1 quiet"
+}
+
 # Downloads (once) and unpacks (once) a Debian sysroot of PACKAGES for ARCH from SUITE into
 # VM_CACHE/sysroot/ARCH-SUITE; prints its path.
 vm_debian_sysroot() { # ARCH SUITE PACKAGES...
@@ -132,9 +141,11 @@ vm_debian_sysroot() { # ARCH SUITE PACKAGES...
     echo "$root"
 }
 
-# Follows Debian's kernel metapackage META (linux-image-arm64, linux-image-arm64-16k) from
-# SUITE down to the unsigned kernel binary package, downloads and unpacks it once, and prints
-# the path of its vmlinuz.
+# Follows Debian's kernel metapackage META (linux-image-arm64, linux-image-arm64-16k,
+# linux-image-amd64) from SUITE down to the unsigned kernel package, downloads and unpacks it
+# once, and prints the path of its vmlinuz. From trixie on the image depends on a
+# linux-binary-VERSION package, whose unsigned twin holds the kernel; bookworm's image has an
+# unsigned twin of its own (linux-image-VERSION-unsigned).
 vm_debian_kernel() { # ARCH SUITE META
     local arch="$1" suite="$2" meta="$3" conf image binary unsigned dir
     dir="$VM_CACHE/kernel/$arch-$suite-$meta"
@@ -143,8 +154,11 @@ vm_debian_kernel() { # ARCH SUITE META
         image="$(vm_apt_follow "$conf" "$meta" '^linux-image-[0-9]')"
         [[ -n "$image" ]] || vm_die "$meta in $suite depends on no linux-image-VERSION package"
         binary="$(vm_apt_follow "$conf" "$image" '^linux-binary-[0-9]')"
-        [[ -n "$binary" ]] || vm_die "$image depends on no linux-binary-VERSION package"
-        unsigned="${binary/#linux-binary-/linux-binary-unsigned-}"
+        if [[ -n "$binary" ]]; then
+            unsigned="${binary/#linux-binary-/linux-binary-unsigned-}"
+        else
+            unsigned="$image-unsigned"
+        fi
         rm -rf "$dir/debs"
         vm_apt_download "$conf" "$dir/debs" "$unsigned"
         vm_unpack "$dir/debs" "$dir/root"
