@@ -185,7 +185,9 @@ public abstract class PinningContract extends ArenaFixture {
             MappingSource.SMAPS)) {
             if (vma.locked()) {
                 lockedVmaBytes += vma.lengthBytes();
-                assertTrue(vma.lockOnFault(), step + ": locked on fault, not populated: " + vma);
+                // 6.1's smaps shows no lf: there the lock mode cannot be seen.
+                assertTrue(vma.lockOnFault() || !space.capabilities().lockOnFaultShown().available(),
+                    step + ": locked on fault, not populated: " + vma);
             }
             lockedPageBytes += vma.lockedPages() * space.pageSize();
         }

@@ -106,9 +106,14 @@ class LinuxStatsTest {
         try (Arena arena = Arena.builder().addressSpace(space).hugePages(HugePages.WANTED).segmentBytes(pmdBytes)
             .initialBytes(8 * pmdBytes).maximumBytes(64 * pmdBytes).build()) {
             allocateAndWrite(arena, 2 * pmdBytes);
-            final long read = arena.allocate(pmdBytes);
-            assertEquals(0, new UnsafeBuffer(arena.address(read), 8).getByte(0)); // the huge zero page, maybe
-            final ArenaStats stats = agrees(arena, "huge pages WANTED, written and read", 0, 0);
+            // The huge zero page, maybe: smaps does not count it, and neither does PAGEMAP_SCAN; mincore,
+            // residency()'s way before 6.7, counts it as resident (the documented over-count), so
+            // there the read is left out.
+            final boolean read = space.capabilities().pagemapScan().available();
+            if (read) {
+                assertEquals(0, new UnsafeBuffer(arena.address(arena.allocate(pmdBytes)), 8).getByte(0));
+            }
+            final ArenaStats stats = agrees(arena, "huge pages WANTED, written" + (read ? " and read" : ""), 0, 0);
             assumeTrue(stats.hugePageBytes() > 0, "the kernel found no huge page now: " + stats);
         }
     }

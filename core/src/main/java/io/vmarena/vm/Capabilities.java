@@ -15,6 +15,7 @@ public final class Capabilities {
     private final String backend;
     private final Feature multiVmaMove;
     private final Feature lockOnFault;
+    private final Feature lockOnFaultShown;
     private final Feature procmapQuery;
     private final Feature pagemapScan;
     private final Feature ipcLock;
@@ -33,6 +34,7 @@ public final class Capabilities {
         backend = Objects.requireNonNull(builder.backend, "backend");
         multiVmaMove = Objects.requireNonNull(builder.multiVmaMove, "multiVmaMove");
         lockOnFault = Objects.requireNonNull(builder.lockOnFault, "lockOnFault");
+        lockOnFaultShown = Objects.requireNonNull(builder.lockOnFaultShown, "lockOnFaultShown");
         procmapQuery = Objects.requireNonNull(builder.procmapQuery, "procmapQuery");
         pagemapScan = Objects.requireNonNull(builder.pagemapScan, "pagemapScan");
         ipcLock = Objects.requireNonNull(builder.ipcLock, "ipcLock");
@@ -75,6 +77,15 @@ public final class Capabilities {
     /** {@code mlock2(MLOCK_ONFAULT)} works (4.4+). */
     public Feature lockOnFault() {
         return lockOnFault;
+    }
+
+    /**
+     * Whether the kernel shows VM_LOCKONFAULT in smaps (VmFlags {@code lf}): Linux 6.1 does not,
+     * so a VMA locked on fault reads as plain locked there and {@link Mapping#lockOnFault()} is
+     * always false. Found by locking a page with MLOCK_ONFAULT and reading its flags.
+     */
+    public Feature lockOnFaultShown() {
+        return lockOnFaultShown;
     }
 
     /** The {@code PROCMAP_QUERY} ioctl on {@code /proc/self/maps} works (6.11+). */
@@ -183,7 +194,8 @@ public final class Capabilities {
     @Override
     public String toString() {
         return "Capabilities{backend=" + backend + ", multiVmaMove=" + multiVmaMove.available()
-            + ", lockOnFault=" + lockOnFault.available() + ", procmapQuery=" + procmapQuery.available()
+            + ", lockOnFault=" + lockOnFault.available() + ", lockOnFaultShown=" + lockOnFaultShown.available()
+            + ", procmapQuery=" + procmapQuery.available()
             + ", pagemapScan=" + pagemapScan.available()
             + ", ipcLock=" + ipcLock.available() + ", pageSize=" + pageSize + ", pmdBytes=" + pmdBytes
             + ", thpMode=" + thpMode + ", thpDefrag=" + thpDefrag + ", memlockSoftBytes=" + memlockSoftBytes
@@ -205,6 +217,7 @@ public final class Capabilities {
         private String backend;
         private Feature multiVmaMove;
         private Feature lockOnFault;
+        private Feature lockOnFaultShown = Feature.present("not probed: a backend that never hides VM_LOCKONFAULT");
         private Feature procmapQuery;
         private Feature pagemapScan = Feature.absent("not probed: PAGEMAP_SCAN is only used where a backend probed it");
         private Feature ipcLock;
@@ -234,6 +247,12 @@ public final class Capabilities {
 
         public Builder lockOnFault(final Feature value) {
             lockOnFault = value;
+            return this;
+        }
+
+        /** Whether smaps shows VM_LOCKONFAULT; default present ("not probed"). */
+        public Builder lockOnFaultShown(final Feature value) {
+            lockOnFaultShown = value;
             return this;
         }
 

@@ -97,12 +97,16 @@ final class CopyMove implements RangeMove {
     /**
      * Locks a copy as its source was locked. mlock of a PROT_NONE VMA sets VM_LOCKED and then
      * fails to populate with ENOMEM (kernel-semantics L12): the state is the source's, so that
-     * ENOMEM is expected here.
+     * ENOMEM is expected here. Where smaps cannot show VM_LOCKONFAULT (6.1) the source's mode is
+     * unknown; locking on fault is then right for both: a populating lock had every page
+     * resident, and every resident page was copied, so nothing is left to populate.
      */
     private static void lockLikeTheSource(final AddressSpace addressSpace, final Mapping target) {
+        final Capabilities capabilities = addressSpace.capabilities();
+        final boolean onFault = target.lockOnFault()
+            || !capabilities.lockOnFaultShown().available() && capabilities.lockOnFault().available();
         try {
-            addressSpace.lock(target.startAddress(), target.lengthBytes(),
-                target.lockOnFault() ? LockMode.ON_FAULT : LockMode.POPULATE);
+            addressSpace.lock(target.startAddress(), target.lengthBytes(), onFault ? LockMode.ON_FAULT : LockMode.POPULATE);
         } catch (final VmException e) {
             if (e.errno() != Errno.ENOMEM || target.protection() != Protection.NONE) {
                 throw e;

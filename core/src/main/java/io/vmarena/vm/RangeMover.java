@@ -50,7 +50,8 @@ public final class RangeMover {
      * @param knownLayout the source range's VMAs, in address order, when the caller tracks them
      *     (needed by {@link MoveStrategy#PER_VMA_KNOWN}, used by AUTO to skip discovery); else null
      * @throws VmException with the kernel's errno: EINVAL (unaligned, empty, overlapping), EFAULT
-     *     (the range starts in a hole; a move across VMAs on a kernel before 6.17 with MULTI_VMA),
+     *     (the range starts in a hole; a move across VMAs on a kernel before 6.17 with MULTI_VMA,
+     *     refused before the call, which would unmap the target there),
      *     ENOMEM (vm.max_map_count), EPERM (sealed)
      * @throws UnsupportedOperationException when the kernel lacks what {@code strategy} needs
      * @throws IllegalArgumentException when either range is not the address space's own;

@@ -40,6 +40,7 @@ final class LinuxProbe {
             .backend("linux")
             .multiVmaMove(multiVmaMove())
             .lockOnFault(lockOnFault())
+            .lockOnFaultShown(lockOnFaultShown())
             .procmapQuery(procmapQuery())
             .pagemapScan(pagemapScan())
             .ipcLock(ipcLock())
@@ -102,6 +103,35 @@ final class LinuxProbe {
             return Feature.absent(e.getMessage());
         } finally {
             LibC.munmap(scratch, pageSize);
+        }
+    }
+
+    /**
+     * Locks a fresh page with MLOCK_ONFAULT and reads its VmFlags in smaps: 6.1 shows {@code lo}
+     * without {@code lf} (fs/proc/task_mmu.c has no mnemonic for VM_LOCKONFAULT there).
+     */
+    private Feature lockOnFaultShown() {
+        final long scratch = reserve(3);
+        try {
+            LibC.mprotect(scratch + pageSize, pageSize, PROT_READ_WRITE); // its own VMA, between two PROT_NONE pages
+            Mlock2.mlock2(scratch + pageSize, pageSize, LibC.MLOCK_ONFAULT);
+            final List<Mapping> vmas = ProcMaps.parseSmaps(ProcFiles.read("/proc/self/smaps"), scratch + pageSize,
+                scratch + 2 * pageSize, pageSize);
+            if (vmas.size() != 1 || !vmas.get(0).locked()) {
+                return Feature.present("smaps did not show the locked scratch page alone (" + vmas + "); assuming "
+                    + "VM_LOCKONFAULT is shown");
+            }
+            return vmas.get(0).lockOnFault()
+                ? Feature.present("smaps shows a page locked with MLOCK_ONFAULT as lo and lf")
+                : Feature.absent("smaps shows a page locked with MLOCK_ONFAULT as lo without lf (kernel " + kernelRelease
+                    + "): a VMA locked on fault reads as plain locked");
+        } catch (final LastErrorException e) {
+            return Feature.present("could not lock a scratch page to look (" + Errno.of(e.getErrorCode())
+                + "); assuming VM_LOCKONFAULT is shown");
+        } catch (final UnsupportedOperationException e) {
+            return Feature.present("no MLOCK_ONFAULT to look at (" + e.getMessage() + ")");
+        } finally {
+            LibC.munmap(scratch, 3 * pageSize);
         }
     }
 

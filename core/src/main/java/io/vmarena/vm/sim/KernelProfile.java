@@ -1,5 +1,6 @@
 package io.vmarena.vm.sim;
 
+import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.KernelTrait;
 
 import java.util.Collections;
@@ -12,8 +13,10 @@ import java.util.Set;
  * <ul>
  *   <li>{@link #LINUX_6_17}: multi-VMA moves, MLOCK_ONFAULT, PROCMAP_QUERY, and Linux 6.18's
  *       quirks (the DONTUNMAP locked-memory leak, kernel-semantics DU4);</li>
- *   <li>{@link #LINUX_6_1}: a same-size FIXED move across VMAs fails with EFAULT, as it did
- *       before 6.17; no PROCMAP_QUERY (6.11+). Everything else as 6.18.</li>
+ *   <li>{@link #LINUX_6_1}: Debian 12's kernel, as .ci/old-kernel's VM measured it: the mm code
+ *       of 6.1 ({@link #sixOneMm}): no multi-VMA moves (a move across VMAs fails with EFAULT,
+ *       after the FIXED target was unmapped), no PROCMAP_QUERY (6.11+), vma_merge before the
+ *       6.12 rework, mremap before 6.17, and smaps without {@code lf}.</li>
  * </ul>
  * Defaults: x86-64 ({@link #withArchitecture}; {@link #LINUX_6_17_ARM64} plays arm64), 4 KiB
  * pages, RLIMIT_MEMLOCK 8 MiB, CAP_IPC_LOCK held, vm.max_map_count 65530, no
@@ -62,6 +65,8 @@ public final class KernelProfile {
     private final boolean populateWrite;
     /** The CPU architecture played: what TASK_SIZE is. */
     private final Architecture architecture;
+    /** {@link #sixOneMm}: a version fact of {@link #LINUX_6_1}, not a trait of a build. */
+    private final boolean sixOneMm;
 
     private KernelProfile(final String kernel, final boolean multiVmaMove, final boolean procmapQuery,
         final long pageSize, final long memlockBytes, final boolean ipcLock, final long maxMapCount,
@@ -86,6 +91,7 @@ public final class KernelProfile {
         this.lockOnFault = lockOnFault;
         this.populateWrite = populateWrite;
         this.architecture = architecture;
+        this.sixOneMm = "6.1".equals(kernel);
     }
 
     private static Set<KernelTrait> upstreamTraits() {
@@ -110,6 +116,20 @@ public final class KernelProfile {
             default:
                 throw new IllegalArgumentException("the simulator plays kernel 7.3, 6.17 or 6.1, got '" + kernel + "'");
         }
+    }
+
+    /**
+     * The simulated kernel that plays a kernel with these capabilities: {@link #LINUX_6_1} where
+     * a move across VMAs fails (before 6.17; 6.1 is the one such kernel measured, in
+     * .ci/old-kernel's VM), else {@link #LINUX_6_17}, with every trait as the capabilities have
+     * it ({@link #LINUX_7_3} is 6.17 with one). Page size and architecture stay the defaults.
+     */
+    public static KernelProfile forCapabilities(final Capabilities capabilities) {
+        KernelProfile profile = capabilities.multiVmaMove().available() ? LINUX_6_17 : LINUX_6_1;
+        for (final KernelTrait trait : KernelTrait.values()) {
+            profile = profile.withTrait(trait, capabilities.has(trait));
+        }
+        return profile;
     }
 
     public KernelProfile withPageSize(final long bytes) {
@@ -221,6 +241,29 @@ public final class KernelProfile {
      */
     boolean dontUnmapSettlesSource() {
         return trait(KernelTrait.DONTUNMAP_SETTLES);
+    }
+
+    /**
+     * Whether the simulated kernel runs Linux 6.1's mm code, as measured on Debian 12's 6.1 in
+     * .ci/old-kernel's VM (docs/DESIGN.md, "Linux 6.1"):
+     * <ul>
+     *   <li>vma_merge asks is_mergeable_anon_vma of the VMA kept: a faulted range never joins an
+     *       unfaulted neighbour (6.12+ lends it the anon_vma), and a new mapping tries its next
+     *       neighbour first;</li>
+     *   <li>mremap_to unmaps a FIXED target and a shrink's tail before it checks the source,
+     *       so a failed move may leave the target unmapped; a grow beyond TASK_SIZE is ENOMEM;</li>
+     *   <li>a DONTUNMAP move leaves locked_vm as it was (no DU4 leak);</li>
+     *   <li>mprotect to read-only keeps VM_ACCOUNT;</li>
+     *   <li>smaps shows VM_LOCKED ({@code lo}) but not VM_LOCKONFAULT ({@code lf}).</li>
+     * </ul>
+     */
+    public boolean sixOneMm() {
+        return sixOneMm;
+    }
+
+    /** Whether smaps shows VM_LOCKONFAULT ({@code lf}): not on 6.1. */
+    public boolean lockOnFaultShown() {
+        return !sixOneMm;
     }
 
     public boolean multiVmaMove() {

@@ -54,7 +54,7 @@ final class SimMmap {
         vma.account = SimProcess.accountable(protection, vma.noReserve);
         vma.pageOffset = start >>> process.pageShift;
         process.vmas.add(vma);
-        process.mergeNew(vma);
+        process.mergeNewMapping(vma);
         if (protection != Protection.NONE) {
             process.pages.makeVisible(start, start + length);
         }

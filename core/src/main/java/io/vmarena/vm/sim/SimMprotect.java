@@ -54,12 +54,13 @@ final class SimMprotect {
         }
         // MP5: becoming writable charges a private mapping that was never charged; becoming
         // read-only gives the charge back while no page was ever written (no anon_vma), as
-        // mprotect_fixup does (measured here: an unfaulted rw- VMA made r-- loses "ac").
+        // mprotect_fixup does (measured here: an unfaulted rw- VMA made r-- loses "ac"); 6.1
+        // never gives it back (measured in .ci/old-kernel's VM).
         final boolean account;
         if (protection.canWrite()) {
             account = vma.account || !vma.protection.canWrite() && !vma.noReserve;
         } else {
-            account = vma.account && vma.anonVma != null;
+            account = vma.account && (vma.anonVma != null || process.profile.sixOneMm());
         }
         // MP6: a VMA locked (not on fault) that becomes writable is populated.
         final boolean populate = vma.locked && !vma.protection.canWrite() && protection.canWrite();

@@ -14,15 +14,20 @@ final class SimMremap {
 
     private final SimProcess process;
     private final SimMmap mmap;
+    private final SimMremapSixOne sixOne;
 
     SimMremap(final SimProcess process, final SimMmap mmap) {
         this.process = process;
         this.mmap = mmap;
+        this.sixOne = new SimMremapSixOne(process, mmap, this);
     }
 
     /** @return the new address, or a negative errno */
     long mremap(final long address, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddressArgument) {
+        if (process.profile.sixOneMm()) {
+            return sixOne.mremap(address, oldLengthBytes, newLengthBytes, flags, newAddressArgument);
+        }
         final long oldLength = process.pageAlign(oldLengthBytes);
         final long newLength = process.pageAlign(newLengthBytes);
         final long checked = checkParameters(address, oldLength, newLength, flags, newAddressArgument);
@@ -149,11 +154,11 @@ final class SimMremap {
     }
 
     /** R3 and R11: the VMA grows over the free tail, may merge with the next, and a locked one is populated. */
-    private long expandInPlace(final Vma vma, final long address, final long delta) {
+    long expandInPlace(final Vma vma, final long address, final long delta) {
         final long oldEnd = vma.end;
         vma.end += delta;
         final Vma next = process.vmas.after(vma);
-        if (next != null && process.canMerge(vma, next)) {
+        if (next != null && process.joinsBefore(vma, next)) {
             process.vmas.remove(next);
             vma.end = next.end;
             if (vma.anonVma == null) {
@@ -177,7 +182,7 @@ final class SimMremap {
      * 7.3 only the moved piece is unlocked, split off, locked_vm is lowered, and the new VMA
      * does not join its source VMA).
      */
-    private long moveVma(final Vma source, final long address, final long oldLength, final long newLength,
+    long moveVma(final Vma source, final long address, final long oldLength, final long newLength,
         final long target, final int flags) {
         if (process.mapCount() >= process.maxMapCount() - 3) {
             return SimProcess.error(Errno.ENOMEM);
@@ -197,7 +202,9 @@ final class SimMremap {
         process.mergeNew(moved, settled ? process.vmas.containing(address) : null);
         process.vmasMoved++;
         process.pagesMoved += oldLength >>> process.pageShift;
-        if (source.locked) {
+        // 6.1's move_vma returns before it counts the new VMA's locked pages after a DONTUNMAP
+        // move: locked_vm stays as it was, with no DU4 leak (measured in .ci/old-kernel's VM).
+        if (source.locked && !((flags & RemapFlags.DONTUNMAP) != 0 && process.profile.sixOneMm())) {
             process.lockedPages += newLength >>> process.pageShift;
         }
         if ((flags & RemapFlags.DONTUNMAP) != 0) {

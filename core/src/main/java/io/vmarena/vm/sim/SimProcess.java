@@ -74,14 +74,56 @@ final class SimProcess {
         return !locked || hasIpcLock() || (bytes >>> pageShift) + lockedPages <= lockLimitPages();
     }
 
-    /** prev ends where next starts, flags equal, pgoff runs on, anon_vmas compatible. */
-    boolean canMerge(final Vma prev, final Vma next) {
+    /** prev ends where next starts, flags equal, pgoff runs on: is_mergeable_vma and the pgoff test. */
+    private boolean alike(final Vma prev, final Vma next) {
         return prev.end == next.start && prev.sameFlags(next)
-            && prev.pageOffset + prev.pageCount(pageShift) == next.pageOffset
-            && AnonVma.compatible(prev.anonVma, next.anonVma);
+            && prev.pageOffset + prev.pageCount(pageShift) == next.pageOffset;
     }
 
-    /** vma_merge_new_range: a VMA just placed joins its neighbours where it can. Returns the result. */
+    /**
+     * is_mergeable_anon_vma: may a range whose anon_vma is {@code anon} join the VMA {@code kept}?
+     * From 6.12 either may lend the other its anon_vma (either null, or the same). 6.1 asks
+     * for a singular anon_vma_chain in {@code kept} when one side is null, and an unfaulted
+     * VMA's chain is empty: a faulted range never joins an unfaulted VMA there.
+     */
+    private boolean anonJoins(final AnonVma anon, final Vma kept) {
+        return profile.sixOneMm() ? anon == null || anon == kept.anonVma : AnonVma.compatible(anon, kept.anonVma);
+    }
+
+    /** Whether {@code changed} may join {@code prev}, the VMA before it (can_vma_merge_after). */
+    boolean joinsAfter(final Vma prev, final Vma changed) {
+        return alike(prev, changed) && anonJoins(changed.anonVma, prev);
+    }
+
+    /** Whether {@code changed} may join {@code next}, the VMA after it (can_vma_merge_before). */
+    boolean joinsBefore(final Vma changed, final Vma next) {
+        return alike(changed, next) && anonJoins(changed.anonVma, next);
+    }
+
+    /**
+     * A VMA just placed by mmap joins its neighbours where it can. 6.1's mmap_region tries next
+     * first, then prev with the anon_vma next would lend: a fresh mapping between two faulted
+     * VMAs joins next there, prev from 6.12 (measured in .ci/old-kernel's VM).
+     */
+    Vma mergeNewMapping(final Vma vma) {
+        if (!profile.sixOneMm()) {
+            return mergeNew(vma);
+        }
+        final Vma prev = vmas.before(vma);
+        final Vma next = vmas.after(vma);
+        final boolean right = next != null && joinsBefore(vma, next);
+        final boolean left = prev != null && alike(prev, vma) && anonJoins(right ? next.anonVma : null, prev);
+        if (right) {
+            absorbNext(vma, next);
+        }
+        if (left) {
+            absorbNext(prev, vma);
+            return prev;
+        }
+        return vma;
+    }
+
+    /** vma_merge of a VMA just placed by a move (copy_vma): it joins its neighbours where it can. */
     Vma mergeNew(final Vma vma) {
         return mergeNew(vma, null);
     }
@@ -90,8 +132,8 @@ final class SimProcess {
     Vma mergeNew(final Vma vma, final Vma apart) {
         final Vma prev = vmas.before(vma);
         final Vma next = vmas.after(vma);
-        final boolean left = prev != null && prev != apart && canMerge(prev, vma);
-        boolean right = next != null && next != apart && canMerge(vma, next);
+        final boolean left = prev != null && prev != apart && joinsAfter(prev, vma);
+        boolean right = next != null && next != apart && joinsBefore(vma, next);
         if (left && right && !AnonVma.compatible(prev.anonVma, next.anonVma)) {
             right = false;
         }
@@ -129,8 +171,8 @@ final class SimProcess {
         change.accept(piece);
         final Vma prev = vmas.before(vma);
         final Vma next = vmas.after(vma);
-        final boolean left = start == vma.start && prev != null && canMerge(prev, piece);
-        boolean right = end == vma.end && next != null && canMerge(piece, next);
+        final boolean left = start == vma.start && prev != null && joinsAfter(prev, piece);
+        boolean right = end == vma.end && next != null && joinsBefore(piece, next);
         if (left && right && !AnonVma.compatible(prev.anonVma, next.anonVma)) {
             right = false;
         }

@@ -75,10 +75,11 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
         madvise = new SimMadvise(process);
         mremap = new SimMremap(process, mmap);
         guard = new RangeGuard(profile.pageSize());
-        capabilities = capabilities(profile);
+        capabilities = capabilitiesOf(profile);
     }
 
-    private static Capabilities capabilities(final KernelProfile profile) {
+    /** What a simulated process of {@code profile} would report, without making one. */
+    public static Capabilities capabilitiesOf(final KernelProfile profile) {
         final String kernel = "simulated Linux " + profile.kernel();
         return Capabilities.builder()
             .backend("sim")
@@ -86,6 +87,8 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
                 : Feature.absent(kernel + " refuses a move across VMAs with EFAULT, as before 6.17"))
             .lockOnFault(profile.lockOnFault() ? Feature.present(kernel + " has mlock2(MLOCK_ONFAULT)")
                 : Feature.absent(kernel + " refuses mlock2(MLOCK_ONFAULT) with EINVAL, as before 4.4"))
+            .lockOnFaultShown(profile.lockOnFaultShown() ? Feature.present(kernel + " shows VM_LOCKONFAULT in smaps (lf)")
+                : Feature.absent(kernel + " shows a VMA locked on fault as lo without lf, as 6.1 does"))
             .procmapQuery(profile.procmapQuery() ? Feature.present(kernel + " has PROCMAP_QUERY")
                 : Feature.absent(kernel + " has no PROCMAP_QUERY (added in 6.11)"))
             // What the feature gives a caller, residency as smaps counts it in one pass, the
@@ -330,7 +333,8 @@ public final class SimulatedAddressSpace implements AddressSpace, LeasedCalls, F
         for (final Vma vma : process.vmas.intersecting(fromAddress, toAddress)) {
             if (source == MappingSource.SMAPS) {
                 final long resident = process.pages.residentPages(vma.start, vma.end);
-                mappings.add(Mapping.withDetails(vma.start, vma.end, vma.protection, vma.locked, vma.lockOnFault,
+                mappings.add(Mapping.withDetails(vma.start, vma.end, vma.protection, vma.locked,
+                    vma.lockOnFault && process.profile.lockOnFaultShown(),
                     vma.noReserve, resident, vma.locked ? resident : 0).withHugePages(vma.hugePage, vma.noHugePage, 0));
             } else {
                 mappings.add(Mapping.of(vma.start, vma.end, vma.protection));
