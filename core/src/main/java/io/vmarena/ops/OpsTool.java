@@ -3,7 +3,7 @@ package io.vmarena.ops;
 import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.AddressSpaceProvider;
 import io.vmarena.vm.AddressSpaces;
-import io.vmarena.vm.KernelTrait;
+import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.sim.SimulatedAddressSpace;
 
 import java.io.FileInputStream;
@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * {@code vmarena ops}: runs scenario files and prints their transcripts (docs/DESIGN.md, "The
@@ -128,10 +127,11 @@ public final class OpsTool {
         if (!script.hasExpectation()) {
             return true;
         }
-        // The transcript for this kernel's traits: the probe's on Linux, the profile's on the simulator.
-        final Predicate<KernelTrait> kernelHas = linux != null ? linux.capabilities()::has : options.profile::trait;
-        final Expectation alternative = script.expectationFor(kernelHas);
-        final List<String> expected = script.expectedFor(kernelHas);
+        // The transcript for this kernel: the probe's capabilities on Linux, the profile's on the simulator.
+        final Capabilities kernel = linux != null ? linux.capabilities()
+            : SimulatedAddressSpace.capabilitiesOf(options.profile);
+        final Expectation alternative = script.expectationFor(kernel);
+        final List<String> expected = script.expectedFor(kernel);
         final List<String> actual = Transcripts.withoutTrailingBlankLines(transcript);
         final boolean matched = expected.equals(actual);
         if (!matched) {

@@ -1,9 +1,8 @@
 package io.vmarena.ops;
 
-import io.vmarena.vm.KernelTrait;
+import io.vmarena.vm.Capabilities;
 
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * A parsed scenario file.
@@ -14,8 +13,8 @@ import java.util.function.Predicate;
  * @param operations every line after {@code window}, in order
  * @param expected the transcript after {@code --- expect}, trailing blank lines removed; null
  *     when the file has none
- * @param alternatives the transcripts after {@code --- expect TRAIT=yes|no ...}, in file order:
- *     what a kernel with those traits prints instead
+ * @param alternatives the transcripts after {@code --- expect TRAIT=yes|no ...} or
+ *     {@code --- expect kernel=6.1}, in file order: what such a kernel prints instead
  */
 record Script(String name, String windowText, long windowPages, List<Operation> operations, List<String> expected,
     List<Expectation> alternatives) {
@@ -24,22 +23,26 @@ record Script(String name, String windowText, long windowPages, List<Operation> 
     }
 
     /**
-     * The transcript a kernel with these traits must print: the first alternative whose
-     * conditions all hold, else the main one (null when the file has none).
+     * The transcript a kernel with these capabilities must print: the alternative naming the
+     * most conditions that all hold (the first in the file among equals), else the main one
+     * (null when the file has none). So {@code kernel=6.1 zero-page=no} wins over
+     * {@code kernel=6.1} on a 6.1 build without the zero page.
      */
-    List<String> expectedFor(final Predicate<KernelTrait> kernelHas) {
-        final Expectation chosen = expectationFor(kernelHas);
+    List<String> expectedFor(final Capabilities kernel) {
+        final Expectation chosen = expectationFor(kernel);
         return chosen == null ? expected : chosen.lines();
     }
 
     /** The alternative that applies to such a kernel, or null for the main transcript. */
-    Expectation expectationFor(final Predicate<KernelTrait> kernelHas) {
+    Expectation expectationFor(final Capabilities kernel) {
+        Expectation chosen = null;
         for (final Expectation alternative : alternatives) {
-            if (alternative.appliesTo(kernelHas)) {
-                return alternative;
+            if (alternative.appliesTo(kernel)
+                && (chosen == null || alternative.conditions().size() > chosen.conditions().size())) {
+                chosen = alternative;
             }
         }
-        return null;
+        return chosen;
     }
 
     /** The largest page count the script names, remap's M included: how much room it may need. */

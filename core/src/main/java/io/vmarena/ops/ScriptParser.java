@@ -5,7 +5,7 @@ import io.vmarena.vm.KernelTrait;
 import io.vmarena.vm.Protection;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,10 +15,13 @@ import java.util.Map;
  * {@code #} starts a comment, tokens separated by white space, {@code window N} first, every
  * {@code P N} range inside the window, the expected transcript after a line {@code --- expect},
  * and after it any alternative transcripts, each after a line {@code --- expect TRAIT=yes|no ...}
- * naming the kernel traits under which it is printed instead.
+ * naming the kernel traits under which it is printed instead, or {@code --- expect kernel=6.1}
+ * naming the kernel (with traits too where they matter there).
  */
 final class ScriptParser {
     static final String EXPECT_MARKER = "--- expect";
+    /** The kernels a {@code kernel=V} section may name: those the simulator plays apart from the main one. */
+    private static final List<String> SIMULATED_OLD_KERNELS = List.of("6.1");
     private static final List<String> PROTECTIONS = List.of("---", "r--", "rw-", "r-x", "rwx");
 
     private final String fileName;
@@ -81,7 +84,7 @@ final class ScriptParser {
                 + EXPECT_MARKER + " zero-page=no' follow it");
         }
         List<String> expected = null;
-        Map<KernelTrait, Boolean> conditions = null;
+        Map<String, String> conditions = null;
         List<String> section = new ArrayList<>();
         for (int i = lineNumber; i <= lines.length; i++) {
             if (i < lines.length && !isExpectMarker(lines[i])) {
@@ -103,24 +106,34 @@ final class ScriptParser {
         return expected;
     }
 
-    /** {@code zero-page=no [TRAIT=yes|no ...]}: each known trait at most once, in a new combination. */
-    private Map<KernelTrait, Boolean> conditions(final String text, final List<Expectation> earlier)
+    /**
+     * {@code zero-page=no [TRAIT=yes|no ...]} or {@code kernel=6.1}, or both: each name at most
+     * once, in a new combination.
+     */
+    private Map<String, String> conditions(final String text, final List<Expectation> earlier)
         throws ScriptSyntaxException {
         if (text.isEmpty()) {
             throw error("'" + EXPECT_MARKER + "' may appear once; an alternative transcript names the kernel traits "
-                + "it was printed under, e.g. '" + EXPECT_MARKER + " zero-page=no'");
+                + "it was printed under, e.g. '" + EXPECT_MARKER + " zero-page=no', or the kernel, '" + EXPECT_MARKER
+                + " kernel=6.1'");
         }
-        final Map<KernelTrait, Boolean> conditions = new EnumMap<>(KernelTrait.class);
+        final Map<String, String> conditions = new LinkedHashMap<>();
         for (final String condition : text.split("\\s+")) {
             final int equals = condition.indexOf('=');
-            final KernelTrait trait = equals < 0 ? null : KernelTrait.ofOptionName(condition.substring(0, equals));
+            final String name = equals < 0 ? condition : condition.substring(0, equals);
             final String value = condition.substring(equals + 1);
-            if (trait == null || !value.equals("yes") && !value.equals("no")) {
-                throw error("expected TRAIT=yes or TRAIT=no after '" + EXPECT_MARKER + "', got '" + condition
-                    + "'; the traits are " + traitNames());
+            if (name.equals(Expectation.KERNEL)) {
+                if (!SIMULATED_OLD_KERNELS.contains(value)) {
+                    throw error("expected kernel=" + String.join(" or kernel=", SIMULATED_OLD_KERNELS) + " after '"
+                        + EXPECT_MARKER + "', got '" + condition + "': the main transcript is the newer kernels'");
+                }
+            } else if (equals < 0 || KernelTrait.ofOptionName(name) == null
+                || !value.equals("yes") && !value.equals("no")) {
+                throw error("expected TRAIT=yes, TRAIT=no or kernel=6.1 after '" + EXPECT_MARKER + "', got '"
+                    + condition + "'; the traits are " + traitNames());
             }
-            if (conditions.put(trait, value.equals("yes")) != null) {
-                throw error("the trait " + trait.optionName() + " is named twice in one '" + EXPECT_MARKER + "' line");
+            if (conditions.put(name, value) != null) {
+                throw error("the condition " + name + " is named twice in one '" + EXPECT_MARKER + "' line");
             }
         }
         for (final Expectation other : earlier) {

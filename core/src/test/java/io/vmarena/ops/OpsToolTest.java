@@ -293,12 +293,19 @@ class OpsToolTest {
         cases.add(new String[] {"window 1\n--- expect zero-page=no\n> window 1\nok\n",
             ":2: syntax error: the main transcript comes first"});
         cases.add(new String[] {"window 1\n--- expect\n--- expect zero-page=maybe\n",
-            ":3: syntax error: expected TRAIT=yes or TRAIT=no after '--- expect', got 'zero-page=maybe'; the traits are "
-                + "zero-page"});
+            ":3: syntax error: expected TRAIT=yes, TRAIT=no or kernel=6.1 after '--- expect', got 'zero-page=maybe'; "
+                + "the traits are zero-page"});
         cases.add(new String[] {"window 1\n--- expect\n--- expect huge-zero-page=no\n", ":3: syntax error: expected "
-            + "TRAIT=yes or TRAIT=no"});
+            + "TRAIT=yes, TRAIT=no or kernel=6.1"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect kernel\n", ":3: syntax error: expected kernel=6.1 "
+            + "after '--- expect', got 'kernel': the main transcript is the newer kernels'"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect kernel=6.17\n", ":3: syntax error: expected "
+            + "kernel=6.1 after '--- expect', got 'kernel=6.17'"});
         cases.add(new String[] {"window 1\n--- expect\n--- expect zero-page=no zero-page=yes\n",
-            ":3: syntax error: the trait zero-page is named twice"});
+            ":3: syntax error: the condition zero-page is named twice"});
+        cases.add(new String[] {"window 1\n--- expect\n--- expect kernel=6.1 zero-page=no\n"
+            + "--- expect zero-page=no kernel=6.1\n", ":4: syntax error: a transcript for kernel=6.1 zero-page=no was "
+            + "given already"});
         cases.add(new String[] {"window 1\n--- expect\n--- expect zero-page=no\n--- expect zero-page=no\n",
             ":4: syntax error: a transcript for zero-page=no was given already"});
         cases.add(new String[] {"window 1\n--- expect\n--- expect\n", ":3: syntax error: '--- expect' may appear once"});

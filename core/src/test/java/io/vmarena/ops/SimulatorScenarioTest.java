@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scaled to the page size.
  * Each runs under both answers of every kernel trait (the zero page mapped or not), against the
  * transcript the scenario names for that kernel: its alternative section where it has one,
- * else its main one. Privileged ones run on the arm64 profile too (TASK_SIZE 2^48).
+ * else its main one. Privileged ones run on the arm64 profile too (TASK_SIZE 2^48); every one on
+ * the 7.3 and 6.1 profiles, against its {@code dontunmap-settles=yes} or {@code kernel=6.1}
+ * section where it has one.
  */
 class SimulatorScenarioTest {
     private static final long[] PAGE_SIZES = {4096, 16384, 65536};
@@ -49,11 +51,14 @@ class SimulatorScenarioTest {
                 }
             }
             // 7.3 settles a DONTUNMAP move's source (KernelTrait.DONTUNMAP_SETTLES): every scenario
-            // prints its main transcript there, or its dontunmap-settles=yes section.
-            for (final long pageSize : PAGE_SIZES) {
-                final KernelProfile kernel = KernelProfile.LINUX_7_3.withPageSize(pageSize);
-                tests.add(test(scenario, scenario.unprivileged()
-                    ? kernel.withIpcLock(false).withMemlock(scenario.memlockBytes(pageSize)) : kernel));
+            // prints its main transcript there, or its dontunmap-settles=yes section. 6.1 (the
+            // mm code of Debian 12's kernel) prints its main one, or its kernel=6.1 section.
+            for (final KernelProfile played : new KernelProfile[] {KernelProfile.LINUX_7_3, KernelProfile.LINUX_6_1}) {
+                for (final long pageSize : PAGE_SIZES) {
+                    final KernelProfile kernel = played.withPageSize(pageSize);
+                    tests.add(test(scenario, scenario.unprivileged()
+                        ? kernel.withIpcLock(false).withMemlock(scenario.memlockBytes(pageSize)) : kernel));
+                }
             }
         }
         return tests.stream();
@@ -73,13 +78,13 @@ class SimulatorScenarioTest {
     }
 
     private static DynamicTest test(final Scenarios.Scenario scenario, final KernelProfile profile) {
-        final String traits = (profile.zeroPage() ? "" : ", zero-page=no")
+        final String traits = (profile.sixOneMm() ? ", kernel=6.1" : "") + (profile.zeroPage() ? "" : ", zero-page=no")
             + (profile.trait(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES) ? ", dontunmap-settles" : "")
             + (profile.architecture() == Architecture.X86_64 ? "" : ", " + profile.architecture().displayName());
         return DynamicTest.dynamicTest(scenario.name() + " @ " + profile.pageSize() / 1024 + " KiB" + traits, () -> {
             final Script script = Scenarios.parse(scenario);
             try (SimulatedAddressSpace space = new SimulatedAddressSpace(profile, 64L << 20)) {
-                final List<String> expected = script.expectedFor(space.capabilities()::has);
+                final List<String> expected = script.expectedFor(space.capabilities());
                 final List<String> actual = Transcripts.withoutTrailingBlankLines(new ScenarioRunner(space).run(script));
                 assertEquals(String.join("\n", expected), String.join("\n", actual),
                     () -> String.join("\n", UnifiedDiff.diff("expected", expected, "simulator", actual)));

@@ -10,16 +10,14 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Seeded random scripts run on this machine's kernel and on the simulator (the Linux 6.17
- * profile, or 7.3 on a kernel from 7.3 on, with this machine's architecture and page size and
- * this kernel's traits as the probe found them: the zero page mapped or not);
+ * profile, or 6.1 on a kernel without multi-VMA moves, with this machine's architecture and page
+ * size and this kernel's traits as the probe found them: {@link #profileOf});
  * their transcripts must be equal. {@code -Dvmarena.differential.count=N} runs N
  * scripts (2,000 by default), {@code -Dvmarena.differential.seed=S} starts at seed S (0 by
  * default, so every run checks the same scripts; vary it to explore). A divergence prints the
@@ -31,9 +29,6 @@ class DifferentialTest {
     @Test
     void shouldPrintTheKernelsTranscriptForRandomScripts() {
         final AddressSpace linux = AddressSpaces.open("linux");
-        assumeTrue(linux.capabilities().multiVmaMove().available(),
-            "the simulator plays Linux 6.17; this kernel lacks multi-VMA moves: " + linux.capabilities()
-                .multiVmaMove().reason());
         assumeTrue(linux.capabilities().ipcLock().available(),
             "the scripts assume CAP_IPC_LOCK (no memlock limit), which this process lacks");
         final int count = Integer.getInteger("vmarena.differential.count", 2000);
@@ -59,39 +54,29 @@ class DifferentialTest {
     }
 
     @Test
-    void shouldPlayTheSimulatedKernelClosestFromBelow() {
-        assertEquals("6.17", playedKernel("6.18.44-fc-v1300"));
-        assertEquals("6.17", playedKernel("7.2.12+deb13-arm64"));
-        assertEquals("7.3", playedKernel("7.3.4+deb13-arm64-16k"));
-        assertEquals("7.3", playedKernel("8.0.1"));
-        assertEquals("6.17", playedKernel("unknown"));
+    void shouldPlayTheKernelWhoseFeaturesAndTraitsTheProbeFound() {
+        final KernelProfile old = KernelProfile.LINUX_6_1.withZeroPage(false).withPageSize(16384);
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(old, 1L << 20)) {
+            final KernelProfile played = profileOf(space);
+            assertEquals("6.1", played.kernel());
+            assertEquals(false, played.multiVmaMove());
+            assertEquals(false, played.zeroPage());
+            assertEquals(16384, played.pageSize());
+        }
+        try (SimulatedAddressSpace space = new SimulatedAddressSpace(KernelProfile.LINUX_7_3, 1L << 20)) {
+            assertEquals(true, profileOf(space).trait(KernelTrait.DONTUNMAP_SETTLES));
+            assertEquals(true, profileOf(space).multiVmaMove());
+        }
     }
 
     /**
-     * The simulated kernel this one is compared with: its architecture (TASK_SIZE), its page size
-     * and every trait the probe found.
+     * The simulated kernel this one is compared with, from what the probe found, never from the
+     * version string ({@link KernelProfile#forCapabilities}: 6.1 where a move across VMAs fails,
+     * else 6.17, with every trait as found), on this machine's architecture (TASK_SIZE) and page
+     * size.
      */
     static KernelProfile profileOf(final AddressSpace linux) {
-        KernelProfile profile = KernelProfile.forKernel(playedKernel(linux.capabilities().kernelRelease()))
+        return KernelProfile.forCapabilities(linux.capabilities())
             .withArchitecture(Architecture.ofOsArch(System.getProperty("os.arch"))).withPageSize(linux.pageSize());
-        for (final KernelTrait trait : KernelTrait.values()) {
-            profile = profile.withTrait(trait, linux.capabilities().has(trait));
-        }
-        return profile;
-    }
-
-    /**
-     * The simulated kernel closest to {@code release} from below: 7.3 from 7.3 on (measured in
-     * .ci/arm64's VM), else 6.17 (this machine's 6.18). Kernels between the two were not run:
-     * where they differ from 6.17, this test says so.
-     */
-    static String playedKernel(final String release) {
-        final Matcher version = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
-        if (!version.find()) {
-            return "6.17";
-        }
-        final int major = Integer.parseInt(version.group(1));
-        final int minor = Integer.parseInt(version.group(2));
-        return major > 7 || major == 7 && minor >= 3 ? "7.3" : "6.17";
     }
 }

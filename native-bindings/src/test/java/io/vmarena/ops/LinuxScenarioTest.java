@@ -28,14 +28,12 @@ class LinuxScenarioTest {
         final List<DynamicTest> tests = new ArrayList<>();
         for (final Scenarios.Scenario scenario : Scenarios.all()) {
             tests.add(DynamicTest.dynamicTest(scenario.name(), () -> {
-                assumeTrue(linux.capabilities().multiVmaMove().available(), "the transcripts were recorded on Linux "
-                    + "6.18; this kernel lacks multi-VMA moves: " + linux.capabilities().multiVmaMove().reason());
                 if (scenario.unprivileged()) {
                     runInChild(scenario, linux.pageSize());
                 } else {
                     assumeTrue(linux.capabilities().ipcLock().available(), "privileged scenarios need CAP_IPC_LOCK");
                     final Script script = Scenarios.parse(scenario);
-                    final List<String> expected = script.expectedFor(linux.capabilities()::has);
+                    final List<String> expected = script.expectedFor(linux.capabilities());
                     final List<String> actual = Transcripts.withoutTrailingBlankLines(new ScenarioRunner(linux)
                         .run(script));
                     assertEquals(String.join("\n", expected), String.join("\n", actual),
