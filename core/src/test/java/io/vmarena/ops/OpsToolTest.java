@@ -268,6 +268,26 @@ class OpsToolTest {
         assertTrue(out().endsWith("> maps\n[0, 2) r-- rss=0 locked\n[2, 4) --- rss=0 noreserve\n"), out());
     }
 
+    /** The section naming the most conditions that hold wins, wherever it stands in the file. */
+    @Test
+    void shouldCompareWithTheMostSpecificSectionForTheKernelAndItsTraits() throws IOException {
+        final String head = "> window 2\nok\n> map 0 1 rw-\nok\n> lock 0 1 onfault\nok\n> check 0 1 0\n"
+            + "differs at page 0\n> maps\n";
+        final String tail = "\n[1, 2) --- rss=0 noreserve\n";
+        final String script = file("kernels.ops", "window 2\nmap 0 1 rw-\nlock 0 1 onfault\ncheck 0 1 0\nmaps\n"
+            + "--- expect\n" + head + "[0, 1) rw- rss=0 locked onfault" + tail
+            + "--- expect kernel=6.1\n" + head + "[0, 1) rw- rss=0 locked" + tail
+            + "--- expect zero-page=no\n" + head + "[0, 1) rw- rss=1 locked onfault" + tail
+            + "--- expect zero-page=no kernel=6.1\n" + head + "[0, 1) rw- rss=1 locked" + tail);
+
+        assertEquals(OpsTool.MATCHED, run(script, "--kernel", "6.17"), out());
+        assertEquals(OpsTool.MATCHED, run(script, "--kernel", "6.1"), out());
+        assertEquals(OpsTool.MATCHED, run(script, "--kernel", "6.17", "--zero-page", "no"), out());
+        out.reset();
+        assertEquals(OpsTool.MATCHED, run(script, "--kernel", "6.1", "--zero-page", "no"), out());
+        assertTrue(out().endsWith("PASS " + script + "\n"), out());
+    }
+
     @Test
     void shouldCompareWithTheTranscriptOfTheSimulatedKernelsTraits() throws IOException {
         final String body = "window 2\nmap 0 1 rw-\ncheck 0 1 0\nmaps\n--- expect\n> window 2\nok\n> map 0 1 rw-\nok\n"

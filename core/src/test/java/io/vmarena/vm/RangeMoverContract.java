@@ -204,6 +204,20 @@ public abstract class RangeMoverContract {
         assertEquals(before, window.layout(0, 64, MappingSource.PROC_MAPS));
     }
 
+    /** One VMA needs no multi-VMA move: MULTI_VMA moves it on any kernel, in the one call. */
+    @Test
+    void shouldMoveOneVmaWithMultiVmaEvenWhereTheKernelCannotSpanVmas() {
+        window.map(0, 4, Protection.READ_WRITE);
+        window.fill(0, 4, 5);
+
+        final MoveResult result = mover.move(window.page(1), window.bytes(2), window.page(TARGET),
+            MoveStrategy.MULTI_VMA, null);
+
+        assertEquals(new MoveResult(MoveStrategy.MULTI_VMA, 1, -1, 0), result);
+        assertEquals(List.of("[0, 1) rw-", "[3, 4) rw-"), window.layout(0, 4, MappingSource.PROC_MAPS));
+        assertEquals(-1, window.firstDifference(TARGET, 2, 5 + 31), "pages 1 and 2 of the fill, moved"); // fill: seed + 31 * page + byte
+    }
+
     @ParameterizedTest
     @EnumSource(value = MoveStrategy.class, names = "AUTO", mode = EnumSource.Mode.EXCLUDE)
     void shouldMoveTheWholeLastPageOfALengthThatIsNotAPageMultiple(final MoveStrategy strategy) {

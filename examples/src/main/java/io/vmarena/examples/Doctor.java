@@ -56,14 +56,15 @@ final class Doctor implements Callable<Integer> {
         row("THP defrag", caps.thpDefrag());
         row("vm.max_map_count", caps.maxMapCount() + " VMAs");
         out.println();
-        feature("multi-VMA move", caps.multiVmaMove(), why(caps, 6, 17, caps.multiVmaMove()),
-            "moves fall back to one mremap per VMA (about 1.1x slower with known boundaries, up to 2.5x with "
-                + "/proc/self/maps discovery); Linux 6.17+ moves a whole arena in one call");
+        feature("multi-VMA move", caps.multiVmaMove(), why(caps, 6, 17, caps.multiVmaMove()), perVmaCost(caps));
         feature("MLOCK_ONFAULT", caps.lockOnFault(), why(caps, 4, 4, caps.lockOnFault()),
             "pinning populates the whole range at once (about 377 ms per GiB instead of 17 us)");
+        feature("VM_LOCKONFAULT in smaps", caps.lockOnFaultShown(), "this kernel's smaps has no lf",
+            "a pinned arena's VMAs read as plain locked (lo, no lf) in /proc/self/smaps, so tools cannot tell pinning "
+                + "on fault from pinning that populates; vmarena pins on fault either way");
         feature("PROCMAP_QUERY", caps.procmapQuery(), why(caps, 6, 11, caps.procmapQuery()),
-            "per-VMA moves read VMA boundaries from /proc/self/maps (about 15 us plus 0.25 us per VMA of the "
-                + "whole process)");
+            "per-VMA moves read VMA boundaries from /proc/self/maps: a one-VMA move took 246 us instead of 12 us "
+                + "from a JVM on this project's machine (docs/perf/move-report.md)");
         feature("PAGEMAP_SCAN", caps.pagemapScan(), why(caps, 6, 7, caps.pagemapScan()), pagemapScanCost(caps));
         out.println(memlockLine(caps));
         for (final KernelTrait trait : KernelTrait.values()) {
@@ -74,6 +75,7 @@ final class Doctor implements Callable<Integer> {
         out.println("details:");
         detail("multi-VMA move", caps.multiVmaMove());
         detail("MLOCK_ONFAULT", caps.lockOnFault());
+        detail("VM_LOCKONFAULT in smaps", caps.lockOnFaultShown());
         detail("PROCMAP_QUERY", caps.procmapQuery());
         detail("PAGEMAP_SCAN", caps.pagemapScan());
         detail("CAP_IPC_LOCK", caps.ipcLock());
@@ -124,6 +126,19 @@ final class Doctor implements Callable<Integer> {
 
     private void detail(final String name, final Feature feature) {
         out.println("  " + name + ": " + feature.reason());
+    }
+
+    /**
+     * What one mremap per VMA costs an arena's moves, which discover the VMAs themselves:
+     * measured against one multi-VMA call on this project's machine (docs/perf/move-report.md,
+     * 1 to 4096 VMAs).
+     */
+    static String perVmaCost(final Capabilities caps) {
+        return "moves fall back to one mremap per VMA, with the boundaries from " + (caps.procmapQuery().available()
+            ? "PROCMAP_QUERY: they take 1.3-1.6x as long as one call"
+            : "/proc/self/maps: they take 1.7-4x as long as one call (30x for a one-VMA move)")
+            + ", as measured on this project's machine (docs/perf/move-report.md); Linux 6.17+ moves a whole arena in "
+            + "one call";
     }
 
     /** What residency() does without PAGEMAP_SCAN (see {@link io.vmarena.vm.AddressSpace#residency}). */

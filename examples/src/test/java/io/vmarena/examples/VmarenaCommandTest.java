@@ -32,13 +32,26 @@ class VmarenaCommandTest {
         assertEquals(0, run("doctor"), err.toString(StandardCharsets.UTF_8));
 
         final String text = out.toString(StandardCharsets.UTF_8);
-        for (final String feature : new String[] {"multi-VMA move: ", "MLOCK_ONFAULT: ", "PROCMAP_QUERY: ",
-            "PAGEMAP_SCAN: ", "\n  PAGEMAP_SCAN: ", "memlock: ", "page size", "vm.max_map_count"}) {
+        for (final String feature : new String[] {"multi-VMA move: ", "MLOCK_ONFAULT: ", "VM_LOCKONFAULT in smaps: ",
+            "\n  VM_LOCKONFAULT in smaps: ", "PROCMAP_QUERY: ", "PAGEMAP_SCAN: ", "\n  PAGEMAP_SCAN: ", "memlock: ",
+            "page size", "vm.max_map_count"}) {
             assertTrue(text.contains(feature), feature + " missing from:\n" + text);
         }
         assertTrue(text.matches("(?s).*multi-VMA move: (yes|no \\(.+\\): moves fall back to one mremap per VMA.*).*"),
             text);
         assertTrue(text.matches("(?s).*\nzero page: (yes|no): .*\n  zero page: .*"), text);
+    }
+
+    /** What Linux 6.1 (Debian 12) gives up, with this project's measurements: one call per VMA, found through /proc. */
+    @Test
+    void shouldSayWhatMovesCostWithoutMultiVmaMoves() {
+        final io.vmarena.vm.sim.KernelProfile old = io.vmarena.vm.sim.KernelProfile.LINUX_6_1;
+        assertEquals("moves fall back to one mremap per VMA, with the boundaries from /proc/self/maps: they take "
+            + "1.7-4x as long as one call (30x for a one-VMA move), as measured on this project's machine "
+            + "(docs/perf/move-report.md); Linux 6.17+ moves a whole arena in one call",
+            Doctor.perVmaCost(io.vmarena.vm.sim.SimulatedAddressSpace.capabilitiesOf(old)));
+        assertTrue(Doctor.perVmaCost(io.vmarena.vm.sim.SimulatedAddressSpace.capabilitiesOf(
+            io.vmarena.vm.sim.KernelProfile.LINUX_6_17)).contains("PROCMAP_QUERY: they take 1.3-1.6x as long"));
     }
 
     @Test
