@@ -1,5 +1,6 @@
 package io.vmarena;
 
+import io.vmarena.vm.FaultObserver;
 import io.vmarena.vm.VmException;
 
 /**
@@ -53,6 +54,8 @@ final class BlockHeap {
     private final int handleSegmentShift;
     private final int handleSegmentMask;
     private final int slotMask;
+    /** The address space's, if it cannot see page faults (the simulator), else null: told of the arena's own copies. */
+    private final FaultObserver faultObserver;
     /** Whether a relocation listener takes forwarded handles over (a missing forward then means RELOCATED). */
     private boolean listened;
 
@@ -80,6 +83,7 @@ final class BlockHeap {
         this.handleSegmentShift = codec.segmentShift();
         this.handleSegmentMask = (int)codec.segmentMask();
         this.slotMask = (int)codec.slotMask();
+        this.faultObserver = range.space() instanceof FaultObserver ? (FaultObserver)range.space() : null;
     }
 
     SmallBlocks smallBlocks() {
@@ -233,9 +237,17 @@ final class BlockHeap {
 
     private long copyInto(final long handle, final long keptBytes, final long lengthBytes) {
         final long newHandle = allocate(lengthBytes); // may move the arena: addresses after it
-        MemoryCopy.copy(address(handle), address(newHandle), keptBytes);
+        copyBlock(address(handle), address(newHandle), keptBytes);
         free(handle);
         return newHandle;
+    }
+
+    /**
+     * Copies a block's bytes to another block of the arena, telling an address space that cannot
+     * see faults (the simulator) what the copy read and wrote ({@link MemoryCopy#copyBlock}).
+     */
+    void copyBlock(final long fromAddress, final long toAddress, final long lengthBytes) {
+        MemoryCopy.copyBlock(faultObserver, fromAddress, toAddress, lengthBytes);
     }
 
     private void growRun(final int id, final int count, final int wanted) {

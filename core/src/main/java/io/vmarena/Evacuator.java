@@ -371,7 +371,7 @@ final class Evacuator {
             }
             final int slot = slotMap.take();
             smallBlocks.afterTake(slotMap);
-            MemoryCopy.copy(segmentAddress + highest * blockBytes, segmentAddress + slot * blockBytes, blockBytes);
+            heap.copyBlock(segmentAddress + highest * blockBytes, segmentAddress + slot * blockBytes, blockBytes);
             final long oldHandle = slotMap.handle(highest);
             forward.put(oldHandle, slotMap.handle(slot));
             if (oldHandles != null) {
@@ -514,7 +514,7 @@ final class Evacuator {
             }
             final int newSlot = destination.take();
             smallBlocks.afterTake(destination);
-            MemoryCopy.copy(sourceAddress + slot * blockBytes,
+            heap.copyBlock(sourceAddress + slot * blockBytes,
                 base + ((long)destination.place << segmentShift) + newSlot * blockBytes, blockBytes);
             oldHandles[moved++] = source.handle(slot);
             forward.put(oldHandles[moved - 1], destination.handle(newSlot));

@@ -1,19 +1,35 @@
 package io.vmarena;
 
+import io.vmarena.vm.FaultObserver;
 import org.agrona.UnsafeApi;
 
 /**
- * Copies bytes between two blocks of an arena (reallocation of small blocks, evacuation), and
- * between a block and a caller's array or buffer ({@link Arena#put}, {@link Arena#get}). The one
- * class of io.vmarena that reaches Agrona's Unsafe facade; callers pass addresses of live blocks,
- * whose segments are committed read-write, and ranges they have checked.
+ * Copies bytes between two blocks of an arena (reallocation of small blocks, evacuation,
+ * packing), and between a block and a caller's array or buffer ({@link Arena#put},
+ * {@link Arena#get}). The one class of io.vmarena that reaches Agrona's Unsafe facade; callers
+ * pass addresses of live blocks, whose segments are committed read-write, and ranges they have
+ * checked.
  */
 final class MemoryCopy {
     private MemoryCopy() {
     }
 
-    static void copy(final long fromAddress, final long toAddress, final long lengthBytes) {
+    /**
+     * Copies one block into another inside the arena (reallocation, evacuation, packing) and, for
+     * an address space that cannot see the CPU's faults ({@code observer}, null for a kernel),
+     * reports the source read and the destination written, as a caller's get and put are: the
+     * copy faults the destination's pages in wherever they were given back or never touched, and
+     * the arena's account of residency counts them, so the simulator must count them too.
+     */
+    static void copyBlock(final FaultObserver observer, final long fromAddress, final long toAddress,
+        final long lengthBytes) {
+        if (observer != null) {
+            observer.read(fromAddress, lengthBytes);
+        }
         UnsafeApi.copyMemory(fromAddress, toAddress, lengthBytes);
+        if (observer != null) {
+            observer.written(toAddress, lengthBytes);
+        }
     }
 
     /**

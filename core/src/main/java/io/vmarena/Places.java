@@ -13,8 +13,11 @@ import java.util.Arrays;
  *  flags     COMMITTED (mapped read-write)  RETAINED (free, and its pages may still be resident)
  *            LOCKED (mlock2ed by the arena's pinning: counts in VmLck)
  *  freeBits  one bit per place, set when FREE, for the first-fit search
- *  keptPages of a RETAINED place: how many of its pages its last use may have left in memory, and
- *  keptEnd   one past the last of them (the arena's own account of residency, see ResidentAccount)
+ *  keptPages of a RETAINED place: how many of its pages its last use may have left in memory,
+ *  keptEnd   one past the last of them, and
+ *  keptHoles which pages below keptEnd trim gave back, keptEnd - keptPages of them (a class
+ *            segment's: its map's record, carried into the place's next use; see SlotMap)
+ *            (the arena's own account of residency, see ResidentAccount)
  * </pre>
  *
  * Not thread-safe.
@@ -33,6 +36,12 @@ final class Places {
     private byte[] flags;
     private int[] keptPages;
     private int[] keptEnd;
+    /**
+     * Per place, null until a class segment with pages trim gave back left it: arrays that change
+     * hands with the slot maps ({@link SlotMap#tradeReleased}), never made here. The owner's
+     * alone: a reader's copy has none (it reads keptPages).
+     */
+    private long[][] keptHoles;
     private long[] freeBits;
     private int freeCount;
     /** Places with {@link #LOCKED} set: the arena's locked segments, counted as the flags change. */
@@ -44,6 +53,7 @@ final class Places {
         flags = new byte[0];
         keptPages = new int[0];
         keptEnd = new int[0];
+        keptHoles = new long[0][];
         freeBits = new long[0];
         grow(count);
     }
@@ -55,6 +65,7 @@ final class Places {
         this.flags = flags;
         this.keptPages = keptPages;
         this.keptEnd = keptEnd;
+        this.keptHoles = new long[0][];
         this.freeBits = freeBits;
         this.freeCount = freeCount;
         this.lockedCount = lockedCount;
@@ -100,6 +111,7 @@ final class Places {
             flags = Arrays.copyOf(flags, capacity);
             keptPages = Arrays.copyOf(keptPages, capacity);
             keptEnd = Arrays.copyOf(keptEnd, capacity);
+            keptHoles = Arrays.copyOf(keptHoles, capacity);
         }
         freeBits = Arrays.copyOf(freeBits, (Math.max(newCount, count) + 63) >>> 6);
         for (int place = count; place < newCount; place++) {
@@ -258,7 +270,24 @@ final class Places {
         return keptEnd[place];
     }
 
-    /** Place {@code place}, retained, may have {@code pageCount} pages in memory, all below page {@code pageEnd}. */
+    /**
+     * Of a {@link #RETAINED} place with fewer {@link #keptPages} than its {@link #keptEnd}: one
+     * bit per page below keptEnd that trim gave back, as many as the difference; null or stale
+     * otherwise.
+     */
+    long[] keptHoles(final int place) {
+        return keptHoles[place];
+    }
+
+    /** The place holds {@code holes} from now on (see {@link #keptHoles(int)}). */
+    void keepHoles(final int place, final long[] holes) {
+        keptHoles[place] = holes;
+    }
+
+    /**
+     * Place {@code place}, retained, may have {@code pageCount} pages in memory, all below page
+     * {@code pageEnd}; where they are fewer, {@link #keepHoles} says which of them are not.
+     */
     void keep(final int place, final int pageEnd, final int pageCount) {
         keptEnd[place] = pageEnd;
         keptPages[place] = pageCount;

@@ -14,13 +14,14 @@ import io.vmarena.vm.MoveStrategy;
  *  run (every segment is handed out)      the whole segment
  *  class segment                          pages [0, max(prior, last block taken)) less those trim gave back
  *                                         (SlotMap.residentPageCount)
- *  free, retained                         what its last use kept (Places.keptPages)
+ *  free, retained                         what its last use kept (Places.keptPages, its holes in Places.keptHoles)
  *  free, committed, given back            0 (MADV_DONTNEED)
  * </pre>
  * A class segment's <em>prior</em> pages are those its place held when the use began: up to the
- * last page a retained place kept, 0 for a fresh one (a retained place whose last use was
- * trimmed counts the trimmed pages again when reused: an upper bound, not exact). A populate or a plain mlock makes every page of the
- * places it covers count ({@link #populated}). Locked bytes are the same sum over the LOCKED
+ * last page a retained place kept, less the pages trim gave back in that use (its holes, carried
+ * page by page into this one and counted again as a block in them is taken), 0 for a fresh
+ * place. A populate or a plain mlock makes every page of the places it covers count
+ * ({@link #populated}). Locked bytes are the same sum over the LOCKED
  * places (MLOCK_ONFAULT locks a page when it is touched). Exact, against smaps' Rss and Locked,
  * when every byte of every block handed out was written; more otherwise (a block never written,
  * or read only, which maps the zero page). Moves carry the figures: a class segment's map moves

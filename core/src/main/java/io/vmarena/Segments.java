@@ -415,6 +415,14 @@ final class Segments {
         return places.has(place, Places.RETAINED) ? places.keptEnd(place) : 0;
     }
 
+    /**
+     * Of those pages, how many trim gave back during that use (the place's {@link Places#keptHoles}
+     * say which): 0 when it is not retained.
+     */
+    int keptHoleCount(final int place) {
+        return places.has(place, Places.RETAINED) ? places.keptEnd(place) - places.keptPages(place) : 0;
+    }
+
     /** Whether claiming {@code place} locked it with a plain mlock, which faults every page in. */
     boolean populatedByLock(final int place) {
         return places.has(place, Places.LOCKED) && pinning.lockPopulates();

@@ -35,7 +35,10 @@ final class SlotMap {
     /** Checked mode only, else null: each block's generation as an offset from {@link #floor}. */
     private final char[] offsets;
     private final int pageShift;
-    /** Pages given back by trim since a block in them was last taken, one bit each; null until the first. */
+    /**
+     * Pages given back by trim since a block in them was last taken, one bit each, in this use or
+     * (holes its place carried, {@link #tradeReleased}) the last one; null until the first.
+     */
     private long[] releasedPages;
     private int releasedCount;
     /** The generation every block starts at in this use of the segment. */
@@ -61,7 +64,8 @@ final class SlotMap {
      * The pages, from the segment's start, that may be in memory from before this use: those an
      * earlier use of its place may have touched (it was retained), or all of them once populated;
      * 0 when the place was fresh (never committed, decommitted or given back) when this use began.
-     * What {@link #residentPageCount} counts besides the pages this use touched.
+     * What {@link #residentPageCount} counts besides the pages this use touched, less the holes
+     * trim made in the earlier use ({@link #tradeReleased}).
      */
     private int priorPageCount;
     /** The id of the segment it describes, while it describes one: what its blocks' handles carry. */
@@ -209,8 +213,9 @@ final class SlotMap {
     /**
      * The segment's pages that may be in memory: those from its start up to the higher of the
      * last block taken in this use and what its place held before ({@link #keepPrior}), less
-     * the pages trim gave back since (they are always among the pages this use touched). An
-     * upper bound, exact when every byte of every block taken was written; no system call.
+     * the pages trim gave back and no block was taken in since (in this use, or in the last one
+     * of its place: all below that end). An upper bound, exact when every byte of every block
+     * taken was written; no system call.
      */
     int residentPageCount() {
         return residentPageEnd() - releasedCount;
@@ -237,6 +242,23 @@ final class SlotMap {
             Arrays.fill(releasedPages, 0);
             releasedCount = 0;
         }
+    }
+
+    /**
+     * Trades its record of the pages trim gave back for {@code holes}, which holds
+     * {@code holeCount} such pages (an earlier use's, on the place this use begins on) or, with
+     * 0, is stale and is cleared; returns its own record, which its place keeps while it is
+     * retained. Null is no record. The arrays only change hands between maps and places, all of
+     * one length in an arena (its segments' pages): retiring a segment allocates nothing.
+     */
+    long[] tradeReleased(final long[] holes, final int holeCount) {
+        final long[] own = releasedPages;
+        releasedPages = holes;
+        releasedCount = holes == null ? 0 : holeCount;
+        if (holes != null && holeCount == 0) {
+            Arrays.fill(holes, 0);
+        }
+        return own;
     }
 
     /** Whether no block can be taken: each is live or retired. */

@@ -129,9 +129,10 @@ final class SmallBlocks {
     private SlotMap attach(final int sizeClass) {
         final int place = segments.take(1);
         final int segmentIndex = table.take(SegmentTable.CLASS, sizeClass, place);
-        // Pages its place's last use may have left, before the claim forgets them: counted as a
-        // prefix, an upper bound (what trim gave back of them is not known page by page any more).
+        // Pages its place's last use may have left, and the holes trim made in them, before the
+        // claim forgets them.
         final int priorPages = segments.keptEnd(place);
+        final int priorHoles = segments.keptHoleCount(place);
         try {
             segments.claim(place, 1, segmentIndex, true);
         } catch (final RuntimeException refused) {
@@ -146,7 +147,15 @@ final class SmallBlocks {
             slotMap.nextInPool = null;
         }
         slotMap.seed(segmentIndex, place, codec.encode(tag, segmentIndex, 0, 0), table.classFloor(segmentIndex, codec));
-        slotMap.keepPrior(segments.populatedByLock(place) ? segments.segmentPageCount() : priorPages);
+        if (segments.populatedByLock(place)) {
+            slotMap.keepPrior(segments.segmentPageCount()); // the lock faulted every page in: no hole is left
+        } else {
+            slotMap.keepPrior(priorPages);
+            if (priorHoles > 0) {
+                final Places places = segments.places();
+                places.keepHoles(place, slotMap.tradeReleased(places.keptHoles(place), priorHoles));
+            }
+        }
         table.slotMaps[segmentIndex] = slotMap;
         table.next[segmentIndex] = UNLINKED;
         table.prev[segmentIndex] = UNLINKED;
@@ -163,6 +172,7 @@ final class SmallBlocks {
         final SlotMap slotMap = table.slotMaps[segmentIndex];
         final int keptEnd = slotMap.residentPageEnd(); // before detach resets them
         final int keptPages = slotMap.residentPageCount();
+        leaveHoles(place, slotMap);
         detach(sizeClass, segmentIndex);
         final Forwarding forward = table.forwarding[segmentIndex];
         if (forward != null && !forward.isEmpty()) {
@@ -171,6 +181,16 @@ final class SmallBlocks {
             table.release(segmentIndex);
         }
         segments.release(place, 1, true, keptEnd, keptPages);
+    }
+
+    /**
+     * The pages trim gave back in an emptied segment's use go with its place (before detach
+     * resets the map): kept while the place is retained, they are holes in what the place's next
+     * use counts. The map's record and the place's old one trade hands: no allocation.
+     */
+    private void leaveHoles(final int place, final SlotMap slotMap) {
+        final Places places = segments.places();
+        places.keepHoles(place, slotMap.tradeReleased(places.keptHoles(place), 0));
     }
 
     /** An emptied segment's id keeps its forwards, and names no place or block any more. */
@@ -242,6 +262,7 @@ final class SmallBlocks {
         }
         final int keptEnd = slotMap.residentPageEnd(); // before detach resets them
         final int keptPages = slotMap.residentPageCount();
+        leaveHoles(place, slotMap);
         detach(sizeClass, segmentIndex);
         if (forwarded) {
             forwarded(segmentIndex);
