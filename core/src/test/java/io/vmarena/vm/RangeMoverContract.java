@@ -152,7 +152,8 @@ public abstract class RangeMoverContract {
     @ParameterizedTest
     @EnumSource(value = MoveStrategy.class, names = {"AUTO", "COPY"}, mode = EnumSource.Mode.EXCLUDE)
     void shouldFailWithEfaultWhenTheRangeStartsInAHole(final MoveStrategy strategy) {
-        assumeTrue(strategy.unavailableReason(space.capabilities()) == null);
+        assumeTrue(strategy.unavailableReason(space.capabilities()) == null,
+            () -> strategy + ": " + strategy.unavailableReason(space.capabilities()));
         window.unmap(0, 1);
         window.map(1, 3, Protection.READ_WRITE);
         final List<String> before = window.layout(0, 64, MappingSource.PROC_MAPS);
@@ -168,7 +169,8 @@ public abstract class RangeMoverContract {
     @ParameterizedTest
     @EnumSource(value = MoveStrategy.class, names = "AUTO", mode = EnumSource.Mode.EXCLUDE)
     void shouldFailWithEinvalWhenSourceAndDestinationOverlap(final MoveStrategy strategy) {
-        assumeTrue(strategy.unavailableReason(space.capabilities()) == null);
+        assumeTrue(strategy.unavailableReason(space.capabilities()) == null,
+            () -> strategy + ": " + strategy.unavailableReason(space.capabilities()));
         window.map(0, 4, Protection.READ_WRITE);
         final List<Mapping> known = space.mappings(window.page(0), window.page(4));
 
@@ -221,7 +223,8 @@ public abstract class RangeMoverContract {
     @ParameterizedTest
     @EnumSource(value = MoveStrategy.class, names = "AUTO", mode = EnumSource.Mode.EXCLUDE)
     void shouldMoveTheWholeLastPageOfALengthThatIsNotAPageMultiple(final MoveStrategy strategy) {
-        assumeTrue(strategy.unavailableReason(space.capabilities()) == null);
+        assumeTrue(strategy.unavailableReason(space.capabilities()) == null,
+            () -> strategy + ": " + strategy.unavailableReason(space.capabilities()));
         window.map(0, 2, Protection.READ_WRITE);
         window.fill(0, 2, 3);
         window.protect(1, 1, Protection.READ);
@@ -236,7 +239,8 @@ public abstract class RangeMoverContract {
     @ParameterizedTest
     @EnumSource(value = MoveStrategy.class, names = "AUTO", mode = EnumSource.Mode.EXCLUDE)
     void shouldMoveNothingWhenTheRangeRunsPastItsOwnMemory(final MoveStrategy strategy) {
-        assumeTrue(strategy.unavailableReason(space.capabilities()) == null);
+        assumeTrue(strategy.unavailableReason(space.capabilities()) == null,
+            () -> strategy + ": " + strategy.unavailableReason(space.capabilities()));
         window.map(56, 8, Protection.READ_WRITE);
         final List<String> before = window.layout(0, 64, MappingSource.PROC_MAPS);
         final List<Mapping> known = space.mappings(window.page(56), window.page(66));
