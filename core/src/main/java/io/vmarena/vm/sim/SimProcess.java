@@ -16,7 +16,9 @@ import java.util.function.Consumer;
  *  merge: prev [A)[v)[B) next     v joins prev when flags are equal, pgoff runs on and the
  *                                 anon_vmas are compatible; joins next likewise; joins both
  *                                 only if prev's and next's anon_vmas are compatible with
- *                                 each other, else prev only (kernel-semantics 1.12, G8)
+ *                                 each other, else prev only (kernel-semantics 1.12, G8);
+ *                                 on 6.1 a faulted v never joins an unfaulted neighbour, and
+ *                                 a new mapping tries next first (KernelProfile.sixOneMm)
  * </pre>
  */
 final class SimProcess {
@@ -113,14 +115,7 @@ final class SimProcess {
         final Vma next = vmas.after(vma);
         final boolean right = next != null && joinsBefore(vma, next);
         final boolean left = prev != null && alike(prev, vma) && anonJoins(right ? next.anonVma : null, prev);
-        if (right) {
-            absorbNext(vma, next);
-        }
-        if (left) {
-            absorbNext(prev, vma);
-            return prev;
-        }
-        return vma;
+        return join(left ? prev : null, vma, right ? next : null);
     }
 
     /** vma_merge of a VMA just placed by a move (copy_vma): it joins its neighbours where it can. */
@@ -137,10 +132,15 @@ final class SimProcess {
         if (left && right && !AnonVma.compatible(prev.anonVma, next.anonVma)) {
             right = false;
         }
-        if (right) {
+        return join(left ? prev : null, vma, right ? next : null);
+    }
+
+    /** {@code vma} absorbs {@code next}, then {@code prev} absorbs it (either may be null); returns the result. */
+    private Vma join(final Vma prev, final Vma vma, final Vma next) {
+        if (next != null) {
             absorbNext(vma, next);
         }
-        if (left) {
+        if (prev != null) {
             absorbNext(prev, vma);
             return prev;
         }
