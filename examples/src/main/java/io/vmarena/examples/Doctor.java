@@ -4,6 +4,7 @@ import io.vmarena.vm.AddressSpace;
 import io.vmarena.vm.Capabilities;
 import io.vmarena.vm.Feature;
 import io.vmarena.vm.KernelTrait;
+import io.vmarena.vm.sim.KernelProfile;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,7 +69,7 @@ final class Doctor implements Callable<Integer> {
         feature("PAGEMAP_SCAN", caps.pagemapScan(), why(caps, 6, 7, caps.pagemapScan()), pagemapScanCost(caps));
         out.println(memlockLine(caps));
         for (final KernelTrait trait : KernelTrait.values()) {
-            out.println(traitLine(trait, caps.trait(trait)));
+            out.println(traitLine(trait, caps.trait(trait), caps));
         }
         out.println(hugePagesLine(caps));
         out.println();
@@ -88,9 +89,16 @@ final class Doctor implements Callable<Integer> {
      * A kernel trait is neither good nor bad, so both answers say what they mean:
      * {@code zero page: no: a read fault allocates a page: RSS counts read pages, ...}.
      */
-    static String traitLine(final KernelTrait trait, final Feature found) {
-        return trait.displayName() + ": " + (found.available() ? "yes" : "no") + ": "
-            + trait.meaning(found.available());
+    static String traitLine(final KernelTrait trait, final Feature found, final Capabilities caps) {
+        final boolean held = found.available();
+        String meaning = trait.meaning(held);
+        if (trait == KernelTrait.DONTUNMAP_SETTLES && !held && KernelProfile.forCapabilities(caps).sixOneMm()) {
+            // 6.1's move_vma returns before it counts the new VMA's locked pages: no DU4 leak
+            // there (measured in .ci/old-kernel's VM), though the source is unlocked whole.
+            meaning = "a DONTUNMAP move out of locked memory unlocks the whole source VMA unsplit (on 6.1 locked_vm "
+                + "stays as it was: no leak); the new VMA may merge with its source";
+        }
+        return trait.displayName() + ": " + (held ? "yes" : "no") + ": " + meaning;
     }
 
     /**

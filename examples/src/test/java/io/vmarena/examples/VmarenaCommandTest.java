@@ -19,6 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VmarenaCommandTest {
+    /** What the simulator's 6.17 reports: a kernel with every feature, for lines that depend on the kernel. */
+    private static final io.vmarena.vm.Capabilities SIXTEEN_SEVENTEEN = io.vmarena.vm.sim.SimulatedAddressSpace
+        .capabilitiesOf(io.vmarena.vm.sim.KernelProfile.LINUX_6_17);
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -74,11 +78,24 @@ class VmarenaCommandTest {
     void shouldSayWhatEachAnswerOfTheZeroPageMeans() {
         assertEquals("zero page: no: a read fault allocates a page: RSS counts read pages, mlock of read-only "
             + "memory populates real pages, read-faulted VMAs get an anon_vma and merge less",
-            Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.absent("probed")));
+            Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.absent("probed"), SIXTEEN_SEVENTEEN));
         assertEquals("zero page: yes: a read fault of untouched memory maps the shared zero page: reads cost no "
             + "memory and leave the VMA as it was",
-            Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.present("probed")));
+            Doctor.traitLine(io.vmarena.vm.KernelTrait.ZERO_PAGE, Feature.present("probed"), SIXTEEN_SEVENTEEN));
     }
+
+    /** 6.1 does not settle a DONTUNMAP move's source, yet leaks no locked_vm: the line must not say it leaks. */
+    @Test
+    void shouldNotSayThatDontUnmapLeaksOnSixOne() {
+        final io.vmarena.vm.Capabilities sixOne = io.vmarena.vm.sim.SimulatedAddressSpace.capabilitiesOf(
+            io.vmarena.vm.sim.KernelProfile.LINUX_6_1);
+        assertEquals("DONTUNMAP settles its source: no: a DONTUNMAP move out of locked memory unlocks the whole source "
+            + "VMA unsplit (on 6.1 locked_vm stays as it was: no leak); the new VMA may merge with its source",
+            Doctor.traitLine(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES, Feature.absent("probed"), sixOne));
+        assertTrue(Doctor.traitLine(io.vmarena.vm.KernelTrait.DONTUNMAP_SETTLES, Feature.absent("probed"),
+            SIXTEEN_SEVENTEEN).contains("leaks locked_vm"));
+    }
+
 
     private String out() {
         return out.toString(StandardCharsets.UTF_8);
