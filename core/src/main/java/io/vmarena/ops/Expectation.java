@@ -32,7 +32,7 @@ record Expectation(Map<String, String> conditions, List<String> lines) {
      * {@code kernel=V}: the simulated kernel that plays this one is V ({@link KernelProfile#forCapabilities});
      * {@code TRAIT=yes|no}: the kernel has the trait, or has it not.
      */
-    static boolean holds(final String name, final String value, final Capabilities kernel) {
+    private static boolean holds(final String name, final String value, final Capabilities kernel) {
         if (name.equals(KERNEL)) {
             return KernelProfile.forCapabilities(kernel).kernel().equals(value);
         }

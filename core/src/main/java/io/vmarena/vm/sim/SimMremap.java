@@ -7,7 +7,8 @@ import io.vmarena.vm.RemapFlags;
  * mremap as Linux 6.18 does it (kernel-semantics 1.1 to 1.6): parameter checks in the kernel's
  * order (check_mremap_params), then the multi-VMA move (remap_move, 6.17+) for a same-size
  * FIXED move, else the single-VMA path: check_prep_vma, then mremap_to (FIXED or DONTUNMAP) or
- * mremap_at (resize in place, or move if allowed).
+ * mremap_at (resize in place, or move if allowed). On a 6.1 profile the syscall's flow is
+ * {@link SimMremapSixOne}'s; the move and the growth in place are shared.
  */
 final class SimMremap {
     private static final int KNOWN_FLAGS = RemapFlags.MAYMOVE | RemapFlags.FIXED | RemapFlags.DONTUNMAP;
