@@ -93,10 +93,11 @@ final class Doctor implements Callable<Integer> {
         final boolean held = found.available();
         String meaning = trait.meaning(held);
         if (trait == KernelTrait.DONTUNMAP_SETTLES && !held && KernelProfile.forCapabilities(caps).sixOneMm()) {
-            // 6.1's move_vma returns before it counts the new VMA's locked pages: no DU4 leak
-            // there (measured in .ci/old-kernel's VM), though the source is unlocked whole.
-            meaning = "a DONTUNMAP move out of locked memory unlocks the whole source VMA unsplit (on 6.1 locked_vm "
-                + "stays as it was: no leak); the new VMA may merge with its source";
+            // 6.1's move_vma returns before it counts the new VMA's locked pages, and the source
+            // is unlocked whole: locked_vm stays, so only what did not move leaks (DESIGN, "Linux 6.1").
+            meaning = "a DONTUNMAP move out of locked memory unlocks the whole source VMA unsplit; on 6.1 locked_vm "
+                + "stays as it was, so the part of it that did not move stays counted though unlocked (a leak when "
+                + "only part of a VMA moves); the new VMA may merge with its source";
         }
         return trait.displayName() + ": " + (held ? "yes" : "no") + ": " + meaning;
     }

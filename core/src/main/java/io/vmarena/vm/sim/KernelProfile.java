@@ -252,7 +252,10 @@ public final class KernelProfile {
      *       neighbour first;</li>
      *   <li>mremap_to unmaps a FIXED target and a shrink's tail before it checks the source,
      *       so a failed move may leave the target unmapped; a grow beyond TASK_SIZE is ENOMEM;</li>
-     *   <li>a DONTUNMAP move leaves locked_vm as it was (no DU4 leak);</li>
+     *   <li>a DONTUNMAP move leaves locked_vm as it was (no DU4 leak of the moved length; what
+     *       did not move of an unlocked source stays counted);</li>
+     *   <li>MADV_POPULATE_WRITE walks on past holes; a madvise split refused at
+     *       vm.max_map_count is EAGAIN;</li>
      *   <li>mprotect to read-only keeps VM_ACCOUNT;</li>
      *   <li>smaps shows VM_LOCKED ({@code lo}) but not VM_LOCKONFAULT ({@code lf}).</li>
      * </ul>

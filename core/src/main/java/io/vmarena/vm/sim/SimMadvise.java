@@ -6,7 +6,11 @@ import io.vmarena.vm.Errno;
 /**
  * madvise (kernel-semantics 1.10): every mapped part of the range is visited, holes are
  * remembered and reported as ENOMEM at the end; a locked VMA stops DONTNEED and FREE with
- * EINVAL. HUGEPAGE and NOHUGEPAGE change VMA flags and so split and merge.
+ * EINVAL. HUGEPAGE and NOHUGEPAGE change VMA flags and so split and merge. POPULATE_WRITE
+ * stops at the first hole (ENOMEM) or VMA it cannot write (EINVAL, measured on 6.18 and 6.1);
+ * on 6.1 it walks the VMAs as the other advice does, on past holes (madvise_populate per VMA),
+ * and a split refused at vm.max_map_count is EAGAIN (madvise_vma_behavior turns ENOMEM into
+ * EAGAIN; read in 6.1's source, not measured: no scenario can lower vm.max_map_count).
  */
 final class SimMadvise {
     private final SimProcess process;
@@ -34,7 +38,7 @@ final class SimMadvise {
         if (end == start) {
             return 0;
         }
-        if (advice == Advice.POPULATE_WRITE) {
+        if (advice == Advice.POPULATE_WRITE && !process.profile.sixOneMm()) {
             return populateWrite(start, end);
         }
         long unmappedError = 0;
@@ -78,16 +82,24 @@ final class SimMadvise {
                 return 0;
             case WILLNEED:
                 return 0;
+            case POPULATE_WRITE: // 6.1's madvise_populate, one VMA at a time
+                if (!vma.protection.canWrite()) {
+                    return SimProcess.error(Errno.EINVAL);
+                }
+                process.fault(vma, start, end);
+                return 0;
             case HUGEPAGE:
             case NOHUGEPAGE:
                 final boolean huge = advice == Advice.HUGEPAGE;
                 if (vma.hugePage == huge && vma.noHugePage == !huge) {
                     return 0;
                 }
-                return process.modify(vma, start, end, piece -> {
+                final long changed = process.modify(vma, start, end, piece -> {
                     piece.hugePage = huge;
                     piece.noHugePage = !huge;
                 });
+                return changed == SimProcess.error(Errno.ENOMEM) && process.profile.sixOneMm()
+                    ? SimProcess.error(Errno.EAGAIN) : changed;
             default:
                 return SimProcess.error(Errno.EINVAL);
         }
@@ -101,7 +113,7 @@ final class SimMadvise {
                 return SimProcess.error(Errno.ENOMEM);
             }
             if (!vma.protection.canWrite()) {
-                return SimProcess.error(Errno.EFAULT);
+                return SimProcess.error(Errno.EINVAL);
             }
             process.fault(vma, Math.max(start, vma.start), Math.min(end, vma.end));
             position = vma.end;

@@ -204,7 +204,8 @@ final class SimMremap {
         process.vmasMoved++;
         process.pagesMoved += oldLength >>> process.pageShift;
         // 6.1's move_vma returns before it counts the new VMA's locked pages after a DONTUNMAP
-        // move: locked_vm stays as it was, with no DU4 leak (measured in .ci/old-kernel's VM).
+        // move: locked_vm stays as it was, so the moved length does not leak as on 6.18 (DU4),
+        // though what did not move of the unlocked source stays counted (measured in .ci/old-kernel's VM).
         if (source.locked && !((flags & RemapFlags.DONTUNMAP) != 0 && process.profile.sixOneMm())) {
             process.lockedPages += newLength >>> process.pageShift;
         }
