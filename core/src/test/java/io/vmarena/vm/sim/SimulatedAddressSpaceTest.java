@@ -1,5 +1,6 @@
 package io.vmarena.vm.sim;
 
+import io.vmarena.vm.Advice;
 import io.vmarena.vm.Errno;
 import io.vmarena.vm.LockMode;
 import io.vmarena.vm.MapFlags;
@@ -65,6 +66,29 @@ class SimulatedAddressSpaceTest {
         assertEquals(MAX, space.vmaCount(), "MP7: the first split stays");
         assertEquals(2, space.mappings(page(0), page(8)).size());
         assertEquals(Protection.READ_WRITE, space.mappings(page(2), page(3)).get(0).protection());
+    }
+
+    /**
+     * A madvise split refused at the limit: mprotect's ENOMEM in the model of 6.18; 6.1's
+     * madvise_vma_behavior turns it into EAGAIN (read in 6.1.176's mm/madvise.c: no scenario
+     * can lower vm.max_map_count on Linux). The head split stays either way.
+     */
+    @Test
+    void shouldRefuseAHugePageAdviceSplitAtTheLimitWithEagainOnSixOne() {
+        space.close();
+        space = new SimulatedAddressSpace(KernelProfile.LINUX_6_1.withMaxMapCount(MAX), 64L << 20);
+        final long start = space.reserve(256 * PAGE);
+        space.map(start, 8 * PAGE, Protection.READ_WRITE, MapFlags.FIXED);
+        for (int i = 0; space.vmaCount() < MAX - 1; i++) {
+            space.map(start + (255 - i) * PAGE, PAGE, i % 2 == 0 ? Protection.READ : Protection.READ_WRITE,
+                MapFlags.FIXED);
+        }
+
+        final VmException failure = assertThrows(VmException.class,
+            () -> space.advise(start + 2 * PAGE, 2 * PAGE, Advice.HUGEPAGE));
+
+        assertEquals(Errno.EAGAIN, failure.errno());
+        assertEquals(MAX, space.vmaCount(), "the first split stays");
     }
 
     @Test
