@@ -11,7 +11,8 @@ import io.vmarena.vm.RemapFlags;
  * {@link SimMremapSixOne}'s; the move and the growth in place are shared.
  */
 final class SimMremap {
-    private static final int KNOWN_FLAGS = RemapFlags.MAYMOVE | RemapFlags.FIXED | RemapFlags.DONTUNMAP;
+    /** The flags mremap knows on every kernel played (DONTUNMAP since 5.7). */
+    static final int KNOWN_FLAGS = RemapFlags.MAYMOVE | RemapFlags.FIXED | RemapFlags.DONTUNMAP;
 
     private final SimProcess process;
     private final SimMmap mmap;

@@ -12,8 +12,6 @@ import io.vmarena.vm.RemapFlags;
  * 6.1's merge rules ({@link SimProcess#joinsBefore}).
  */
 final class SimMremapSixOne {
-    private static final int KNOWN_FLAGS = RemapFlags.MAYMOVE | RemapFlags.FIXED | RemapFlags.DONTUNMAP;
-
     private final SimProcess process;
     private final SimMmap mmap;
     private final SimMremap mremap;
@@ -27,7 +25,7 @@ final class SimMremapSixOne {
     /** SYSCALL_DEFINE5(mremap): @return the new address, or a negative errno */
     long mremap(final long address, final long oldLengthBytes, final long newLengthBytes, final int flags,
         final long newAddress) {
-        if ((flags & ~KNOWN_FLAGS) != 0 || (flags & RemapFlags.FIXED) != 0 && (flags & RemapFlags.MAYMOVE) == 0) {
+        if ((flags & ~SimMremap.KNOWN_FLAGS) != 0 || (flags & RemapFlags.FIXED) != 0 && (flags & RemapFlags.MAYMOVE) == 0) {
             return SimProcess.error(Errno.EINVAL);
         }
         // DONTUNMAP compares the lengths as given, before PAGE_ALIGN.
